@@ -1,0 +1,359 @@
+"""`LightGBMLambdaMART`: LambdaMART (``lambdarank``) and ``rank_xendcg`` on LightGBM.
+
+Trains with the native ``lightgbm.train`` API. The traps of LightGBM's ranking mode are
+handled before training starts:
+
+- groups must be contiguous: rows are regrouped by qid (stable); predictions come back in the
+  caller's row order;
+- labels must be integers >= 0 and, with the default ``label_gain`` 2^l - 1, at most 30:
+  higher labels train with a linear ``label_gain`` (0, 1, 2, ...) and a warning
+  (``gain='exponential'`` makes it an error instead);
+- ``lambdarank`` refuses queries of more than 10,000 rows: a clear error names the query and
+  suggests ``objective='rank_xendcg'`` or sampling documents;
+- sample weights are per row (LightGBM multiplies each row's gradient by its weight).
+
+Documented behaviour for degenerate data: single-document queries and queries whose labels are
+all equal give no gradient (they train nothing, they do not fail); constant features are never
+split on; NaN features are LightGBM missing values (``use_missing``); an eval set with no
+relevant document scores 1 under the default convention. With ``device='cuda'`` the installed
+LightGBM must be a CUDA build (the PyPI wheel is not): `fit` says so clearly before training.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from ..data.ranking_data import RankingData
+from . import _params as P
+from ._tracking import EvalTracker
+from .base import BoosterRanker
+
+#: LightGBM lambdarank refuses longer queries (``Number of rows ... exceeds upper limit``)
+LAMBDARANK_MAX_QUERY = 10_000
+#: characters LightGBM refuses in feature names (JSON specials)
+_FORBIDDEN_NAME_CHARS = '",:[]{}'
+
+# constructor parameter -> LightGBM canonical parameter(s) it owns
+_OWNED = {
+    "objective": "objective", "n_estimators": "num_iterations", "learning_rate": "learning_rate",
+    "num_leaves": "num_leaves", "max_depth": "max_depth",
+    "min_child_samples": "min_data_in_leaf", "min_child_weight": "min_sum_hessian_in_leaf",
+    "subsample": "bagging_fraction", "subsample_freq": "bagging_freq",
+    "colsample_bytree": "feature_fraction", "reg_alpha": "lambda_l1", "reg_lambda": "lambda_l2",
+    "random_state": "seed", "n_jobs": "num_threads", "device": "device_type",
+    "verbose": "verbosity", "eval_at": "eval_at", "early_stopping_rounds": "early_stopping_round",
+}
+_MANAGED = {
+    "metric": "the per-round metrics are computed by boostrank's evaluator; use eval_metric",
+    "group_column": "query groups come from qid/group", "label_column": "labels come from y",
+    "weight_column": "weights come from sample_weight", "first_metric_only": "early stopping",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _reserved_keys() -> dict[str, str]:
+    """Every LightGBM key (aliases included) that a constructor parameter or boostrank owns."""
+    try:
+        from lightgbm.basic import _ConfigAliases
+
+        def aliases(key: str) -> set[str]:
+            return set(_ConfigAliases.get(key)) | {key}
+    except Exception:  # pragma: no cover - private API moved: fall back to canonical names
+        def aliases(key: str) -> set[str]:
+            return {key}
+    reserved: dict[str, str] = {}
+    for owner, key in _OWNED.items():
+        for alias in aliases(key) | {owner}:
+            reserved[alias] = owner
+    for key, why in _MANAGED.items():
+        for alias in aliases(key):
+            reserved[alias] = why
+    reserved.pop("label_gain", None)
+    reserved["eval_metric"] = "eval_metric"
+    return reserved
+
+
+@functools.lru_cache(maxsize=4)
+def _device_support(device: str) -> str | None:
+    """None when this LightGBM build can train on ``device``; else LightGBM's reason."""
+    import lightgbm as lgb
+
+    X = np.arange(40, dtype=np.float64).reshape(20, 2)
+    data = lgb.Dataset(X, label=np.tile([0.0, 1.0], 10), group=[10, 10],
+                       params={"verbosity": -1})
+    try:
+        lgb.train({"objective": "lambdarank", "device_type": device, "verbosity": -1,
+                   "num_threads": 1, "min_data_in_leaf": 1}, data, num_boost_round=1)
+    except lgb.basic.LightGBMError as exc:
+        return str(exc).strip().splitlines()[0]
+    return None
+
+
+class LightGBMLambdaMART(BoosterRanker):
+    """LambdaMART on LightGBM, scikit-learn style.
+
+    Parameters
+    ----------
+    objective : {'lambdarank', 'rank_xendcg'}
+        LightGBM ranking objective. ``rank_xendcg`` is faster and has no query-size limit.
+    n_estimators : int, default 500
+        Maximum boosting rounds; with an ``eval_set``, early stopping usually ends sooner.
+    learning_rate : float, default 0.05
+    num_leaves : int, default 31
+    max_depth : int, default -1 (no limit)
+    min_child_samples : int, default 20
+        Minimum rows per leaf (``min_data_in_leaf``).
+    min_child_weight : float, default 1e-3
+        Minimum sum of hessians per leaf (``min_sum_hessian_in_leaf``).
+    subsample, subsample_freq : float in (0, 1], int >= 0, defaults 1.0 and 0
+        Row bagging fraction and frequency (rounds between re-sampling; 0 disables bagging).
+    colsample_bytree : float in (0, 1], default 1.0
+        Feature fraction per tree.
+    reg_alpha, reg_lambda : float >= 0, defaults 0.0
+        L1 / L2 regularisation of leaf values.
+    eval_at : int or sequence of int, default (1, 3, 5, 10)
+        NDCG cutoffs recorded in ``evals_result_`` every round on each eval set.
+    early_stopping_rounds : int or None, default 50
+        Stop when ``eval_metric`` on the first eval set has not improved for this many rounds
+        (only with an ``eval_set``); the model keeps the best round.
+    eval_metric : str, default 'ndcg@10'
+        Metric (any name of the common evaluator) watched by early stopping and callbacks.
+    eval_convention : str or Convention, default 'default'
+        Evaluator convention of every per-round metric.
+    gain : {'auto', 'exponential', 'linear'}, default 'auto'
+        Training gain of a label: 2^l - 1 or l. 'auto': exponential for labels <= 30, linear
+        (with a warning) above. ``params={'label_gain': [...]}`` sets an explicit table.
+    random_state : int, numpy RandomState/Generator or None
+        Seed of every LightGBM random choice (``seed``); also turns on ``deterministic``.
+    n_jobs : int or None
+        Threads (None: LightGBM's default, -1: all cores).
+    device : {'cpu', 'cuda', 'gpu'}, default 'cpu'
+        LightGBM ``device_type``; 'cuda' needs a CUDA build of LightGBM, 'gpu' an OpenCL build
+        and device. Checked before training with a clear error.
+    verbose : int, default 0
+        Print the eval metrics every ``verbose`` rounds (0: silent, LightGBM logging off).
+    params : dict or None
+        Any other LightGBM parameter (``max_bin``, ``lambdarank_truncation_level``, ...).
+    """
+
+    _objectives = ("lambdarank", "rank_xendcg")
+    _devices = ("cpu", "cuda", "gpu")
+    _max_exp_label = 30
+    _backend = "LightGBM"
+
+    def __init__(
+        self,
+        objective: str = "lambdarank",
+        n_estimators: int = 500,
+        learning_rate: float = 0.05,
+        num_leaves: int = 31,
+        max_depth: int = -1,
+        min_child_samples: int = 20,
+        min_child_weight: float = 1e-3,
+        subsample: float = 1.0,
+        subsample_freq: int = 0,
+        colsample_bytree: float = 1.0,
+        reg_alpha: float = 0.0,
+        reg_lambda: float = 0.0,
+        eval_at: Any = (1, 3, 5, 10),
+        early_stopping_rounds: int | None = 50,
+        eval_metric: str = "ndcg@10",
+        eval_convention: Any = "default",
+        gain: str = "auto",
+        random_state: Any = None,
+        n_jobs: int | None = None,
+        device: str = "cpu",
+        verbose: int = 0,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        self.objective = objective
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.min_child_weight = min_child_weight
+        self.subsample = subsample
+        self.subsample_freq = subsample_freq
+        self.colsample_bytree = colsample_bytree
+        self.reg_alpha = reg_alpha
+        self.reg_lambda = reg_lambda
+        self.eval_at = eval_at
+        self.early_stopping_rounds = early_stopping_rounds
+        self.eval_metric = eval_metric
+        self.eval_convention = eval_convention
+        self.gain = gain
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.device = device
+        self.verbose = verbose
+        self.params = params
+
+    # ------------------------------------------------------------------ parameters
+    def _reserved_params(self) -> dict[str, str]:
+        return _reserved_keys()
+
+    def _validate_backend_params(self) -> None:
+        P.check_int("num_leaves", self.num_leaves, low=2, high=131072)
+        P.check_int("max_depth", self.max_depth, low=1, extra=(-1,))
+        P.check_int("min_child_samples", self.min_child_samples, low=0)
+        P.check_float("min_child_weight", self.min_child_weight, low=0.0)
+        P.check_int("subsample_freq", self.subsample_freq, low=0)
+        label_gain = (self.params or {}).get("label_gain")
+        if label_gain is not None:
+            values = np.asarray(label_gain, dtype=np.float64).ravel() \
+                if not isinstance(label_gain, str) else None
+            if values is None or values.size == 0 or not np.isfinite(values).all() \
+                    or (values < 0).any():
+                raise ValueError("params['label_gain'] must be a non-empty list of gains >= 0 "
+                                 "(gain of label 0, 1, 2, ...)")
+        if self.device != "cpu":
+            reason = _device_support(self.device)
+            if reason is not None:
+                build = {"cuda": "a CUDA build (pip install lightgbm --config-settings="
+                                 "cmake.define.USE_CUDA=ON)",
+                         "gpu": "an OpenCL build and an OpenCL device"}[self.device]
+                raise ValueError(
+                    f"device={self.device!r} is not available with the installed LightGBM: "
+                    f"{reason}. It needs {build}; use device='cpu', or XGBoostLambdaMART "
+                    f"with device='cuda'"
+                )
+
+    def _label_kind(self, objective: str) -> str:
+        return "graded"
+
+    def _real_label_hint(self) -> str:
+        return ("LightGBM's ranking objectives read labels as relevance grades; round or bin "
+                "them (XGBoostLambdaMART(objective='rank:pairwise') accepts real labels)")
+
+    def _lgb_params(self, label_gain: list[float] | None) -> dict[str, Any]:
+        """The exact parameter dict given to ``lightgbm.train`` (also used by the tests)."""
+        params: dict[str, Any] = {
+            "objective": self.objective,
+            "learning_rate": float(self.learning_rate),
+            "num_leaves": int(self.num_leaves),
+            "max_depth": int(self.max_depth),
+            "min_data_in_leaf": int(self.min_child_samples),
+            "min_sum_hessian_in_leaf": float(self.min_child_weight),
+            "bagging_fraction": float(self.subsample),
+            "bagging_freq": int(self.subsample_freq),
+            "feature_fraction": float(self.colsample_bytree),
+            "lambda_l1": float(self.reg_alpha),
+            "lambda_l2": float(self.reg_lambda),
+            "metric": "None",
+            "device_type": self.device,
+            "verbosity": 1 if P.check_verbose(self.verbose) else -1,
+        }
+        threads = P.resolve_n_jobs(self.n_jobs)
+        if threads:
+            params["num_threads"] = threads
+        seed = P.check_random_state(self.random_state)
+        if seed is not None:
+            params["seed"] = seed
+            params["deterministic"] = True
+        extra = dict(self.params or {})
+        if label_gain is not None:
+            extra["label_gain"] = label_gain
+        params.update(extra)
+        return params
+
+    # ------------------------------------------------------------------ training
+    def _check_query_sizes(self, train: RankingData) -> None:
+        if self.objective != "lambdarank":
+            return
+        sizes = train.group_sizes
+        big = np.flatnonzero(sizes > LAMBDARANK_MAX_QUERY)
+        if big.size:
+            i = int(big[0])
+            raise ValueError(
+                f"query qid={int(train.query_ids[i])} has {int(sizes[i])} rows; LightGBM "
+                f"lambdarank accepts at most {LAMBDARANK_MAX_QUERY} rows per query "
+                f"({big.size} queries exceed it). Use objective='rank_xendcg' (no limit) or "
+                f"sample at most {LAMBDARANK_MAX_QUERY} documents per query"
+            )
+
+    def _label_gain(self, y: np.ndarray) -> list[float] | None:
+        """``label_gain`` to pass (None: LightGBM's default 2^l - 1 table for labels 0..30)."""
+        explicit = (self.params or {}).get("label_gain")
+        max_label = int(y.max()) if y.size else 0
+        if explicit is not None:
+            if self.gain != "auto":
+                raise ValueError(f"gain={self.gain!r} and params['label_gain'] both set the "
+                                 "training gain; give only one of them")
+            if len(explicit) <= max_label:
+                raise ValueError(
+                    f"params['label_gain'] has {len(explicit)} entries (labels 0.."
+                    f"{len(explicit) - 1}) but the largest label is {max_label}")
+            return None
+        if self._resolve_gain(y) == "linear":
+            return [float(i) for i in range(max(max_label, 30) + 1)]
+        return None
+
+    def _train(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
+               sample_weight: np.ndarray | None, tracker: EvalTracker) -> tuple[Any, int]:
+        import lightgbm as lgb
+
+        self._check_train_labels(train.y)
+        self._check_query_sizes(train)
+        params = self._lgb_params(self._label_gain(train.y))
+        names = self._backend_feature_names(_FORBIDDEN_NAME_CHARS)
+        dtrain = lgb.Dataset(train.X, label=train.y, group=train.group_sizes,
+                             weight=sample_weight, feature_name=names or "auto",
+                             params=params, free_raw_data=True)
+        valid_sets, valid_names, by_id = [], [], {}
+        for name, data in eval_sets:
+            dvalid = lgb.Dataset(data.X, label=data.y, group=data.group_sizes,
+                                 reference=dtrain, feature_name=names or "auto",
+                                 params=params, free_raw_data=True)
+            valid_sets.append(dvalid)
+            valid_names.append(name)
+            by_id[id(dvalid)] = name
+
+        def feval(preds: np.ndarray, dataset: Any) -> list[tuple[str, float, bool]]:
+            values = tracker.evaluate(by_id[id(dataset)], preds)
+            return [(metric, value, True) for metric, value in values.items()]
+
+        def after_round(env: Any) -> None:
+            if tracker.end_round(env.iteration - env.begin_iteration):
+                raise lgb.callback.EarlyStopException(tracker.best_round, [])
+
+        after_round.order = 30  # type: ignore[attr-defined]
+        booster = lgb.train(
+            params, dtrain, num_boost_round=int(self.n_estimators),
+            valid_sets=valid_sets or None, valid_names=valid_names or None,
+            feval=feval if valid_sets else None,
+            callbacks=[after_round] if valid_sets else None,
+            keep_training_booster=True,
+        )
+        booster.free_dataset()
+        return booster, int(booster.current_iteration())
+
+    def _keep_rounds(self, booster: Any, kept: int, rounds_run: int) -> Any:
+        booster.best_iteration = kept
+        return booster
+
+    # ------------------------------------------------------------------ prediction, persistence
+    def _predict(self, X: Any) -> np.ndarray:
+        threads = P.resolve_n_jobs(self.n_jobs)
+        extra = {"num_threads": threads} if threads else {}
+        return self.booster_.predict(X, num_iteration=self.best_iteration_, **extra)
+
+    def _raw_importances(self) -> np.ndarray:
+        return self.booster_.feature_importance(importance_type="gain",
+                                                iteration=self.best_iteration_)
+
+    def _payload(self) -> tuple[dict[str, bytes], dict[str, Any]]:
+        text = self.booster_.model_to_string(num_iteration=self.best_iteration_)
+        return {"model.txt": text.encode("utf-8")}, self._fitted_meta()
+
+    def _restore_payload(self, files: dict[str, bytes], meta: dict[str, Any]) -> None:
+        import lightgbm as lgb
+
+        if "model.txt" not in files:
+            raise ValueError("model file has no model.txt (LightGBM model)")
+        self.booster_ = lgb.Booster(model_str=files["model.txt"].decode("utf-8"))
+        self._restore_fitted_meta(meta)
+        self.booster_.best_iteration = self.best_iteration_

@@ -1,0 +1,296 @@
+"""`XGBoostLambdaMART`: LambdaMART on XGBoost (``rank:ndcg``, ``rank:pairwise``, ``rank:map``).
+
+Trains with the native ``xgboost.train`` API. The traps of XGBoost's ranking mode are handled:
+
+- XGBoost needs rows sorted by non-decreasing qid: rows are regrouped by qid (stable) and
+  XGBoost receives sequential query indices 0, 1, 2, ... (never the raw qids); predictions
+  come back in the caller's row order;
+- ``rank:ndcg`` needs integer labels >= 0 and, with exponential gain, labels <= 31: higher
+  labels train with linear gain (``ndcg_exp_gain=False``) and a warning (``gain='exponential'``
+  makes it an error); ``gain='linear'`` also accepts non-integer labels. ``rank:map`` needs
+  binary labels; ``rank:pairwise`` takes any real labels;
+- XGBoost's plain ``ndcg`` metric is truncated at 32 documents: it is never used. The built-in
+  metric is switched off (``disable_default_eval_metric``) and every per-round metric comes from
+  boostrank's evaluator (``ndcg@k`` for each ``eval_at`` plus ``eval_metric``);
+- sample weights: XGBoost ranking weights are per query. ``sample_weight`` is per row as
+  everywhere in scikit-learn; it must be constant inside each query and is converted to one
+  weight per query (an error names the first query where it varies).
+
+Documented behaviour for degenerate data: single-document queries and queries whose labels are
+all equal give no gradient; constant features are never split on; NaN features are XGBoost
+missing values (for a CSR X, entries not stored are missing values too, as in XGBoost); an
+eval set with no relevant document scores 1 under the default convention.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..data.ranking_data import RankingData
+from . import _params as P
+from ._tracking import EvalTracker
+from .base import BoosterRanker
+
+_FORBIDDEN_NAME_CHARS = "[]<"
+
+_RESERVED = {
+    "objective": "objective", "num_boost_round": "n_estimators",
+    "n_estimators": "n_estimators", "eta": "learning_rate", "learning_rate": "learning_rate",
+    "max_depth": "max_depth", "max_leaves": "max_leaves", "min_child_weight": "min_child_weight",
+    "subsample": "subsample", "colsample_bytree": "colsample_bytree", "alpha": "reg_alpha",
+    "reg_alpha": "reg_alpha", "lambda": "reg_lambda", "reg_lambda": "reg_lambda",
+    "seed": "random_state", "random_state": "random_state", "nthread": "n_jobs",
+    "n_jobs": "n_jobs", "device": "device", "gpu_id": "device", "verbosity": "verbose",
+    "early_stopping_rounds": "early_stopping_rounds",
+    "eval_metric": "the per-round metrics are computed by boostrank's evaluator; use eval_metric",
+    "disable_default_eval_metric": "the built-in metrics are always off",
+}
+
+
+class XGBoostLambdaMART(BoosterRanker):
+    """LambdaMART on XGBoost, scikit-learn style.
+
+    Parameters
+    ----------
+    objective : {'rank:ndcg', 'rank:pairwise', 'rank:map'}, default 'rank:ndcg'
+    n_estimators : int, default 500
+        Maximum boosting rounds; with an ``eval_set``, early stopping usually ends sooner.
+    learning_rate : float, default 0.05
+    max_depth : int, default 6 (0: no limit)
+    max_leaves : int, default 0 (no limit)
+    min_child_weight : float, default 1.0
+    subsample : float in (0, 1], default 1.0
+    colsample_bytree : float in (0, 1], default 1.0
+    reg_alpha, reg_lambda : float >= 0, defaults 0.0 and 1.0
+    eval_at : int or sequence of int, default (1, 3, 5, 10)
+        NDCG cutoffs recorded in ``evals_result_`` every round on each eval set.
+    early_stopping_rounds : int or None, default 50
+        Stop when ``eval_metric`` on the first eval set has not improved for this many rounds
+        (only with an ``eval_set``); the model keeps the best round.
+    eval_metric : str, default 'ndcg@10'
+    eval_convention : str or Convention, default 'default'
+    gain : {'auto', 'exponential', 'linear'}, default 'auto'
+        ``rank:ndcg`` gain of a label: 2^l - 1 or l (``ndcg_exp_gain``). 'auto': exponential for
+        labels <= 31, linear (with a warning) above.
+    random_state : int, numpy RandomState/Generator or None
+    n_jobs : int or None
+    device : {'cpu', 'cuda'}, default 'cpu'
+        'cuda' trains and predicts on the GPU (XGBoost ``device='cuda'``).
+    verbose : int, default 0
+        Print the eval metrics every ``verbose`` rounds (0: silent).
+    params : dict or None
+        Any other XGBoost parameter (``tree_method``, ``max_bin``, ``lambdarank_pair_method``,
+        ``lambdarank_num_pair_per_sample``, ``ndcg_exp_gain``, ...).
+    """
+
+    _objectives = ("rank:ndcg", "rank:pairwise", "rank:map")
+    _devices = ("cpu", "cuda")
+    _max_exp_label = 31
+    _backend = "XGBoost"
+
+    def __init__(
+        self,
+        objective: str = "rank:ndcg",
+        n_estimators: int = 500,
+        learning_rate: float = 0.05,
+        max_depth: int = 6,
+        max_leaves: int = 0,
+        min_child_weight: float = 1.0,
+        subsample: float = 1.0,
+        colsample_bytree: float = 1.0,
+        reg_alpha: float = 0.0,
+        reg_lambda: float = 1.0,
+        eval_at: Any = (1, 3, 5, 10),
+        early_stopping_rounds: int | None = 50,
+        eval_metric: str = "ndcg@10",
+        eval_convention: Any = "default",
+        gain: str = "auto",
+        random_state: Any = None,
+        n_jobs: int | None = None,
+        device: str = "cpu",
+        verbose: int = 0,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        self.objective = objective
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.max_leaves = max_leaves
+        self.min_child_weight = min_child_weight
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_alpha = reg_alpha
+        self.reg_lambda = reg_lambda
+        self.eval_at = eval_at
+        self.early_stopping_rounds = early_stopping_rounds
+        self.eval_metric = eval_metric
+        self.eval_convention = eval_convention
+        self.gain = gain
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.device = device
+        self.verbose = verbose
+        self.params = params
+
+    # ------------------------------------------------------------------ parameters
+    def _reserved_params(self) -> dict[str, str]:
+        return _RESERVED
+
+    def _validate_backend_params(self) -> None:
+        P.check_int("max_depth", self.max_depth, low=0)
+        P.check_int("max_leaves", self.max_leaves, low=0)
+        P.check_float("min_child_weight", self.min_child_weight, low=0.0)
+        exp_gain = (self.params or {}).get("ndcg_exp_gain")
+        if exp_gain is not None and not isinstance(exp_gain, (bool, np.bool_)):
+            raise ValueError(f"params['ndcg_exp_gain'] must be True or False, got {exp_gain!r}")
+        if self.device == "cuda":
+            import xgboost as xgb
+
+            if not xgb.build_info().get("USE_CUDA", False):
+                raise ValueError(
+                    "device='cuda' needs an XGBoost build with CUDA support; the installed "
+                    f"xgboost {xgb.__version__} has none (pip install xgboost, not "
+                    "xgboost-cpu); use device='cpu'"
+                )
+
+    def _label_kind(self, objective: str) -> str:
+        return {"rank:ndcg": "graded", "rank:map": "binary"}.get(objective, "real")
+
+    def _real_label_hint(self) -> str:
+        return ("Use gain='linear' (XGBoost ndcg_exp_gain=False accepts real labels >= 0) or "
+                "objective='rank:pairwise'")
+
+    def _explicit_gain(self) -> str | None:
+        exp_gain = (self.params or {}).get("ndcg_exp_gain")
+        if exp_gain is None:
+            return None
+        return "exponential" if exp_gain else "linear"
+
+    def _xgb_params(self, gain: str | None) -> dict[str, Any]:
+        """The exact parameter dict given to ``xgboost.train`` (also used by the tests)."""
+        params: dict[str, Any] = {
+            "objective": self.objective,
+            "eta": float(self.learning_rate),
+            "max_depth": int(self.max_depth),
+            "max_leaves": int(self.max_leaves),
+            "min_child_weight": float(self.min_child_weight),
+            "subsample": float(self.subsample),
+            "colsample_bytree": float(self.colsample_bytree),
+            "alpha": float(self.reg_alpha),
+            "lambda": float(self.reg_lambda),
+            "device": self.device,
+            "verbosity": 1 if P.check_verbose(self.verbose) else 0,
+            "disable_default_eval_metric": 1,
+        }
+        threads = P.resolve_n_jobs(self.n_jobs)
+        if threads:
+            params["nthread"] = threads
+        seed = P.check_random_state(self.random_state)
+        if seed is not None:
+            params["seed"] = seed
+        params.update(self.params or {})
+        if gain is not None:
+            params["ndcg_exp_gain"] = gain == "exponential"
+        return params
+
+    # ------------------------------------------------------------------ training
+    @staticmethod
+    def _group_weights(train: RankingData, weight: np.ndarray | None) -> np.ndarray | None:
+        """Per-row weights (constant inside each query) -> one weight per query (n_queries,)."""
+        if weight is None:
+            return None
+        offsets = train.group_offsets
+        starts = offsets[:-1]
+        first = np.repeat(weight[starts], np.diff(offsets))
+        varies = np.flatnonzero(weight != first)
+        if varies.size:
+            row = int(varies[0])
+            q = int(np.searchsorted(offsets, row, side="right") - 1)
+            rows = weight[offsets[q]:offsets[q + 1]]
+            raise ValueError(
+                f"XGBoost ranking weights are per query, but sample_weight varies inside query "
+                f"qid={int(train.query_ids[q])} (from {rows.min():g} to {rows.max():g}); give "
+                f"every row of a query the same weight (the query's weight)"
+            )
+        return weight[starts]
+
+    def _train(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
+               sample_weight: np.ndarray | None, tracker: EvalTracker) -> tuple[Any, int]:
+        import xgboost as xgb
+
+        explicit = self._explicit_gain()
+        gain = None
+        if self.objective == "rank:ndcg":
+            requested_linear = "linear" in (self.gain, explicit)
+            self._check_train_labels(train.y, allow_real=requested_linear)
+            gain = self._resolve_gain(train.y, explicit)
+        else:
+            self._check_train_labels(train.y)
+        group_weight = self._group_weights(train, sample_weight)
+        params = self._xgb_params(gain)
+        names = self._backend_feature_names(_FORBIDDEN_NAME_CHARS)
+        threads = P.resolve_n_jobs(self.n_jobs) or -1
+        dtrain = xgb.DMatrix(train.X, label=train.y, qid=_sequential_qid(train),
+                             weight=group_weight, feature_names=names, missing=np.nan,
+                             nthread=threads)
+        evals, by_id = [], {}
+        for name, data in eval_sets:
+            dvalid = xgb.DMatrix(data.X, label=data.y, qid=_sequential_qid(data),
+                                 feature_names=names, missing=np.nan, nthread=threads)
+            evals.append((dvalid, name))
+            by_id[id(dvalid)] = name
+
+        def custom_metric(predt: np.ndarray, dmat: Any) -> list[tuple[str, float]]:
+            return list(tracker.evaluate(by_id[id(dmat)], predt).items())
+
+        class _AfterRound(xgb.callback.TrainingCallback):
+            def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+                return tracker.end_round(epoch)
+
+        booster = xgb.train(
+            params, dtrain, num_boost_round=int(self.n_estimators), evals=evals,
+            custom_metric=custom_metric if evals else None,
+            callbacks=[_AfterRound()] if evals else None, verbose_eval=False,
+        )
+        return booster, int(booster.num_boosted_rounds())
+
+    def _keep_rounds(self, booster: Any, kept: int, rounds_run: int) -> Any:
+        if 0 < kept < rounds_run:
+            sliced = booster[:kept]
+            sliced.feature_names = booster.feature_names
+            return sliced
+        return booster
+
+    # ------------------------------------------------------------------ prediction, persistence
+    def _predict(self, X: Any) -> np.ndarray:
+        import xgboost as xgb
+
+        threads = P.resolve_n_jobs(self.n_jobs) or -1
+        data = xgb.DMatrix(X, missing=np.nan, nthread=threads,
+                           feature_names=self.booster_.feature_names)
+        return self.booster_.predict(data)
+
+    def _raw_importances(self) -> np.ndarray:
+        scores = self.booster_.get_score(importance_type="total_gain")
+        names = self.booster_.feature_names or [f"f{i}" for i in range(self.n_features_in_)]
+        return np.array([scores.get(n, 0.0) for n in names], dtype=np.float64)
+
+    def _payload(self) -> tuple[dict[str, bytes], dict[str, Any]]:
+        return {"model.json": bytes(self.booster_.save_raw("json"))}, self._fitted_meta()
+
+    def _restore_payload(self, files: dict[str, bytes], meta: dict[str, Any]) -> None:
+        import xgboost as xgb
+
+        if "model.json" not in files:
+            raise ValueError("model file has no model.json (XGBoost model)")
+        booster = xgb.Booster()
+        booster.load_model(bytearray(files["model.json"]))
+        self.booster_ = booster
+        self._restore_fitted_meta(meta)
+
+
+def _sequential_qid(data: RankingData) -> np.ndarray:
+    """Query index per row, 0, 0, ..., 1, 1, ...: non-decreasing whatever the raw qids are."""
+    return np.repeat(np.arange(data.n_queries, dtype=np.uint32), data.group_sizes)

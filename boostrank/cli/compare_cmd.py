@@ -1,0 +1,256 @@
+"""``boostrank compare``: the main job, a head-to-head report of rankers on the same folds.
+
+With no arguments it compares LightGBM, XGBoost, RankNet and ListNet on the bundled
+``data/sample`` split and writes ``./boostrank-report``. Only light imports at module level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MODELS = "lightgbm,xgboost,ranknet,listnet"
+DEFAULT_METRICS = "ndcg@10,1,3,5,map,mrr"
+DEFAULT_OUT = "boostrank-report"
+CONVENTIONS = ("default", "lightgbm", "xgboost", "trec", "letor", "sklearn")
+
+EPILOG = """\
+examples:
+  boostrank compare
+      the four default models on the bundled data/sample split -> ./boostrank-report
+  boostrank compare --train train.txt --valid vali.txt --test test.txt --models lightgbm,xgboost
+  boostrank compare --letor ../shared/data/MQ2008 --folds 1-5 --convention letor
+  boostrank compare --params 'lightgbm={"n_estimators": 300}' --tune 20 --baseline lightgbm
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``compare`` subcommand."""
+    parser = subparsers.add_parser(
+        "compare",
+        help="compare rankers head to head and write a report",
+        description="Fit every model on the same training data (early stopping on the "
+                    "validation split), score the test split with the common evaluator, test "
+                    "the differences for significance and write a report folder (Markdown, "
+                    "self-contained HTML, JSON, per-query scores, predictions, plots).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    data = parser.add_argument_group("data (default: the bundled data/sample split)")
+    data.add_argument("--train", metavar="FILE", help="training file (LibSVM / LETOR format)")
+    data.add_argument("--valid", metavar="FILE",
+                      help="validation file (early stopping, learning curves, tuning)")
+    data.add_argument("--test", metavar="FILE", help="test file (what the report scores)")
+    data.add_argument("--letor", metavar="ROOT",
+                      help="LETOR folder with Fold1..FoldK/{train,vali,test}.txt")
+    data.add_argument("--folds", metavar="SPEC", default="1-5",
+                      help="folds of --letor to run, e.g. 1-5 or 1,3 (default: 1-5)")
+    models = parser.add_argument_group("models")
+    models.add_argument("--models", metavar="LIST", default=DEFAULT_MODELS,
+                        help=f"comma-separated registry names (default: {DEFAULT_MODELS})")
+    models.add_argument("--params", metavar="NAME=JSON", action="append", default=[],
+                        help="constructor overrides for one model as a JSON object, or "
+                             "NAME=@file.json; repeatable")
+    models.add_argument("--tune", metavar="N", type=int, default=0,
+                        help="tune each model with N Optuna trials on the validation split")
+    models.add_argument("--seed", type=int, default=0,
+                        help="random_state of every model, tuning and resampling seed (default 0)")
+    evaluation = parser.add_argument_group("evaluation")
+    evaluation.add_argument("--metrics", metavar="LIST", default=DEFAULT_METRICS,
+                            help=f"evaluator metrics (default: {DEFAULT_METRICS}); the first "
+                                 "picks the default baseline and is what --tune optimises")
+    evaluation.add_argument("--convention", default="default", metavar="NAME",
+                            help=f"evaluation convention: {'|'.join(CONVENTIONS)} "
+                                 "(default: default)")
+    evaluation.add_argument("--baseline", metavar="NAME",
+                            help="model the others are tested against (default: the best on "
+                                 "the first metric)")
+    output = parser.add_argument_group("output")
+    output.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
+                        help=f"report folder (default: ./{DEFAULT_OUT})")
+    output.add_argument("--format", metavar="LIST", default="md,html,json",
+                        help="report formats among md,html,json (default: all three)")
+    output.add_argument("--quiet", action="store_true",
+                        help="no progress display and no summary on the terminal")
+    parser.set_defaults(func=run)
+
+
+# ---------------------------------------------------------------------- argument checks
+def parse_params(items: list[str]) -> dict[str, dict[str, Any]]:
+    """``["lightgbm={...}", "xgboost=@p.json"]`` -> ``{"lightgbm": {...}, ...}``."""
+    from . import CLIError
+
+    params: dict[str, dict[str, Any]] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip().lower()
+        if not sep or not name:
+            raise CLIError(f"--params {item!r}: expected NAME=JSON, e.g. "
+                           "lightgbm='{\"n_estimators\": 200}'")
+        if text.startswith("@"):
+            path = Path(text[1:])
+            if not path.is_file():
+                raise CLIError(f"--params {name}: file {path} not found")
+            text = path.read_text(encoding="utf-8")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CLIError(f"--params {name}: invalid JSON ({exc.msg} at column "
+                           f"{exc.colno}): {text}") from None
+        if not isinstance(value, dict):
+            raise CLIError(f"--params {name}: expected a JSON object, got {text}")
+        params.setdefault(name, {}).update(value)
+    return params
+
+
+def find_sample() -> Path:
+    """The bundled ``data/sample`` folder: in the working directory or next to the package."""
+    from . import CLIError
+
+    candidates = [Path.cwd() / "data" / "sample",
+                  Path(__file__).resolve().parents[2] / "data" / "sample"]
+    for folder in candidates:
+        if all((folder / f"{n}.txt").is_file() for n in ("train", "vali", "test")):
+            return folder
+    raise CLIError("bundled sample data/sample/{train,vali,test}.txt not found; pass "
+                   "--train/--valid/--test FILE or --letor ROOT")
+
+
+def _check_file(path: str, option: str) -> Path:
+    from . import CLIError
+
+    p = Path(path)
+    if not p.exists():
+        raise CLIError(f"{option} file {p} not found")
+    if not p.is_file():
+        raise CLIError(f"{option} {p} is not a file")
+    return p
+
+
+def full_command(args: argparse.Namespace, data: dict[str, str]) -> str:
+    """The equivalent command with every option spelled out (defaults included)."""
+    words = ["boostrank", "compare"]
+    if args.letor:
+        words += ["--letor", args.letor, "--folds", args.folds]
+    else:
+        for option in ("train", "valid", "test"):
+            if data.get(option):
+                words += [f"--{option}", data[option]]
+    words += ["--models", args.models]
+    for item in args.params:
+        words += ["--params", item]
+    words += ["--tune", str(args.tune), "--metrics", args.metrics, "--convention",
+              args.convention]
+    if args.baseline:
+        words += ["--baseline", args.baseline]
+    words += ["--seed", str(args.seed), "--out", args.out, "--format", args.format]
+    if args.quiet:
+        words.append("--quiet")
+    return shlex.join(words)
+
+
+def typed_command() -> str | None:
+    """The command line as typed, when this process is the ``boostrank`` command."""
+    argv = list(sys.argv)
+    if len(argv) >= 2 and "compare" in argv[1:]:
+        program = Path(argv[0]).name
+        if program in ("__main__.py", "-m"):
+            program = "python -m boostrank"
+        return shlex.join([program, *argv[1:]])
+    return None
+
+
+# ---------------------------------------------------------------------- run
+def run(args: argparse.Namespace) -> int:
+    """Validate every option, run the comparison, write the report; 0 on success."""
+    from ..compare import Progress
+    from ..compare.runner import check_letor_root, parse_folds, resolve_models
+    from ..metrics import get_convention, parse_metrics
+    from ..report.writer import describe_written, parse_formats
+    from . import CLIError
+
+    # everything a user can get wrong is checked before any data is read or model trained
+    formats = parse_formats(args.format)
+    if args.tune < 0:
+        raise CLIError(f"--tune must be >= 0, got {args.tune}")
+    params = parse_params(args.params)
+    specs = resolve_models(args.models, params)
+    labels = [s.label for s in specs]
+    if args.baseline and args.baseline.strip().lower() not in labels:
+        raise CLIError(f"--baseline {args.baseline!r} is not among --models ({', '.join(labels)})")
+    baseline = args.baseline.strip().lower() if args.baseline else None
+    try:
+        metrics = list(parse_metrics(args.metrics))
+    except (ValueError, KeyError) as exc:
+        raise CLIError(f"--metrics {args.metrics!r}: {_message(exc)}") from None
+    try:
+        convention = get_convention(args.convention)
+    except (ValueError, KeyError) as exc:
+        raise CLIError(f"--convention {args.convention!r}: {_message(exc)}") from None
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {out} exists and is not a folder")
+
+    data: dict[str, str] = {}
+    if args.letor:
+        if any((args.train, args.valid, args.test)):
+            raise CLIError("give either --letor ROOT or --train/--valid/--test, not both")
+        folds = parse_folds(args.folds)
+        check_letor_root(args.letor, folds)
+    else:
+        if any((args.train, args.valid, args.test)):
+            if not (args.train and args.test):
+                raise CLIError("--train and --test are both needed (--valid is optional)")
+            for option in ("train", "valid", "test"):
+                value = getattr(args, option)
+                if value:
+                    data[option] = str(_check_file(value, f"--{option}"))
+        else:
+            sample = find_sample()
+            data = {"train": str(sample / "train.txt"), "valid": str(sample / "vali.txt"),
+                    "test": str(sample / "test.txt")}
+        if args.tune and not data.get("valid"):
+            raise CLIError("--tune needs a validation split: pass --valid FILE")
+
+    command = typed_command() or full_command(args, data)
+    progress = Progress(enabled=not args.quiet)
+    common = dict(metrics=metrics, convention=convention, baseline=baseline, seed=args.seed,
+                  tune=args.tune, params=params, progress=progress, command=command)
+    if args.letor:
+        from ..compare import compare_letor
+
+        result = compare_letor(args.models, args.letor, folds=folds, **common)
+    else:
+        from ..compare import compare
+
+        result = compare(args.models, _load(data, "train"), _load(data, "valid"),
+                         _load(data, "test"), **common)
+    result.config["full_command"] = full_command(args, data)
+    written = result.save(out, formats=formats)
+    if not args.quiet:
+        from ..report.markdown import summary_markdown
+
+        print(summary_markdown(result))
+        print()
+        for line in describe_written(written):
+            print(line)
+        print(f"report folder: {out.resolve()}")
+    return 0
+
+
+def _load(data: dict[str, str], split: str) -> Any:
+    """Load one split (None when not given); parse errors name the file."""
+    path = data.get(split)
+    if path is None:
+        return None
+    from ..data import load_libsvm
+
+    return load_libsvm(path)
+
+
+def _message(exc: BaseException) -> str:
+    return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)

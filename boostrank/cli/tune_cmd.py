@@ -1,0 +1,118 @@
+"""``boostrank tune``: an Optuna study over a model's hyperparameters.
+
+    boostrank tune --model lightgbm --train train.txt --valid vali.txt --trials 50 --out DIR
+                   [--metric ndcg@10] [--convention default] [--storage URL] [--study NAME]
+                   [--timeout S] [--pruner median] [--sampler tpe] [--seed 0] [--cv K]
+                   [--param NAME=JSON ...] [--jobs N]
+
+Shows a progress bar with the best value so far, then writes into DIR: ``best_params.json``
+(reuse it with ``boostrank train --params``), the refitted model ``model.brm``,
+``trials.csv``, ``summary.json`` and PNG plots (optimisation history, parameter importances,
+intermediate values). ``--param`` sets a starting parameter of the model (e.g. ``--param
+n_estimators=1000``, the cap early stopping works under). With ``--storage`` (``sqlite:///f.db``,
+``postgresql://...``, or a journal file ``study.log``) and ``--study`` a study survives the
+process: the same command resumes it, and several processes started with the same arguments
+share it (``--trials`` counts the trials of each process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from . import CLIError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "tune", help="tune a model's hyperparameters with Optuna",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--model", required=True,
+                        help="model name: lightgbm, xgboost, ranknet, listnet, ...")
+    parser.add_argument("--train", required=True, metavar="FILE", help="training data")
+    parser.add_argument("--valid", metavar="FILE",
+                        help="validation data (required unless --cv is given)")
+    parser.add_argument("--trials", type=int, default=50, metavar="N",
+                        help="number of trials this process runs (default 50)")
+    parser.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds")
+    parser.add_argument("--metric", default="ndcg@10", help="metric maximised (default ndcg@10)")
+    parser.add_argument("--convention", default="default",
+                        help="evaluator convention (default, lightgbm, letor, trec, ...)")
+    parser.add_argument("--storage", metavar="URL",
+                        help="study storage: sqlite:///file.db, postgresql://..., or a journal "
+                             "file (*.log or journal:PATH); default in memory")
+    parser.add_argument("--study", metavar="NAME", help="study name (resumes when it exists)")
+    parser.add_argument("--pruner", default="median",
+                        help="none, median, hyperband or successive_halving (default median)")
+    parser.add_argument("--sampler", default="tpe",
+                        help="tpe, random, cmaes, qmc or gp (default tpe)")
+    parser.add_argument("--seed", type=int, default=0, help="sampler and model seed (default 0)")
+    parser.add_argument("--cv", type=int, metavar="K",
+                        help="cross-validate each trial over K query-group folds of --train")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="trials in parallel threads (default 1)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="starting model parameter, VALUE as JSON (repeatable)")
+    parser.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import logging
+    from pathlib import Path
+
+    from .train_cmd import build_model, load_data, parse_param_assignments
+
+    if args.valid is None and args.cv is None:
+        raise CLIError("give --valid FILE or --cv K")
+    if args.trials < 0:
+        raise CLIError(f"--trials must be >= 0, got {args.trials}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {out} exists and is not a folder")
+    start = parse_param_assignments(args.param)
+    model = build_model(args.model, dict(start))
+    start = {k: v for k, v in model.get_params(deep=False).items() if k in start}
+    # fail on a bad metric/convention/pruner/... before the (possibly slow) data loading
+    from tuning.pruners import make_pruner
+    from tuning.samplers import make_sampler
+    from tuning.storage import storage_kind
+    from tuning.tune import _resolve_convention, _resolve_metric
+
+    _resolve_metric(args.metric)
+    _resolve_convention(args.convention)
+    make_pruner(args.pruner)
+    make_sampler(args.sampler, seed=args.seed)
+    storage_kind(args.storage)
+    train = load_data(args.train, what="--train")
+    valid = None
+    if args.valid:
+        valid = load_data(args.valid, n_features=train.n_features, what="--valid")
+
+    import optuna
+
+    from tuning import tune
+
+    optuna.logging.set_verbosity(logging.WARNING)
+    result = tune(
+        model, train, valid, metric=args.metric, convention=args.convention,
+        n_trials=args.trials, timeout=args.timeout, storage=args.storage,
+        study_name=args.study, sampler=args.sampler, pruner=args.pruner, seed=args.seed,
+        n_jobs=args.jobs, cv=args.cv, show_progress=not args.no_progress,
+    )
+    # best_params.json must rebuild the model from its defaults: include the --param values
+    result.best_params = {**start, **result.best_params}
+    written = result.save(out, plots=not args.no_plots)
+    print(f"best {result.metric} ({result.convention} convention): {result.best_value:.6f} "
+          f"(trial {result.best_trial}; {result.n_complete} complete, {result.n_pruned} pruned, "
+          f"{result.n_failed} failed)", file=sys.stdout)
+    if result.default_value is not None:
+        print(f"default configuration: {result.default_value:.6f}", file=sys.stdout)
+    for name, path in written.items():
+        print(f"  {name}: {path}", file=sys.stdout)
+    return 0

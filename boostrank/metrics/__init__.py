@@ -1,0 +1,33 @@
+"""The common evaluator: one ruler for every model of the toolkit.
+
+``evaluate(y_true, y_score, qid, metrics=("ndcg@10",), convention="default")`` returns
+``{metric: mean over queries}``; `Evaluator` precomputes the ideal rankings for repeated
+calls (per boosting round / epoch). Metric names: ``ndcg@k``, ``ndcg``, ``dcg@k``, ``map``,
+``map@k``, ``mrr``, ``mrr@k``, ``err@k``, ``precision@k``, ``recall@k``, lists of cutoffs
+(``ndcg@1,3,5,10``) and XGBoost's ``-`` suffix (``ndcg@10-``: empty queries score 0).
+
+The ``default`` convention is LightGBM's own (gain 2^l - 1, discount 1/log2(r + 1), ties in
+input order, a query with no relevant document scores 1, k capped at the list length, MAP
+relevant = label > 0.5), so that the boosters' early stopping and every report agree. Presets
+``lightgbm``, ``xgboost``, ``trec``, ``letor`` and ``sklearn`` reproduce those tools exactly;
+see `boostrank.metrics.conventions`. Statistics for paired comparisons are in
+`boostrank.metrics.stats`.
+"""
+
+from __future__ import annotations
+
+from .conventions import PRESETS, Convention, get_convention
+from .evaluator import Evaluator, compute_gains, evaluate
+from .parsing import MetricSpec, parse_metric, parse_metrics
+
+__all__ = [
+    "PRESETS",
+    "Convention",
+    "Evaluator",
+    "MetricSpec",
+    "compute_gains",
+    "evaluate",
+    "get_convention",
+    "parse_metric",
+    "parse_metrics",
+]

@@ -1,0 +1,32 @@
+"""PyTorch neural rankers: list losses, an MLP scorer, length-bucketed batching, estimators.
+
+``neural.RankNet``, ``neural.ListNet``, ``neural.LambdaRankNet``, ``neural.ListMLENet``,
+``neural.ApproxNDCGNet`` and the general ``neural.NeuralRanker(loss=...)`` follow the
+boostrank estimator contract. ``neural.losses`` holds the losses for plain PyTorch use.
+Submodules load on first access, so ``import neural`` itself is cheap.
+"""
+
+from __future__ import annotations
+
+from boostrank._lazy import lazy_getattr
+
+_PUBLIC = {
+    "NeuralRanker": ".estimators:NeuralRanker",
+    "RankNet": ".estimators:RankNet",
+    "ListNet": ".estimators:ListNet",
+    "LambdaRankNet": ".estimators:LambdaRankNet",
+    "ListMLENet": ".estimators:ListMLENet",
+    "ApproxNDCGNet": ".estimators:ApproxNDCGNet",
+    "MLPScorer": ".scorer:MLPScorer",
+    "FeaturePreprocessor": ".preprocessing:FeaturePreprocessor",
+    "ListBatcher": ".batching:ListBatcher",
+    "train_ranker": ".training:train_ranker",
+    "get_loss": ".losses:get_loss",
+}
+
+__all__ = sorted(_PUBLIC)
+__getattr__ = lazy_getattr(__name__, _PUBLIC)
+
+
+def __dir__() -> list[str]:
+    return __all__ + ["losses"]

@@ -1,0 +1,124 @@
+"""Shared helpers of the list losses: input checks, masking, reductions, NDCG gains.
+
+Every loss takes ``scores`` and ``labels`` of shape ``[batch, list]`` and an optional boolean
+``mask`` of the same shape (True = a real document, False = padding). Padding is ignored
+exactly: its scores and labels may hold anything (even NaN) without changing the loss or the
+gradients of the real documents.
+"""
+
+from __future__ import annotations
+
+import torch
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_inputs(
+    scores: torch.Tensor,
+    labels: torch.Tensor,
+    mask: torch.Tensor | None,
+    weights: torch.Tensor | None = None,
+    *,
+    name: str = "loss",
+    clean: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Validate shapes and return ``(scores, labels, mask, weights)`` ready for the loss.
+
+    ``scores``: [batch, list] floating; ``labels``: [batch, list] (cast to the scores' dtype,
+    padding zeroed); ``mask``: [batch, list] bool (all True when None); ``weights``: [batch]
+    per-list weights or None. Scores of padded positions are replaced by 0 so that no NaN/inf
+    in padding can leak into the result; ``clean=False`` skips that for losses that mask
+    padding themselves.
+    """
+    if scores.dim() != 2:
+        raise ValueError(f"{name}: scores must have shape [batch, list], got {tuple(scores.shape)}")
+    if labels.shape != scores.shape:
+        raise ValueError(
+            f"{name}: labels shape {tuple(labels.shape)} differs from scores shape "
+            f"{tuple(scores.shape)}"
+        )
+    if not scores.is_floating_point():
+        raise TypeError(f"{name}: scores must be a floating tensor, got {scores.dtype}")
+    if mask is None:
+        mask = torch.ones_like(scores, dtype=torch.bool)
+    else:
+        if mask.shape != scores.shape:
+            raise ValueError(
+                f"{name}: mask shape {tuple(mask.shape)} differs from scores shape "
+                f"{tuple(scores.shape)}"
+            )
+        mask = mask.to(torch.bool)
+    if weights is not None:
+        weights = torch.as_tensor(weights, dtype=scores.dtype, device=scores.device)
+        if weights.shape != scores.shape[:1]:
+            raise ValueError(
+                f"{name}: weights must have shape [batch] = [{scores.shape[0]}], "
+                f"got {tuple(weights.shape)}"
+            )
+    if not clean:
+        return scores, labels.to(scores.dtype), mask, weights
+    labels = torch.where(mask, labels.to(scores.dtype), torch.zeros((), dtype=scores.dtype,
+                                                                    device=scores.device))
+    scores = torch.where(mask, scores, torch.zeros((), dtype=scores.dtype, device=scores.device))
+    return scores, labels, mask, weights
+
+
+def check_reduction(reduction: str, name: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def reduce_lists(
+    per_list: torch.Tensor,
+    valid: torch.Tensor,
+    weights: torch.Tensor | None,
+    reduction: str,
+) -> torch.Tensor:
+    """Reduce per-list losses [batch] over the lists flagged ``valid`` (those with signal).
+
+    ``mean``: weighted mean over valid lists (0 with a gradient path when none is valid);
+    ``sum``: weighted sum; ``none``: the per-list losses with invalid lists set to 0.
+    """
+    per_list = torch.where(valid, per_list, torch.zeros_like(per_list))
+    if reduction == "none":
+        return per_list
+    w = valid.to(per_list.dtype)
+    if weights is not None:
+        w = w * weights
+    total = (per_list * w).sum()
+    if reduction == "sum":
+        return total
+    return total / w.sum().clamp_min(torch.finfo(per_list.dtype).tiny)
+
+
+def gains(labels: torch.Tensor, gain: str) -> torch.Tensor:
+    """Gain of each label: ``"exp2"`` -> 2^l - 1 (LightGBM/Burges), ``"linear"`` -> l."""
+    if gain == "exp2":
+        return torch.pow(2.0, labels) - 1.0
+    if gain == "linear":
+        return labels
+    raise ValueError(f"gain must be 'exp2' or 'linear', got {gain!r}")
+
+
+def discounts(length: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """1 / log2(rank + 1) for ranks 1..length, shape [length]."""
+    ranks = torch.arange(1, length + 1, dtype=dtype, device=device)
+    return 1.0 / torch.log2(ranks + 1.0)
+
+
+def ideal_dcg(g: torch.Tensor, mask: torch.Tensor, k: int | None) -> torch.Tensor:
+    """Ideal DCG@k per list [batch] from gains ``g`` [batch, list] (padding must hold 0 gain)."""
+    length = g.shape[1]
+    neg_inf = torch.tensor(float("-inf"), dtype=g.dtype, device=g.device)
+    ordered = torch.sort(torch.where(mask, g, neg_inf), dim=1, descending=True).values
+    ordered = torch.where(torch.isfinite(ordered), ordered, torch.zeros_like(ordered))
+    disc = discounts(length, g.dtype, g.device)
+    if k is not None:
+        disc = torch.where(torch.arange(length, device=g.device) < k, disc,
+                           torch.zeros_like(disc))
+    return (ordered * disc).sum(dim=1)
+
+
+def valid_lists(mask: torch.Tensor) -> torch.Tensor:
+    """[batch] bool: lists holding at least one real document."""
+    return mask.any(dim=1)

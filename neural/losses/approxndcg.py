@@ -1,0 +1,73 @@
+"""ApproxNDCG (Qin, Liu & Li, Information Retrieval 2010): NDCG with smoothed ranks.
+
+Each document's rank is replaced by the differentiable estimate
+``r_i = 1 + sum_{j != i} sigmoid(alpha * (s_j - s_i))`` over the real documents of its list;
+the loss is ``-sum_i G_i / log2(1 + r_i) / IDCG`` with ``G = 2^l - 1`` (or ``l``). Lists whose
+ideal DCG is 0 carry no signal and are left out of the mean.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._common import check_inputs, check_reduction, gains, ideal_dcg, reduce_lists
+
+
+def approx_ranks(scores: torch.Tensor, mask: torch.Tensor, alpha: float) -> torch.Tensor:
+    """Smoothed 1-based ranks [batch, list]; padding neither counts nor gets a meaningful rank."""
+    diff = scores.unsqueeze(1) - scores.unsqueeze(2)  # [b, i, j] = s_j - s_i
+    sig = torch.sigmoid(alpha * diff)
+    others = mask.unsqueeze(1) & mask.unsqueeze(2)
+    others = others & ~torch.eye(scores.shape[1], dtype=torch.bool, device=scores.device)
+    sig = torch.where(others, sig, torch.zeros((), dtype=scores.dtype, device=scores.device))
+    return 1.0 + sig.sum(dim=2)
+
+
+def approxndcg_loss(
+    scores: torch.Tensor,
+    labels: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    *,
+    alpha: float = 1.0,
+    gain: str = "exp2",
+    reduction: str = "mean",
+    weights: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Negative approximate NDCG over the whole list.
+
+    Args:
+        scores: [batch, list] model scores.
+        labels: [batch, list] graded relevance.
+        mask: [batch, list] bool, True for real documents (None: all real).
+        alpha: sharpness of the sigmoid rank approximation (> 0; larger is closer to NDCG).
+        gain: ``"exp2"`` (2^l - 1) or ``"linear"``.
+        reduction: ``"mean"`` over lists with a positive ideal DCG, ``"sum"`` or ``"none"``.
+        weights: optional [batch] weight per list.
+    """
+    check_reduction(reduction, "approxndcg_loss")
+    if not alpha > 0:
+        raise ValueError(f"approxndcg_loss: alpha must be > 0, got {alpha}")
+    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
+                                                 name="approxndcg_loss")
+    g = gains(labels, gain)
+    idcg = ideal_dcg(g, mask, None)
+    ranks = approx_ranks(scores, mask, alpha)
+    dcg = torch.where(mask, g / torch.log2(1.0 + ranks), torch.zeros_like(g)).sum(dim=1)
+    valid = idcg > 0
+    per_list = -dcg / torch.where(valid, idcg, torch.ones_like(idcg))
+    return reduce_lists(per_list, valid, weights, reduction)
+
+
+class ApproxNDCGLoss(nn.Module):
+    """`approxndcg_loss` as a module: ``loss(scores, labels, mask=None, weights=None)``."""
+
+    def __init__(self, alpha: float = 1.0, gain: str = "exp2", reduction: str = "mean") -> None:
+        super().__init__()
+        self.alpha, self.gain, self.reduction = alpha, gain, reduction
+
+    def forward(self, scores: torch.Tensor, labels: torch.Tensor,
+                mask: torch.Tensor | None = None,
+                weights: torch.Tensor | None = None) -> torch.Tensor:
+        return approxndcg_loss(scores, labels, mask, alpha=self.alpha, gain=self.gain,
+                               reduction=self.reduction, weights=weights)

@@ -1,0 +1,81 @@
+"""ListMLE (Xia et al., ICML 2008): negative Plackett–Luce log-likelihood of the label order.
+
+Per list, with the real documents sorted by descending label into ``pi``:
+``-sum_i [ s_pi(i) - log sum_{k >= i} exp(s_pi(k)) ]``. Documents with equal labels are
+ordered by their position in the list (``ties="stable"``) or at random (``ties="random"``,
+using ``generator``), as allRank does. With distinct labels the loss is invariant to the order of documents.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._common import check_inputs, check_reduction, reduce_lists, valid_lists
+
+TIES = ("stable", "random")
+
+
+def listmle_loss(
+    scores: torch.Tensor,
+    labels: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    *,
+    ties: str = "stable",
+    generator: torch.Generator | None = None,
+    reduction: str = "mean",
+    weights: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Negative Plackett–Luce log-likelihood of the ranking by labels.
+
+    Args:
+        scores: [batch, list] model scores.
+        labels: [batch, list] graded relevance.
+        mask: [batch, list] bool, True for real documents (None: all real).
+        ties: ``"stable"`` (equal labels keep list order) or ``"random"`` (shuffled).
+        generator: the torch generator used by ``ties="random"``.
+        reduction: ``"mean"`` over non-empty lists, ``"sum"`` or ``"none"`` ([batch]).
+        weights: optional [batch] weight per list.
+    """
+    check_reduction(reduction, "listmle_loss")
+    if ties not in TIES:
+        raise ValueError(f"listmle_loss: ties must be one of {TIES}, got {ties!r}")
+    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
+                                                 name="listmle_loss")
+    neg_inf = torch.tensor(float("-inf"), dtype=scores.dtype, device=scores.device)
+    key = torch.where(mask, labels, neg_inf)
+    if ties == "random":
+        perm = torch.argsort(torch.rand(scores.shape, generator=generator,
+                                        device=generator.device if generator is not None
+                                        else scores.device, dtype=scores.dtype)
+                             .to(scores.device), dim=1)
+        key_perm = key.gather(1, perm)
+        order = perm.gather(1, torch.sort(key_perm, dim=1, descending=True, stable=True).indices)
+    else:
+        order = torch.sort(key, dim=1, descending=True, stable=True).indices
+    sorted_mask = mask.gather(1, order)
+    sorted_scores = scores.gather(1, order)
+    # Shift by the (constant) row maximum for stability; padding sits at the end as -inf.
+    row_max = torch.where(mask, scores, neg_inf).max(dim=1, keepdim=True).values.detach()
+    row_max = torch.where(torch.isfinite(row_max), row_max, torch.zeros_like(row_max))
+    shifted = torch.where(sorted_mask, sorted_scores - row_max, neg_inf)
+    tail_lse = torch.logcumsumexp(shifted.flip(1), dim=1).flip(1)
+    terms = torch.where(sorted_mask, tail_lse - (sorted_scores - row_max),
+                        torch.zeros((), dtype=scores.dtype, device=scores.device))
+    per_list = terms.sum(dim=1)
+    return reduce_lists(per_list, valid_lists(mask), weights, reduction)
+
+
+class ListMLELoss(nn.Module):
+    """`listmle_loss` as a module: ``loss(scores, labels, mask=None, weights=None)``."""
+
+    def __init__(self, ties: str = "stable", generator: torch.Generator | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__()
+        self.ties, self.generator, self.reduction = ties, generator, reduction
+
+    def forward(self, scores: torch.Tensor, labels: torch.Tensor,
+                mask: torch.Tensor | None = None,
+                weights: torch.Tensor | None = None) -> torch.Tensor:
+        return listmle_loss(scores, labels, mask, ties=self.ties, generator=self.generator,
+                            reduction=self.reduction, weights=weights)

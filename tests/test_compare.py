@@ -1,0 +1,271 @@
+"""`boostrank.compare`: the runner, the result object and the report folder it writes.
+
+Small generated data and small models; the numbers of the report are checked against
+`boostrank.metrics.evaluate` on the saved predictions and against `boostrank.metrics.stats`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator
+
+from boostrank.compare import compare, compare_letor, parse_folds
+from boostrank.compare.runner import resolve_models
+from boostrank.data import make_ranking
+from boostrank.metrics import evaluate, stats
+
+FAST = {
+    "lightgbm": {"n_estimators": 25, "num_leaves": 7, "min_child_samples": 5},
+    "xgboost": {"n_estimators": 25, "max_depth": 3},
+}
+METRICS = ["ndcg@10", "ndcg@1", "ndcg@5", "map", "mrr"]
+
+
+@pytest.fixture(scope="module")
+def splits():
+    train = make_ranking(60, (4, 18), 8, seed=11)
+    valid = make_ranking(20, (4, 18), 8, seed=12)
+    test = make_ranking(40, (3, 18), 8, seed=13)
+    return train, valid, test
+
+
+@pytest.fixture(scope="module")
+def result(splits):
+    train, valid, test = splits
+    return compare(["lightgbm", "xgboost"], train, valid, test, metrics=METRICS,
+                   params=FAST, seed=3, progress=False, n_resamples=2000)
+
+
+@pytest.fixture(scope="module")
+def report_dir(result, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    result.save(out)
+    return out
+
+
+def test_report_numbers_equal_evaluate_on_saved_predictions(result, report_dir, splits):
+    _, _, test = splits
+    doc = json.loads((report_dir / "results.json").read_text())
+    per_query = pd.read_csv(report_dir / "per_query.csv")
+    md = (report_dir / "report.md").read_text()
+    for model in ("lightgbm", "xgboost"):
+        scores = np.loadtxt(report_dir / "predictions" / f"{model}.txt")
+        assert scores.shape == (test.n_rows,)
+        means, values = evaluate(test.y, scores, test.qid, METRICS, convention="default",
+                                 per_query=True)
+        rows = per_query[per_query["model"] == model]
+        assert list(rows["qid"]) == list(test.query_ids)
+        for metric in METRICS:
+            assert doc["summary"][model][metric]["mean"] == means[metric]
+            assert result.mean(model, metric) == means[metric]
+            np.testing.assert_array_equal(rows[metric].to_numpy(), values[metric])
+            assert f"{means[metric]:.4f}" in md
+            low, high = stats.mean_ci(values[metric])
+            assert doc["summary"][model][metric]["ci_low"] == pytest.approx(low, abs=1e-15)
+            assert doc["summary"][model][metric]["ci_high"] == pytest.approx(high, abs=1e-15)
+
+
+class RandomScores(BaseEstimator):
+    """A deliberately useless ranker: uniform random scores (seeded)."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, eval_set=None):
+        self.fitted_ = True
+        return self
+
+    def predict(self, X):
+        return np.random.default_rng(self.random_state).random(X.shape[0])
+
+
+def test_significance_matches_stats_module(splits):
+    train, valid, test = splits
+    res = compare({"a": "lightgbm", "b": "xgboost", "c": RandomScores()}, train, valid, test,
+                  metrics=["ndcg@10", "map"], baseline="a", seed=1, progress=False,
+                  params={"a": FAST["lightgbm"], "b": FAST["xgboost"]}, n_resamples=1000)
+    assert res.run("c").params == {"random_state": 1}
+    sig = res.significance()
+    assert set(sig["model"]) == {"b", "c"} and (sig["baseline"] == "a").all()
+    for metric in ("ndcg@10", "map"):
+        base = res.pooled("a", metric)
+        block = sig[sig["metric"] == metric].set_index("model")
+        p_t, p_r = [], []
+        for model in ("b", "c"):
+            other = res.pooled(model, metric)
+            t, p = stats.paired_ttest(other, base)
+            p_t.append(p)
+            p_r.append(stats.randomization_test(other, base, n_resamples=1000, seed=1))
+            assert block.loc[model, "t"] == pytest.approx(t)
+            assert block.loc[model, "mean_diff"] == pytest.approx(np.mean(other - base))
+            assert tuple(block.loc[model, ["wins", "ties", "losses"]]) == \
+                stats.win_tie_loss(other, base)
+            low, high = stats.bootstrap_ci(other, base, n_resamples=1000, seed=1)
+            assert block.loc[model, "diff_ci_low"] == pytest.approx(low)
+            assert block.loc[model, "diff_ci_high"] == pytest.approx(high)
+        np.testing.assert_allclose(block.loc[["b", "c"], "p_ttest_holm"],
+                                   stats.holm_bonferroni(p_t))
+        np.testing.assert_allclose(block.loc[["b", "c"], "p_randomization_holm"],
+                                   stats.holm_bonferroni(p_r))
+        for model in ("b", "c"):
+            row = block.loc[model]
+            expected = row["p_ttest_holm"] <= 0.05 and row["p_randomization_holm"] <= 0.05
+            assert row["significant"] == expected
+            assert res.mark(model, metric) == (row["direction"] if expected else "")
+    # random scores are far worse than a trained LambdaMART: the report must say so
+    assert res.mark("c", "ndcg@10") == "worse"
+    assert "▼" in res.to_markdown()
+
+
+def test_default_baseline_is_best_on_first_metric(result):
+    first = result.metrics[0]
+    best = max(result.models, key=lambda m: result.mean(m, first))
+    assert result.baseline == best
+    assert result.baseline_rule == f"best mean {first}"
+
+
+def test_tables_have_the_documented_shape(result):
+    summary = result.summary()
+    assert list(summary.index) == ["lightgbm", "xgboost"]
+    for metric in METRICS:
+        assert {metric, f"{metric} ci_low", f"{metric} ci_high"} <= set(summary.columns)
+        assert (summary[f"{metric} ci_low"] <= summary[metric]).all()
+        assert (summary[metric] <= summary[f"{metric} ci_high"]).all()
+    assert (summary["fit_time_s"] > 0).all() and (summary["predict_time_s"] > 0).all()
+    curve = result.ndcg_at_k()
+    assert list(curve.columns) == list(range(1, 11))
+    n_test_rows = result.folds[0].stats["test"]["documents"]
+    for model in result.models:
+        assert curve.loc[model, 10] == result.mean(model, "ndcg@10")
+        assert result.run(model).scores.shape == (n_test_rows,)
+
+
+def test_same_seed_gives_identical_results(splits):
+    train, valid, test = splits
+    kwargs = dict(metrics="ndcg@10", params={"lightgbm": {**FAST["lightgbm"], "subsample": 0.7,
+                                                          "subsample_freq": 1}},
+                  seed=5, progress=False, n_resamples=500)
+    first = compare(["lightgbm"], train, valid, test, **kwargs)
+    second = compare(["lightgbm"], train, valid, test, **kwargs)
+    np.testing.assert_array_equal(first.run("lightgbm").scores, second.run("lightgbm").scores)
+    assert first.run("lightgbm").params["random_state"] == 5
+
+
+def test_report_folder_contents(report_dir, result):
+    names = {p.relative_to(report_dir).as_posix() for p in report_dir.rglob("*") if p.is_file()}
+    assert {"report.md", "report.html", "results.json", "per_query.csv",
+            "predictions/lightgbm.txt", "predictions/xgboost.txt",
+            "plots/ndcg_at_k.png", "plots/differences.png",
+            "plots/learning_curves.png"} <= names
+    doc = json.loads((report_dir / "results.json").read_text(),
+                     parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
+    assert doc["format"] == "boostrank-compare"
+    assert doc["baseline"] == result.baseline
+    assert doc["convention"]["description"] == result.convention.describe()
+    assert doc["environment"]["packages"]["numpy"] == np.__version__
+    assert doc["folds"][0]["datasets"]["test"]["queries"] == 40
+    assert doc["seed"] == 3 and doc["config"]["params"]["lightgbm"]["n_estimators"] == 25
+    run = doc["folds"][0]["runs"]["lightgbm"]
+    assert run["evals_result"]["valid_0"]["ndcg@10"]
+    assert 1 <= run["best_iteration"] <= 25
+    md = (report_dir / "report.md").read_text()
+    for needle in ("## Significance against the baseline", "## Evaluation convention",
+                   result.convention.describe(), "## Data", "## Reproducibility",
+                   "plots/ndcg_at_k.png", "lightgbm (baseline)" if result.baseline ==
+                   "lightgbm" else "xgboost (baseline)"):
+        assert needle in md
+
+
+def test_html_is_self_contained(report_dir):
+    html = (report_dir / "report.html").read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["'](?!data:|#)""", html)
+    assert "<script" not in html.lower()
+    images = re.findall(r'<img [^>]*src="data:image/png;base64,([^"]+)"', html)
+    assert len(images) == 3
+    for data in images:
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_letor_folds_mean_over_folds(tmp_path):
+    from boostrank.data import save_libsvm
+
+    for fold, seed in ((1, 20), (2, 30)):
+        folder = tmp_path / f"Fold{fold}"
+        folder.mkdir()
+        for name, n_queries, offset in (("train", 40, 0), ("vali", 12, 1), ("test", 15, 2)):
+            save_libsvm(make_ranking(n_queries, (3, 12), 6, seed=seed + offset),
+                        folder / f"{name}.txt")
+    res = compare_letor(["lightgbm"], tmp_path, folds="1-2", metrics="ndcg@10,map",
+                        params={"lightgbm": FAST["lightgbm"]}, progress=False,
+                        n_resamples=200)
+    assert res.fold_names == ["Fold1", "Fold2"]
+    per_fold = res.fold_means("lightgbm", "ndcg@10")
+    assert res.mean("lightgbm", "ndcg@10") == pytest.approx(per_fold.mean())
+    assert res.pooled("lightgbm", "ndcg@10").shape == (30,)
+    table = res.per_fold("ndcg@10")
+    assert list(table.columns) == ["Fold1", "Fold2", "mean"]
+    out = res.save(tmp_path / "report", formats="json")
+    assert (tmp_path / "report" / "predictions" / "Fold2" / "lightgbm.txt").is_file()
+    assert not (tmp_path / "report" / "report.html").exists()
+    assert "json" in out
+    from boostrank.data import load_libsvm
+
+    test2 = load_libsvm(tmp_path / "Fold2" / "test.txt")
+    scores = np.loadtxt(tmp_path / "report" / "predictions" / "Fold2" / "lightgbm.txt")
+    assert evaluate(test2.y, scores, test2.qid, "ndcg@10")["ndcg@10"] == per_fold[1]
+
+
+def test_model_spec_errors():
+    with pytest.raises(ValueError, match="unknown model 'nosuch'"):
+        resolve_models("lightgbm,nosuch")
+    with pytest.raises(ValueError, match="has no parameter 'bogus'"):
+        resolve_models(["lightgbm"], {"lightgbm": {"bogus": 1}})
+    with pytest.raises(ValueError, match="params given for xgboost"):
+        resolve_models(["lightgbm"], {"xgboost": {"n_estimators": 3}})
+    with pytest.raises(ValueError, match="unique"):
+        resolve_models(["lightgbm", "LightGBM"])
+
+
+def test_bad_arguments_fail_before_training(splits):
+    train, valid, test = splits
+    with pytest.raises(ValueError, match="unknown metric"):
+        compare(["lightgbm"], train, valid, test, metrics="ndcg@10,nosuch", progress=False)
+    with pytest.raises(ValueError, match="baseline 'xgboost' is not among"):
+        compare(["lightgbm"], train, valid, test, baseline="xgboost", progress=False)
+    with pytest.raises(ValueError, match="unknown convention"):
+        compare(["lightgbm"], train, valid, test, convention="nosuch", progress=False)
+    narrow = make_ranking(10, 5, 5, seed=1)
+    with pytest.raises(ValueError, match="test has 5 features but train has 8"):
+        compare(["lightgbm"], train, valid, narrow, progress=False)
+
+
+def test_estimator_instances_and_callable_module(splits):
+    import boostrank
+    from boostrank import LightGBMLambdaMART
+
+    train, valid, test = splits
+    res = boostrank.compare({"small": LightGBMLambdaMART(n_estimators=5)}, train, valid, test,
+                            metrics="ndcg@10", progress=False, n_resamples=100)
+    assert res.models == ["small"] and res.run("small").params["n_estimators"] == 5
+    assert res.significance().empty
+    import boostrank.compare as module
+
+    again = module(["lightgbm"], train, valid, test, metrics="ndcg@10", progress=False,
+                   params={"lightgbm": {"n_estimators": 5}}, n_resamples=100)
+    assert again.models == ["lightgbm"]
+
+
+def test_parse_folds():
+    assert parse_folds("1-5") == [1, 2, 3, 4, 5]
+    assert parse_folds("1,3, 5") == [1, 3, 5]
+    assert parse_folds("2") == [2]
+    assert parse_folds("1-2,4") == [1, 2, 4]
+    for bad in ("", "a", "3-1", "1,1"):
+        with pytest.raises(ValueError):
+            parse_folds(bad)

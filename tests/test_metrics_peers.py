@@ -1,0 +1,121 @@
+"""The presets reproduce the real tools: LightGBM, XGBoost, pytrec_eval, scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from boostrank.metrics import evaluate, get_convention
+
+
+def _ranking_problem(seed: int, n_queries: int = 40, max_docs: int = 25, levels: int = 4):
+    """Features on a coarse grid (many tied predictions), some all-zero and 1-doc queries."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, max_docs + 1, size=n_queries)
+    sizes[:2] = 1
+    n = int(sizes.sum())
+    X = rng.integers(0, 3, size=(n, 4)).astype(np.float64)
+    y = np.clip(np.round(X[:, 0] + X[:, 1] * 0.5 + rng.normal(0, 0.7, n)), 0, levels - 1)
+    qid = np.repeat(np.arange(n_queries), sizes)
+    for q in (2, 5, 7):  # queries with no relevant document
+        y[qid == q] = 0
+    return X, y.astype(np.float64), qid, sizes
+
+
+def test_lightgbm_ndcg_and_map_equal_evals_result():
+    lightgbm = pytest.importorskip("lightgbm")
+    X, y, qid, sizes = _ranking_problem(0)
+    Xv, yv, qv, sv = _ranking_problem(1)
+    ks = [1, 3, 5, 10, 30]
+    model = lightgbm.LGBMRanker(n_estimators=4, num_leaves=3, min_child_samples=5,
+                                learning_rate=0.3, verbose=-1, random_state=0)
+    model.fit(X, y, group=sizes, eval_X=(Xv,), eval_y=(yv,), eval_group=[sv], eval_at=ks,
+              eval_metric=["map"])
+    scores = model.predict(Xv, raw_score=True)
+    assert np.unique(scores).size < scores.size / 2  # plenty of ties
+    names = [f"ndcg@{k}" for k in ks] + [f"map@{k}" for k in ks]
+    ours = evaluate(yv, scores, qv, names, convention="lightgbm")
+    theirs = model.evals_result_["valid_0"]
+    for name in names:
+        assert ours[name] == pytest.approx(theirs[name][-1], abs=1e-9), name
+    assert evaluate(yv, scores, qv, names) == ours  # default = lightgbm rules
+    # the ties matter: breaking them pessimistically changes the numbers
+    worst = evaluate(yv, scores, qv, names, convention=get_convention("lightgbm").replace(
+        ties="pessimistic"))
+    assert worst["ndcg@3"] < ours["ndcg@3"] - 1e-3
+
+
+def test_xgboost_ndcg_and_minus_variant():
+    xgb = pytest.importorskip("xgboost")
+    X, y, qid, _ = _ranking_problem(2)
+    Xv, yv, qv, _ = _ranking_problem(3)
+    dtrain = xgb.DMatrix(X, label=y, qid=qid)
+    dvalid = xgb.DMatrix(Xv, label=yv, qid=qv)
+    metrics = ["ndcg@1", "ndcg@3", "ndcg@5-", "ndcg@10", "ndcg@10-", "ndcg@40"]
+    history: dict = {}
+    booster = xgb.train({"objective": "rank:ndcg", "max_depth": 2, "eta": 0.3,
+                         "eval_metric": metrics, "seed": 0, "nthread": 1},
+                        dtrain, num_boost_round=3, evals=[(dvalid, "valid")],
+                        evals_result=history, verbose_eval=False)
+    scores = booster.predict(dvalid)
+    assert np.unique(scores).size < scores.size / 2
+    ours = evaluate(yv, scores, qv, metrics, convention="xgboost")
+    for name in metrics:
+        assert ours[name] == pytest.approx(history["valid"][name][-1], abs=1e-6), name
+
+
+def _trec_inputs(y, scores, qid):
+    docs = [f"d{i:06d}" for i in range(y.size)]
+    qrels: dict = {}
+    run: dict = {}
+    for i, (q, label, s) in enumerate(zip(qid, y, scores, strict=True)):
+        qrels.setdefault(str(q), {})[docs[i]] = int(label)
+        run.setdefault(str(q), {})[docs[i]] = float(s)
+    return qrels, run
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_trec_preset_equals_pytrec_eval(tied):
+    pytrec_eval = pytest.importorskip("pytrec_eval")
+    rng = np.random.default_rng(4)
+    sizes = rng.integers(1, 30, size=60)
+    qid = np.repeat(np.arange(100, 160), sizes)
+    n = qid.size
+    y = rng.integers(-1, 4, size=n).astype(np.float64)
+    y[qid == 103] = 0
+    if tied:  # ties, and values equal in float32 only: trec breaks them by docno descending
+        scores = rng.integers(0, 4, size=n) + np.where(rng.random(n) < 0.3, 1e-10, 0.0)
+    else:
+        scores = rng.permutation(n).astype(np.float64) / 7.0
+    qrels, run = _trec_inputs(y, scores, qid)
+    measures = {"ndcg_cut.1,3,5,10,100", "map", "recip_rank", "P.5", "recall.10"}
+    trec = pytrec_eval.RelevanceEvaluator(qrels, measures).evaluate(run)
+    names = ["ndcg@1", "ndcg@3", "ndcg@5", "ndcg@10", "ndcg@100", "map", "mrr",
+             "precision@5", "recall@10"]
+    keys = ["ndcg_cut_1", "ndcg_cut_3", "ndcg_cut_5", "ndcg_cut_10", "ndcg_cut_100", "map",
+            "recip_rank", "P_5", "recall_10"]
+    docid = np.array([f"d{i:06d}" for i in range(n)])
+    _, per_query = evaluate(y, scores, qid, names, convention="trec", per_query=True,
+                            docid=docid)
+    _, no_docid = evaluate(y, scores, qid, names, convention="trec", per_query=True)
+    for name, key in zip(names, keys, strict=True):
+        expected = np.array([trec[str(q)][key] for q in np.unique(qid)])
+        np.testing.assert_allclose(per_query[name], expected, rtol=0, atol=1e-9, err_msg=name)
+        np.testing.assert_array_equal(no_docid[name], per_query[name])
+    if tied:  # input-order ties (float64 scores) would not match trec_eval
+        stable = evaluate(y, scores, qid, ["ndcg@3"], convention=get_convention("trec").replace(
+            ties="stable", score_dtype="float64"))
+        assert abs(stable["ndcg@3"] - np.mean(per_query["ndcg@3"])) > 1e-4
+
+
+def test_sklearn_preset_equals_ndcg_score_with_ties():
+    from sklearn.metrics import ndcg_score
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 4, size=(30, 12)).astype(np.float64)
+    y[3] = 0
+    scores = rng.integers(0, 3, size=(30, 12)).astype(np.float64)
+    for k in (1, 3, 5, 12, 20, None):
+        name = "ndcg" if k is None else f"ndcg@{k}"
+        ours = evaluate(y, scores, metrics=[name], convention="sklearn")[name]
+        assert ours == pytest.approx(ndcg_score(y, scores, k=k), abs=1e-12), name

@@ -1,0 +1,237 @@
+"""The Optuna objective: build an estimator from a trial, fit it, score it on validation.
+
+Every trial fits a clone of the base estimator with the sampled parameters, watching the tuning
+metric on the validation set (``eval_metric=metric``, ``eval_convention=convention``): early
+stopping and pruning see the same number the study maximises. Boosters call the pruning
+callback after every boosting round and neural models after every epoch (the estimator
+``callbacks`` protocol, `boostrank.estimator.EvalStep`); the callback reports the value to the
+trial and raises ``optuna.TrialPruned`` when the pruner says so, which Optuna records as
+PRUNED (never as a failure).
+
+The objective value is the metric of the fitted model's predictions on the validation set,
+computed by the common evaluator (`boostrank.metrics.evaluate`). Every metric the evaluator
+knows (NDCG, DCG, MAP, MRR, ERR, precision, recall) is better when higher, so studies always
+maximise.
+
+With cross-validation (``folds``), each fold is fitted on the other folds' queries and scored
+on its own; the value is the mean over folds, reported after each fold (step = fold index) for
+pruning.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from boostrank.data.ranking_data import RankingData
+from boostrank.estimator import EvalStep, _jsonable
+
+from .spaces import SearchSpace, suggest
+
+__all__ = [
+    "DEFAULT_TRIAL_ATTR",
+    "PARAMS_ATTR",
+    "PruningCallback",
+    "RankingObjective",
+    "score_predictions",
+]
+
+#: user attribute marking the trial that evaluates the base estimator's own configuration
+DEFAULT_TRIAL_ATTR = "boostrank:default"
+#: user attribute holding the estimator parameters a trial set (JSON form)
+PARAMS_ATTR = "boostrank:params"
+#: user attributes with what the fit kept
+BEST_ITERATION_ATTR = "boostrank:best_iteration"
+BEST_EPOCH_ATTR = "boostrank:best_epoch"
+FOLD_SCORES_ATTR = "boostrank:fold_scores"
+
+
+class PruningCallback:
+    """Estimator training callback: report ``metric`` on ``eval_name`` and prune if asked.
+
+    Called with an `EvalStep` after every boosting round / epoch. ``step_offset`` shifts the
+    reported step (for custom loops); ``can_prune=False`` only reports (the default
+    configuration's trial is never pruned, so the study always has its value).
+    """
+
+    def __init__(self, trial: Any, metric: str, eval_name: str = "valid_0",
+                 step_offset: int = 0, can_prune: bool = True) -> None:
+        self.trial = trial
+        self.metric = metric
+        self.eval_name = eval_name
+        self.step_offset = step_offset
+        self.can_prune = can_prune
+
+    def __call__(self, step: EvalStep) -> None:
+        import optuna
+
+        evals = step.evals.get(self.eval_name)
+        if evals is None:
+            raise RuntimeError(
+                f"{type(step.estimator).__name__} reported no evaluation for eval set "
+                f"{self.eval_name!r} (reported: {sorted(step.evals)})"
+            )
+        if self.metric not in evals:
+            raise RuntimeError(
+                f"{type(step.estimator).__name__} did not report {self.metric!r} on "
+                f"{self.eval_name!r} (reported: {sorted(evals)}); is eval_metric set?"
+            )
+        value = float(evals[self.metric])
+        position = int(step.step) + self.step_offset
+        if np.isfinite(value):
+            self.trial.report(value, position)
+            if self.can_prune and self.trial.should_prune():
+                raise optuna.TrialPruned(
+                    f"pruned at step {position} with {self.metric}={value:.6g}"
+                )
+
+
+def score_predictions(data: RankingData, scores: np.ndarray, metric: str,
+                      convention: Any) -> float:
+    """Mean ``metric`` over the queries of ``data`` for ``scores`` (common evaluator)."""
+    from boostrank.metrics import evaluate
+
+    result = evaluate(data.y, np.asarray(scores, dtype=np.float64), data.qid,
+                      metrics=(metric,), convention=convention)
+    return float(result[metric])
+
+
+class RankingObjective:
+    """Callable ``trial -> float`` for `optuna.Study.optimize` (see the module docstring).
+
+    ``estimator``: the base estimator (never fitted itself; each trial fits a clone);
+    ``space``: a resolved `SearchSpace` or callable (`tuning.spaces.resolve_space`);
+    ``space_names``: the parameters the space sets; ``train`` / ``valid``: `RankingData`;
+    ``folds``: optional list of ``(train_part, valid_part)`` replacing train/valid;
+    ``settings``: estimator parameters applied to every trial, the default one included
+    (``eval_metric``, ``eval_convention``, ``random_state``); ``prune``: whether to report
+    intermediate values.
+    """
+
+    def __init__(
+        self,
+        estimator: Any,
+        space: SearchSpace | Callable[[Any], Any],
+        space_names: Sequence[str],
+        train: RankingData,
+        valid: RankingData | None,
+        *,
+        metric: str,
+        convention: Any,
+        folds: Sequence[tuple[RankingData, RankingData]] | None = None,
+        settings: dict[str, Any] | None = None,
+        prune: bool = True,
+    ) -> None:
+        self.estimator = estimator
+        self.space = space
+        self.space_names = list(space_names)
+        self.train = train
+        self.valid = valid
+        self.metric = metric
+        self.convention = convention
+        self.folds = folds
+        self.settings = dict(settings or {})
+        self.prune = prune
+        self.base_params = estimator.get_params(deep=False)
+        self._valid_names = set(self.base_params)
+        self.fixed = space.fixed_params(self.base_params) if isinstance(space, SearchSpace) else {}
+
+    # ------------------------------------------------------------------ parameters
+    def trial_params(self, trial: Any) -> dict[str, Any]:
+        """Estimator parameters this trial sets (sampled + fixed); {} for the default trial."""
+        if trial.user_attrs.get(DEFAULT_TRIAL_ATTR):
+            if isinstance(self.space, SearchSpace):
+                # the enqueued values are the estimator's own: suggest them so the sampler
+                # learns from this trial, but build the estimator from its own parameters
+                enqueued = self.space.encode_defaults(self.base_params)
+                for name in enqueued:
+                    suggest(trial, name, self.space.distributions[name])
+            return {}
+        if isinstance(self.space, SearchSpace):
+            return {**self.fixed, **self.space.sample(trial)}
+        params = dict(self.space(trial))
+        unknown = [n for n in params if n not in self._valid_names]
+        if unknown:
+            raise ValueError(
+                f"the search space returned parameter(s) {unknown} that "
+                f"{type(self.estimator).__name__} does not have"
+            )
+        return params
+
+    def recorded_params(self, changed: dict[str, Any]) -> dict[str, Any]:
+        """Estimator parameters to report for a trial: the space's ones, then the changes."""
+        params = {n: self.base_params[n] for n in self.space_names if n in self.base_params}
+        params.update(changed)
+        return params
+
+    def build(self, params: dict[str, Any]) -> Any:
+        """A fresh, unfitted clone of the base estimator with ``settings`` and ``params``."""
+        from sklearn.base import clone
+
+        model = clone(self.estimator)
+        model.set_params(**{**self.settings, **params})
+        return model
+
+    # ------------------------------------------------------------------ the objective
+    def __call__(self, trial: Any) -> float:
+        import optuna
+
+        changed = self.trial_params(trial)
+        can_prune = not trial.user_attrs.get(DEFAULT_TRIAL_ATTR, False)
+        trial.set_user_attr(PARAMS_ATTR, _jsonable(self.recorded_params(changed)))
+        started = time.perf_counter()
+        if self.folds is None:
+            assert self.valid is not None
+            callbacks = ([PruningCallback(trial, self.metric, can_prune=can_prune)]
+                         if self.prune else [])
+            model = self.build(changed)
+            value, kept = self._fit_and_score(model, self.train, self.valid, callbacks)
+            _record_kept(trial, kept)
+        else:
+            scores, kept_all = [], []
+            for index, (fold_train, fold_valid) in enumerate(self.folds):
+                model = self.build(changed)
+                score, kept = self._fit_and_score(model, fold_train, fold_valid, [])
+                scores.append(score)
+                kept_all.append(kept)
+                if self.prune and np.isfinite(score):
+                    trial.report(float(np.mean(scores)), index)
+                    if can_prune and trial.should_prune():
+                        raise optuna.TrialPruned(f"pruned after fold {index + 1}")
+            value = float(np.mean(scores))
+            trial.set_user_attr(FOLD_SCORES_ATTR, [float(s) for s in scores])
+            _record_kept(trial, kept_all)
+        trial.set_user_attr("boostrank:fit_seconds", round(time.perf_counter() - started, 4))
+        if not np.isfinite(value):
+            raise ValueError(
+                f"validation {self.metric} is not finite ({value}); no query of the validation "
+                "set counts under this convention?"
+            )
+        return value
+
+    def _fit_and_score(self, model: Any, train: RankingData, valid: RankingData,
+                       callbacks: list) -> tuple[float, dict[str, int]]:
+        model.fit(train, eval_set=valid, callbacks=callbacks)
+        value = score_predictions(valid, model.predict(valid.X), self.metric, self.convention)
+        kept = {}
+        for attr in ("best_iteration_", "best_epoch_"):
+            kept_value = getattr(model, attr, None)
+            if kept_value is not None:
+                kept[attr] = int(kept_value)
+        return value, kept
+
+
+def _record_kept(trial: Any, kept: dict[str, int] | list[dict[str, int]]) -> None:
+    """Store best_iteration_ / best_epoch_ (one value, or one per fold) as user attributes."""
+    keys = {"best_iteration_": BEST_ITERATION_ATTR, "best_epoch_": BEST_EPOCH_ATTR}
+    for attr, key in keys.items():
+        if isinstance(kept, dict):
+            if attr in kept:
+                trial.set_user_attr(key, kept[attr])
+        else:
+            values = [k[attr] for k in kept if attr in k]
+            if values:
+                trial.set_user_attr(key, values)

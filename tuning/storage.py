@@ -1,0 +1,217 @@
+"""Where a study lives: memory, an RDB URL, or a journal file shared by local processes.
+
+`make_storage` accepts:
+
+- ``None``: in memory (lost when the process ends);
+- an RDB URL (``sqlite:///study.db``, ``postgresql://user@host/db``, ``mysql://...``):
+  `optuna.storages.RDBStorage`; several machines can share a PostgreSQL/MySQL study;
+- a journal file: ``journal:PATH`` or a path ending in ``.log``, ``.journal`` or ``.jsonl``:
+  `optuna.storages.JournalStorage` over a `JournalFileBackend` (append-only, file-locked, safe
+  for several processes on one machine or on a shared file system); ``redis://`` URLs use the
+  journal Redis backend (needs the ``redis`` package);
+- an ``optuna.storages.BaseStorage`` object, returned as is.
+
+Heartbeat: with ``heartbeat_interval`` (seconds) every running trial records a heartbeat; a
+trial whose heartbeat is older than ``grace_period`` (default twice the interval) belongs to a
+dead process and is marked FAIL by the next process that uses the study (never COMPLETE), then
+``failed_trial_callback(study, frozen_trial)`` runs (e.g.
+``optuna.storages.RetryFailedTrialCallback()`` to re-run it). Optuna implements this for RDB
+storages; `HeartbeatJournalStorage` adds the same to journal files (heartbeats are written as
+trial system attributes with the wall-clock time, so processes sharing a file across machines
+need synchronised clocks).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from optuna.exceptions import UpdateFinishedTrialError
+from optuna.storages._heartbeat import BaseHeartbeat
+from optuna.storages.journal import JournalStorage
+from optuna.trial import TrialState
+
+__all__ = [
+    "DEFAULT_HEARTBEAT_INTERVAL",
+    "HeartbeatJournalStorage",
+    "fail_stale_trials",
+    "make_storage",
+    "storage_kind",
+]
+
+#: seconds between heartbeats of a running trial (persistent storages)
+DEFAULT_HEARTBEAT_INTERVAL = 30  # same value as tuning.tune.DEFAULT_HEARTBEAT_INTERVAL
+
+_JOURNAL_SUFFIXES = (".log", ".journal", ".jsonl")
+_HEARTBEAT_KEY = "boostrank:heartbeat"
+
+
+def storage_kind(storage: Any) -> str:
+    """``"memory"``, ``"rdb"``, ``"journal"`` or ``"object"`` for a storage argument."""
+    if storage is None:
+        return "memory"
+    if isinstance(storage, (str, os.PathLike)):
+        text = os.fspath(storage)
+        if text.startswith("journal:") or text.endswith(_JOURNAL_SUFFIXES):
+            return "journal"
+        if text.startswith("redis://") or text.startswith("rediss://"):
+            return "journal"
+        if "://" in text:
+            return "rdb"
+        raise ValueError(
+            f"storage {text!r} is neither a database URL nor a journal file: use "
+            f"'sqlite:///{text}' for an SQLite file, 'journal:{text}' (or a name ending in .log) "
+            "for a journal file, or a URL such as postgresql://user@host/db"
+        )
+    return "object"
+
+
+def make_storage(
+    storage: Any,
+    *,
+    heartbeat_interval: int | None = DEFAULT_HEARTBEAT_INTERVAL,
+    grace_period: int | None = None,
+    failed_trial_callback: Callable[[Any, Any], None] | None = None,
+) -> Any:
+    """Build the Optuna storage for ``storage`` (see the module docstring); None = memory.
+
+    Checks before anything runs: a journal file's folder or an SQLite database's folder must
+    exist. ``heartbeat_interval`` None disables the heartbeat.
+    """
+    import optuna
+
+    kind = storage_kind(storage)
+    if kind == "memory":
+        return None
+    if kind == "object":
+        if not isinstance(storage, optuna.storages.BaseStorage):
+            raise TypeError(
+                "storage must be None, a URL string, a journal file path or an optuna storage, "
+                f"got {type(storage).__name__}"
+            )
+        return storage
+    if heartbeat_interval is not None and (
+        not isinstance(heartbeat_interval, int) or heartbeat_interval <= 0
+    ):
+        raise ValueError(f"heartbeat_interval must be a positive int or None, got "
+                         f"{heartbeat_interval!r}")
+    if grace_period is not None and (not isinstance(grace_period, int) or grace_period <= 0):
+        raise ValueError(f"grace_period must be a positive int or None, got {grace_period!r}")
+    text = os.fspath(storage)
+    if kind == "journal":
+        return _journal_storage(text, heartbeat_interval, grace_period, failed_trial_callback)
+    return _rdb_storage(text, heartbeat_interval, grace_period, failed_trial_callback)
+
+
+def _rdb_storage(url: str, heartbeat_interval: int | None, grace_period: int | None,
+                 failed_trial_callback: Callable | None) -> Any:
+    import warnings
+
+    import optuna
+
+    engine_kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        if path and path != ":memory:":
+            folder = Path(path).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise FileNotFoundError(f"storage {url}: folder {folder} does not exist")
+        # several local processes write to one SQLite file: wait for the lock, do not fail
+        engine_kwargs["connect_args"] = {"timeout": 60}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        try:
+            return optuna.storages.RDBStorage(
+                url,
+                engine_kwargs=engine_kwargs or None,
+                heartbeat_interval=heartbeat_interval,
+                grace_period=grace_period,
+                heartbeat_stale_trial_callback=failed_trial_callback,
+            )
+        except ImportError as exc:
+            raise ValueError(f"storage {url}: missing database driver ({exc})") from None
+        except Exception as exc:  # sqlalchemy errors: bad URL, unreachable server
+            name = type(exc).__name__
+            if name in ("ArgumentError", "OperationalError", "NoSuchModuleError"):
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else name
+                raise ValueError(f"storage {url}: {first}") from None
+            raise
+
+
+def _journal_storage(text: str, heartbeat_interval: int | None, grace_period: int | None,
+                     failed_trial_callback: Callable | None) -> Any:
+    from optuna.storages.journal import JournalFileBackend
+
+    if text.startswith(("redis://", "rediss://")):
+        from optuna.storages.journal import JournalRedisBackend
+
+        try:
+            backend = JournalRedisBackend(text)
+        except ImportError:
+            raise ValueError(f"storage {text}: the 'redis' package is needed") from None
+    else:
+        path = Path(text[len("journal:"):] if text.startswith("journal:") else text).expanduser()
+        if not path.parent.resolve().is_dir():
+            raise FileNotFoundError(f"journal storage {path}: folder {path.parent} does not exist")
+        backend = JournalFileBackend(str(path))
+    return HeartbeatJournalStorage(backend, heartbeat_interval=heartbeat_interval,
+                                   grace_period=grace_period,
+                                   failed_trial_callback=failed_trial_callback)
+
+
+class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
+    """`JournalStorage` with Optuna's heartbeat protocol (see the module docstring).
+
+    ``log_storage``: a journal backend (`JournalFileBackend`, `JournalRedisBackend`);
+    ``heartbeat_interval`` / ``grace_period``: seconds (None interval disables the heartbeat);
+    ``failed_trial_callback(study, frozen_trial)`` runs for each trial failed as stale.
+    """
+
+    def __init__(self, log_storage: Any, *, heartbeat_interval: int | None = None,
+                 grace_period: int | None = None,
+                 failed_trial_callback: Callable | None = None) -> None:
+        super().__init__(log_storage)
+        self.heartbeat_interval = heartbeat_interval
+        self.grace_period = grace_period
+        self.failed_trial_callback = failed_trial_callback
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        try:
+            self.set_trial_system_attr(trial_id, _HEARTBEAT_KEY, time.time())
+        except (UpdateFinishedTrialError, KeyError):
+            pass  # the trial finished (or another process failed it) meanwhile
+
+    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        if self.heartbeat_interval is None:
+            return []
+        grace = self.grace_period or 2 * self.heartbeat_interval
+        now = time.time()
+        stale = []
+        for trial in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,)):
+            beat = trial.system_attrs.get(_HEARTBEAT_KEY)
+            if beat is not None and now - float(beat) > grace:
+                stale.append(trial._trial_id)
+        return stale
+
+    def get_heartbeat_interval(self) -> int | None:
+        return self.heartbeat_interval
+
+    def get_heartbeat_stale_trial_callback(self) -> Callable | None:
+        return self.failed_trial_callback
+
+    def get_failed_trial_callback(self) -> Callable | None:  # Optuna < 4.9 name
+        return self.failed_trial_callback
+
+
+def fail_stale_trials(study: Any) -> None:
+    """Mark the running trials of dead processes (stale heartbeat) FAIL, now."""
+    import warnings
+
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
