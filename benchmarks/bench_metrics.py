@@ -15,6 +15,7 @@ Run: ``python benchmarks/bench_metrics.py [--rows N] [--queries Q] [--repeat R]`
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -64,7 +65,8 @@ def main() -> None:
     y, scores, qid, sizes = make_data(args.rows, args.queries)
     assert np.unique(scores.astype(np.float32)).size == scores.size, "scores tie in float32"
     print(f"{args.rows} rows, {args.queries} queries (sizes {sizes.min()}..{sizes.max()}), "
-          f"metrics {','.join(METRICS)}; best of {args.repeat}")
+          f"metrics {','.join(METRICS)}; best of {args.repeat}; {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")
 
     # ---- ours
     t_ours, ours = best_of(args.repeat, lambda: evaluate(
@@ -73,7 +75,9 @@ def main() -> None:
     t_eval, _ = best_of(args.repeat, lambda: evaluator(scores))
     means, per_query = ours
     print(f"ours  evaluate() end to end        {t_ours:8.3f} s")
+    t_default, _ = best_of(args.repeat, lambda: evaluate(y, scores, qid, METRICS))
     print(f"ours  prebuilt Evaluator call       {t_eval:8.3f} s")
+    print(f"ours  evaluate(), default convention {t_default:7.3f} s")
 
     # ---- pytrec_eval
     import pytrec_eval
@@ -103,9 +107,11 @@ def main() -> None:
         ranx_scores = None
         print("ranx not installed")
     else:
-        frame = pd.DataFrame({"q_id": qids, "doc_id": docs, "score": y.astype(int)})
+        q_col = pd.Series(qids, dtype=object)
+        d_col = pd.Series(docs, dtype=object)
+        frame = pd.DataFrame({"q_id": q_col, "doc_id": d_col, "score": y.astype(int)})
         qrels_r = Qrels.from_df(frame, q_id_col="q_id", doc_id_col="doc_id", score_col="score")
-        run_r = Run.from_df(pd.DataFrame({"q_id": qids, "doc_id": docs, "score": scores}),
+        run_r = Run.from_df(pd.DataFrame({"q_id": q_col, "doc_id": d_col, "score": scores}),
                             q_id_col="q_id", doc_id_col="doc_id", score_col="score")
         ranx_metrics = ["ndcg@1", "ndcg@3", "ndcg@5", "ndcg@10", "map", "mrr"]
         t0 = time.perf_counter()

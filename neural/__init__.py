@@ -8,6 +8,9 @@ Submodules load on first access, so ``import neural`` itself is cheap.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from boostrank._lazy import lazy_getattr
 
 _PUBLIC = {
@@ -24,9 +27,17 @@ _PUBLIC = {
     "get_loss": ".losses:get_loss",
 }
 
+_SUBMODULES = ("losses", "batching", "estimators", "preprocessing", "scorer", "training")
+
 __all__ = sorted(_PUBLIC)
-__getattr__ = lazy_getattr(__name__, _PUBLIC)
+_lazy = lazy_getattr(__name__, _PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    return _lazy(name)
 
 
 def __dir__() -> list[str]:
-    return __all__ + ["losses"]
+    return __all__ + list(_SUBMODULES)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,6 +43,28 @@ def _as_sizes(hidden_sizes: Any) -> tuple[int, ...]:
     if isinstance(hidden_sizes, (int, np.integer)):
         return (int(hidden_sizes),)
     return tuple(hidden_sizes)
+
+
+def _n_threads(n_jobs: int | None) -> int:
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ValueError(f"n_jobs must be None, a positive int or a negative int, got {n_jobs!r}")
+    cores = os.cpu_count() or 1
+    return int(n_jobs) if n_jobs > 0 else max(1, cores + 1 + int(n_jobs))
+
+
+@contextlib.contextmanager
+def _torch_threads(n_jobs: int | None) -> Iterator[None]:
+    """Run torch's CPU kernels with ``n_jobs`` threads, restoring the setting afterwards."""
+    wanted, previous = _n_threads(n_jobs), torch.get_num_threads()
+    if wanted != previous:
+        torch.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        if wanted != previous:
+            torch.set_num_threads(previous)
 
 
 @contextlib.contextmanager
@@ -91,15 +114,18 @@ class NeuralRanker(BaseRanker):
     random_state : int for reproducible training (bit-identical on CPU), None for fresh
         randomness, or a ``numpy.random.RandomState``.
     verbose : show a tqdm progress bar over epochs.
+    n_jobs : CPU threads torch may use during fit and predict (scikit-learn meaning: None is
+        1, -1 all cores). One thread is usually fastest for the small per-step tensors of
+        ranking, and immune to oversubscription on shared machines.
     """
 
     def __init__(
         self,
         loss: str = "ranknet",
         loss_params: dict[str, Any] | None = None,
-        hidden_sizes: tuple[int, ...] = (128, 64),
-        activation: str = "relu",
-        dropout: float = 0.1,
+        hidden_sizes: tuple[int, ...] = (256, 128),
+        activation: str = "elu",
+        dropout: float = 0.2,
         norm: str | None = None,
         preprocessing: str = "standard",
         learning_rate: float = 1e-3,
@@ -114,6 +140,7 @@ class NeuralRanker(BaseRanker):
         mixed_precision: str | bool = "auto",
         random_state: int | None = None,
         verbose: bool = False,
+        n_jobs: int | None = None,
     ) -> None:
         self.loss = loss
         self.loss_params = loss_params
@@ -134,6 +161,7 @@ class NeuralRanker(BaseRanker):
         self.mixed_precision = mixed_precision
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
 
     # ----------------------------------------------------------------- loss
     def _loss_spec(self) -> tuple[str | Any, dict[str, Any]]:
@@ -171,6 +199,7 @@ class NeuralRanker(BaseRanker):
             raise ValueError(f"mixed_precision must be 'auto', True or False, got "
                              f"{self.mixed_precision!r}")
         resolve_device(self.device)
+        _n_threads(self.n_jobs)
         from boostrank.metrics import parse_metrics
 
         try:
@@ -189,7 +218,8 @@ class NeuralRanker(BaseRanker):
     def _fit(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
              sample_weight: np.ndarray | None, callbacks: list[TrainingCallback]) -> None:
         try:
-            self._fit_impl(train, eval_sets, sample_weight, callbacks)
+            with _torch_threads(self.n_jobs):
+                self._fit_impl(train, eval_sets, sample_weight, callbacks)
         except BaseException:
             self._forget_fit()
             raise
@@ -206,6 +236,13 @@ class NeuralRanker(BaseRanker):
         if train.n_rows == 0:
             raise ValueError("cannot fit on an empty training set")
         device = resolve_device(self.device)
+        # [torch.distributed hook, neural/distributed.py] under torchrun: join the job, train
+        # this rank's block of queries with DDP, evaluate on shards with all-reduced metrics
+        from .distributed import setup as _distributed_setup
+
+        ddp = _distributed_setup(device)
+        if ddp is not None:
+            device = ddp.device
         amp = device.type == "cuda" if self.mixed_precision == "auto" else bool(
             self.mixed_precision)
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
@@ -218,20 +255,35 @@ class NeuralRanker(BaseRanker):
         if loss_name == "listmle" and params.get("ties", "stable") == "random":
             params.setdefault("generator", torch.Generator(device=device).manual_seed(seed))
 
-        with _seeded(seed, device, deterministic=True):
+        # CPU runs are bit-reproducible; on CUDA, deterministic mode would need
+        # CUBLAS_WORKSPACE_CONFIG and slower kernels, so it is left to the user there.
+        with _seeded(seed, device, deterministic=device.type == "cpu"):
             model = MLPScorer(train.n_features, _as_sizes(self.hidden_sizes), self.activation,
                               float(self.dropout), self.norm).to(device)
             loss_module = get_loss(name, **params)
-            X_t = torch.from_numpy(Z).to(device)
-            y_t = torch.as_tensor(train.y, dtype=torch.float32, device=device)
+            train_Z, train_y, offsets, weights = Z, train.y, train.group_offsets, query_weights
+            batch_size = int(self.batch_size)
+            if ddp is not None:  # [torch.distributed hook] this rank's queries, global batch
+                train_Z, train_y, offsets, weights = ddp.shard_training(
+                    Z, train.y, train.group_offsets, query_weights)
+                batch_size = ddp.local_batch_size(batch_size)
+            X_t = torch.from_numpy(train_Z).to(device)
+            y_t = torch.as_tensor(train_y, dtype=torch.float32, device=device)
             pairwise = loss_name in PAIRWISE_LOSSES
             batcher = ListBatcher(
-                X_t, y_t, train.group_offsets, batch_size=int(self.batch_size),
+                X_t, y_t, offsets, batch_size=batch_size,
                 max_list_length=self.max_list_length,
                 max_elements=MAX_PAIRS_PER_BATCH if pairwise else None,
-                element_power=2 if pairwise else 1, query_weights=query_weights)
+                element_power=2 if pairwise else 1, query_weights=weights)
+            if ddp is not None:  # [torch.distributed hook] same step count on every rank
+                batcher = ddp.equal_steps(batcher)
             targets = []
             for set_name, data in eval_sets:
+                if ddp is not None:  # [torch.distributed hook] sharded, all-reduced metric
+                    targets.append(ddp.eval_target(
+                        set_name, preprocessor.transform(data.X, data.group_offsets), data,
+                        self.eval_metric, self.eval_convention))
+                    continue
                 evaluator = Evaluator(data.y, data.qid, [self.eval_metric],
                                       convention=self.eval_convention)
                 canonical = evaluator.metrics[0]
@@ -249,7 +301,8 @@ class NeuralRanker(BaseRanker):
                     step=epoch, evals=evals, estimator=self, extra={"train_loss": loss}))
 
             result = train_ranker(
-                model, loss_module, batcher, n_epochs=int(self.n_epochs),
+                model if ddp is None else ddp.wrap(model),  # [torch.distributed hook]
+                loss_module, batcher, n_epochs=int(self.n_epochs),
                 learning_rate=float(self.learning_rate),
                 weight_decay=float(self.weight_decay), eval_targets=targets,
                 eval_metric=self.eval_metric, early_stopping_rounds=self.early_stopping_rounds,
@@ -262,6 +315,17 @@ class NeuralRanker(BaseRanker):
         self.best_score_ = result.best_score
         self.n_epochs_run_ = result.n_epochs_run
         self._amp = amp
+
+    def save(self, path: str | os.PathLike) -> Any:
+        """Write the model file (see `BaseRanker.save`); under torchrun only rank 0 writes,
+        the other ranks return the path without writing. [torch.distributed hook]"""
+        from pathlib import Path
+
+        from .distributed import is_main_process
+
+        if not is_main_process():
+            return Path(path)
+        return super().save(path)
 
     # ----------------------------------------------------------------- predict / score
     def predict(self, X: Any, *, qid: Any = None, group: Any = None) -> np.ndarray:
@@ -305,8 +369,9 @@ class NeuralRanker(BaseRanker):
             )
         Z = self.preprocessor_.transform(features, offsets)
         device = next(self.model_.parameters()).device
-        return score_rows(self.model_, torch.from_numpy(Z).to(device),
-                          amp=getattr(self, "_amp", False) and device.type == "cuda")
+        with _torch_threads(getattr(self, "n_jobs", None)):
+            return score_rows(self.model_, torch.from_numpy(Z).to(device),
+                              amp=getattr(self, "_amp", False) and device.type == "cuda")
 
     def _predict(self, X: Any) -> np.ndarray:
         return self._predict_grouped(X, None)
@@ -429,9 +494,9 @@ class RankNet(NeuralRanker):
     def __init__(
         self,
         sigma: float = 1.0,
-        hidden_sizes: tuple[int, ...] = (128, 64),
-        activation: str = "relu",
-        dropout: float = 0.1,
+        hidden_sizes: tuple[int, ...] = (256, 128),
+        activation: str = "elu",
+        dropout: float = 0.2,
         norm: str | None = None,
         preprocessing: str = "standard",
         learning_rate: float = 1e-3,
@@ -446,6 +511,7 @@ class RankNet(NeuralRanker):
         mixed_precision: str | bool = "auto",
         random_state: int | None = None,
         verbose: bool = False,
+        n_jobs: int | None = None,
     ) -> None:
         self.hidden_sizes = hidden_sizes
         self.activation = activation
@@ -464,6 +530,7 @@ class RankNet(NeuralRanker):
         self.mixed_precision = mixed_precision
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
         self.sigma = sigma
 
     def _loss_spec(self) -> tuple[str, dict[str, Any]]:
@@ -480,9 +547,9 @@ class LambdaRankNet(NeuralRanker):
         self,
         sigma: float = 1.0,
         ndcg_at: int | None = None,
-        hidden_sizes: tuple[int, ...] = (128, 64),
-        activation: str = "relu",
-        dropout: float = 0.1,
+        hidden_sizes: tuple[int, ...] = (256, 128),
+        activation: str = "elu",
+        dropout: float = 0.2,
         norm: str | None = None,
         preprocessing: str = "standard",
         learning_rate: float = 1e-3,
@@ -497,6 +564,7 @@ class LambdaRankNet(NeuralRanker):
         mixed_precision: str | bool = "auto",
         random_state: int | None = None,
         verbose: bool = False,
+        n_jobs: int | None = None,
     ) -> None:
         self.hidden_sizes = hidden_sizes
         self.activation = activation
@@ -515,6 +583,7 @@ class LambdaRankNet(NeuralRanker):
         self.mixed_precision = mixed_precision
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
         self.sigma = sigma
         self.ndcg_at = ndcg_at
 
@@ -532,9 +601,9 @@ class ListNet(NeuralRanker):
         self,
         label_transform: str = "identity",
         temperature: float = 1.0,
-        hidden_sizes: tuple[int, ...] = (128, 64),
-        activation: str = "relu",
-        dropout: float = 0.1,
+        hidden_sizes: tuple[int, ...] = (256, 128),
+        activation: str = "elu",
+        dropout: float = 0.2,
         norm: str | None = None,
         preprocessing: str = "standard",
         learning_rate: float = 1e-3,
@@ -549,6 +618,7 @@ class ListNet(NeuralRanker):
         mixed_precision: str | bool = "auto",
         random_state: int | None = None,
         verbose: bool = False,
+        n_jobs: int | None = None,
     ) -> None:
         self.hidden_sizes = hidden_sizes
         self.activation = activation
@@ -567,6 +637,7 @@ class ListNet(NeuralRanker):
         self.mixed_precision = mixed_precision
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
         self.label_transform = label_transform
         self.temperature = temperature
 
@@ -583,9 +654,9 @@ class ListMLENet(NeuralRanker):
     def __init__(
         self,
         ties: str = "random",
-        hidden_sizes: tuple[int, ...] = (128, 64),
-        activation: str = "relu",
-        dropout: float = 0.1,
+        hidden_sizes: tuple[int, ...] = (256, 128),
+        activation: str = "elu",
+        dropout: float = 0.2,
         norm: str | None = None,
         preprocessing: str = "standard",
         learning_rate: float = 1e-3,
@@ -600,6 +671,7 @@ class ListMLENet(NeuralRanker):
         mixed_precision: str | bool = "auto",
         random_state: int | None = None,
         verbose: bool = False,
+        n_jobs: int | None = None,
     ) -> None:
         self.hidden_sizes = hidden_sizes
         self.activation = activation
@@ -618,6 +690,7 @@ class ListMLENet(NeuralRanker):
         self.mixed_precision = mixed_precision
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
         self.ties = ties
 
     def _loss_spec(self) -> tuple[str, dict[str, Any]]:
@@ -632,9 +705,9 @@ class ApproxNDCGNet(NeuralRanker):
     def __init__(
         self,
         alpha: float = 1.0,
-        hidden_sizes: tuple[int, ...] = (128, 64),
-        activation: str = "relu",
-        dropout: float = 0.1,
+        hidden_sizes: tuple[int, ...] = (256, 128),
+        activation: str = "elu",
+        dropout: float = 0.2,
         norm: str | None = None,
         preprocessing: str = "standard",
         learning_rate: float = 1e-3,
@@ -649,6 +722,7 @@ class ApproxNDCGNet(NeuralRanker):
         mixed_precision: str | bool = "auto",
         random_state: int | None = None,
         verbose: bool = False,
+        n_jobs: int | None = None,
     ) -> None:
         self.hidden_sizes = hidden_sizes
         self.activation = activation
@@ -667,6 +741,7 @@ class ApproxNDCGNet(NeuralRanker):
         self.mixed_precision = mixed_precision
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
         self.alpha = alpha
 
     def _loss_spec(self) -> tuple[str, dict[str, Any]]:

@@ -138,17 +138,20 @@ class PostgresServer:
         return self.root / "server.log"
 
     def url(self, dbname: str = "postgres") -> str:
-        """Connection URL for ``dbname`` (driver psycopg2, as Optuna/SQLAlchemy expect)."""
-        return f"postgresql://{SUPERUSER}@{self.host}:{self.port}/{dbname}"
+        """Connection URL for ``dbname`` as Optuna/SQLAlchemy take it: plain ``postgresql://``
+        (SQLAlchemy 2.1 picks psycopg 3), ``postgresql+psycopg2://`` when only psycopg2 is
+        installed."""
+        scheme = "postgresql"
+        if driver_module().__name__ == "psycopg2":
+            scheme += "+psycopg2"
+        return f"{scheme}://{SUPERUSER}@{self.host}:{self.port}/{dbname}"
 
     def create_database(self, name: str) -> str:
         """Create database ``name`` and return its URL."""
-        import psycopg2
-
         if not name.replace("_", "").isalnum():
             raise ValueError(f"database name {name!r} must be alphanumeric/underscores")
-        conn = psycopg2.connect(host=self.host, port=self.port, user=SUPERUSER,
-                                dbname="postgres")
+        driver = driver_module()
+        conn = driver.connect(host=self.host, port=self.port, user=SUPERUSER, dbname="postgres")
         try:
             conn.autocommit = True
             with conn.cursor() as cur:
@@ -199,6 +202,25 @@ class PostgresServer:
             )
 
 
+def driver_module():
+    """The PostgreSQL driver SQLAlchemy uses for ``postgresql://`` URLs: psycopg (3), the
+    default of SQLAlchemy 2.1, else psycopg2."""
+    try:
+        import psycopg
+
+        return psycopg
+    except ImportError:
+        pass
+    try:
+        import psycopg2
+
+        return psycopg2
+    except ImportError:
+        raise PostgresUnavailable(
+            "no PostgreSQL driver for Python: pip install 'psycopg[binary]' (or psycopg2-binary)"
+        ) from None
+
+
 def _clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env["LC_ALL"] = "C.UTF-8" if Path("/usr/lib/locale/C.utf8").exists() else "C"
@@ -226,6 +248,7 @@ def postgres_or_skip() -> PostgresServer:
     import pytest
 
     try:
+        driver_module()
         return PostgresServer().start()
     except PostgresUnavailable as exc:
         message = f"PostgreSQL test server could not be started: {exc}"

@@ -235,3 +235,22 @@ def test_grid_search_with_group_kfold_and_metadata_routing(cls, data):
     ref = clone(model).set_params(**params).fit(X[train_idx], y[train_idx], qid=qid[train_idx])
     expected = evaluate(y[test_idx], ref.predict(X[test_idx]), qid[test_idx])["ndcg@10"]
     assert scores[0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("cls", BOOSTERS)
+def test_eval_convention_and_verbose(cls, data, capsys):
+    train, valid, _ = data
+    model = small(cls, eval_convention="letor", verbose=5, early_stopping_rounds=None)
+    model.fit(train, eval_set=valid)
+    history = model.evals_result_["valid_0"]["ndcg@10"]
+    assert history[-1] == pytest.approx(
+        evaluate(valid.y, model.predict(valid.X), valid.qid, convention="letor")["ndcg@10"],
+        abs=1e-12)
+    err = capsys.readouterr().err
+    assert "[5]  valid_0's ndcg@1:" in err and "[20]" in err and "[3]" not in err
+
+
+@pytest.mark.parametrize("cls", BOOSTERS)
+def test_callbacks_without_eval_set_warn(cls, data):
+    with pytest.warns(UserWarning, match="only called when an eval_set is given"):
+        small(cls, n_estimators=2).fit(data[0], callbacks=[print])

@@ -29,7 +29,8 @@ def _lgb_raw(train, valid, params, rounds, stopping=None):
     callbacks = [lgb.record_evaluation(record)]
     if stopping:
         callbacks.append(lgb.early_stopping(stopping, first_metric_only=True, verbose=False))
-    raw = dict(params, metric="ndcg", eval_at=[10, 1, 3, 5])
+    # LightGBM sorts eval_at, so early stopping (first metric) gets ndcg@10 alone
+    raw = dict(params, metric="ndcg", eval_at=[10] if stopping else list(K))
     booster = lgb.train(raw, dtrain, num_boost_round=rounds, valid_sets=[dvalid],
                         valid_names=["valid_0"], callbacks=callbacks)
     return booster, record
@@ -65,6 +66,8 @@ def test_lightgbm_early_stopping_matches_lightgbm(data):
     assert ours.best_iteration_ == booster.best_iteration
     assert ours.best_iteration_ < 300
     assert len(ours.evals_result_["valid_0"]["ndcg@10"]) == len(record["valid_0"]["ndcg@10"])
+    np.testing.assert_allclose(ours.evals_result_["valid_0"]["ndcg@10"],
+                               record["valid_0"]["ndcg@10"], rtol=0, atol=1e-12)
     assert ours.best_score_["valid_0"]["ndcg@10"] == pytest.approx(
         booster.best_score["valid_0"]["ndcg@10"], abs=1e-12)
     np.testing.assert_array_equal(ours.predict(test.X),

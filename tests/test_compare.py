@@ -7,6 +7,7 @@ Small generated data and small models; the numbers of the report are checked aga
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 
@@ -15,14 +16,15 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator
 
-from boostrank.compare import compare, compare_letor, parse_folds
+from boostrank.compare import Progress, compare, compare_letor, parse_folds
 from boostrank.compare.runner import resolve_models
 from boostrank.data import make_ranking
 from boostrank.metrics import evaluate, stats
 
+# n_jobs=1: OpenMP threads only slow tiny fits down on a shared machine
 FAST = {
-    "lightgbm": {"n_estimators": 25, "num_leaves": 7, "min_child_samples": 5},
-    "xgboost": {"n_estimators": 25, "max_depth": 3},
+    "lightgbm": {"n_estimators": 25, "num_leaves": 7, "min_child_samples": 5, "n_jobs": 1},
+    "xgboost": {"n_estimators": 25, "max_depth": 3, "n_jobs": 1},
 }
 METRICS = ["ndcg@10", "ndcg@1", "ndcg@5", "map", "mrr"]
 
@@ -250,14 +252,14 @@ def test_estimator_instances_and_callable_module(splits):
     from boostrank import LightGBMLambdaMART
 
     train, valid, test = splits
-    res = boostrank.compare({"small": LightGBMLambdaMART(n_estimators=5)}, train, valid, test,
+    res = boostrank.compare({"small": LightGBMLambdaMART(n_estimators=5, n_jobs=1)}, train, valid, test,
                             metrics="ndcg@10", progress=False, n_resamples=100)
     assert res.models == ["small"] and res.run("small").params["n_estimators"] == 5
     assert res.significance().empty
     import boostrank.compare as module
 
     again = module(["lightgbm"], train, valid, test, metrics="ndcg@10", progress=False,
-                   params={"lightgbm": {"n_estimators": 5}}, n_resamples=100)
+                   params={"lightgbm": {"n_estimators": 5, "n_jobs": 1}}, n_resamples=100)
     assert again.models == ["lightgbm"]
 
 
@@ -269,3 +271,50 @@ def test_parse_folds():
     for bad in ("", "a", "3-1", "1,1"):
         with pytest.raises(ValueError):
             parse_folds(bad)
+
+
+def test_tuning_and_a_neural_model(splits, tmp_path):
+    """--tune N goes through tuning.tune; neural runs report epochs; the report shows both."""
+    train, valid, test = splits
+    res = compare(["lightgbm", "ranknet"], train, valid, test, metrics="ndcg@10,map", tune=2,
+                  params={"lightgbm": {"n_estimators": 15, "n_jobs": 1},
+                          "ranknet": {"n_epochs": 3}},
+                  seed=2, progress=False, n_resamples=200)
+    for model in res.models:
+        run = res.run(model)
+        assert run.tuning["n_trials"] == 2 and run.tuning["metric"] == "ndcg@10"
+        assert isinstance(run.tuning["best_params"], dict) and run.tuning["best_params"]
+        assert run.tuning["best_value"] is not None
+    neural = res.run("ranknet")
+    assert neural.iteration_kind == "epoch" and 1 <= neural.best_iteration <= 3
+    assert len(neural.evals_result["valid_0"]["ndcg@10"]) <= 3
+    res.save(tmp_path, formats="md,json")
+    doc = json.loads((tmp_path / "results.json").read_text())
+    assert doc["config"]["tune"] == 2
+    assert doc["folds"][0]["runs"]["ranknet"]["tuning"]["best_params"]
+    md = (tmp_path / "report.md").read_text()
+    assert "fit includes tuning" in md and "epoch " in md
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_display_names_model_fold_step_and_trial(splits):
+    train, valid, test = splits
+    stream = _Terminal()
+    compare(["lightgbm"], train, valid, test, metrics="ndcg@10", tune=2,
+            params={"lightgbm": {"n_estimators": 10, "n_jobs": 1}}, progress=Progress(stream=stream),
+            n_resamples=100)
+    text = stream.getvalue()
+    assert text.startswith("boostrank compare: 1 model (lightgbm), 2 tuning trials each\n")
+    assert "\r[1/1] lightgbm: trial 1/2 complete value=" in text
+    assert "[1/1] lightgbm: trial 2/2" in text
+    assert re.search(r"\[1/1\] lightgbm: fit [0-9.]+ s, predict [0-9.]+ s, test ndcg@10 = "
+                     r"0\.\d{4}\n$", text)
+
+    stream = _Terminal()
+    compare(["lightgbm"], train, valid, test, metrics="ndcg@10", progress=Progress(stream=stream),
+            params={"lightgbm": {"n_estimators": 10, "n_jobs": 1}}, n_resamples=100)
+    assert "\r[1/1] lightgbm: step 1 valid_0 ndcg@10=" in stream.getvalue()

@@ -13,7 +13,9 @@ import filecmp
 import hashlib
 import io
 import json
+import os
 import re
+import sys
 import tarfile
 import threading
 import urllib.parse
@@ -22,7 +24,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import MQ2008_ROOT
 
 from boostrank.data import datasets as ds
 from boostrank.data.datasets import (
@@ -35,6 +36,8 @@ from boostrank.data.datasets import (
 )
 
 SPLITS = ("train", "vali", "test")
+MQ2008_ROOT = Path(os.environ.get("BOOSTRANK_SHARED_DATA",
+                                  Path(__file__).resolve().parents[2] / "shared" / "data")) / "MQ2008"
 
 
 # ---------------------------------------------------------------------------- local server
@@ -251,7 +254,7 @@ def test_resume_partial_download_with_range(server, zip_bytes, source_tree, tmp_
     server.files["/MQ2008.zip"] = zip_bytes
     cut = len(zip_bytes) * 2 // 5
     (tmp_path / "MQ2008.zip.part").write_bytes(zip_bytes[:cut])
-    root = fetch_dataset("MQ2008", tmp_path, server.base + "/MQ2008.zip", progress=False,
+    root = fetch_dataset("MQ2008", tmp_path, server.base + "/MQ2008.zip", progress=True,
                          sha256=hashlib.sha256(zip_bytes).hexdigest())
     assert server.log == [{"path": "/MQ2008.zip", "range": f"bytes={cut}-"}]
     assert (tmp_path / "MQ2008.zip").read_bytes() == zip_bytes
@@ -317,6 +320,11 @@ def test_registered_checksum_and_size_apply_to_faithful_mirrors(server, zip_byte
         fetch_dataset("MQ2008", tmp_path / "bad2", server.base + "/m", progress=False)
 
 
+def test_malformed_sha256_argument(tmp_path):
+    with pytest.raises(ValueError, match="sha256"):
+        fetch_dataset("MQ2008", tmp_path, "http://127.0.0.1:9/MQ2008.zip", sha256="abc")
+
+
 def test_http_404_is_a_download_error(server, tmp_path):
     with pytest.raises(DownloadError, match="404"):
         fetch_dataset("MQ2008", tmp_path, server.base + "/missing/MQ2008.zip", progress=False)
@@ -350,6 +358,47 @@ def test_rar_without_a_tool_explains_what_to_install(server, tmp_path, monkeypat
         fetch_dataset("MQ2008", tmp_path, server.base, progress=False)
     assert (tmp_path / "MQ2008.rar").is_file()  # kept for a retry with a tool installed
     assert ds.archive_kind(tmp_path / "MQ2008.rar") == "rar"
+
+
+_FAKE_RAR_TOOL = """
+import io, sys, zipfile
+data = open(sys.argv[1], "rb").read()
+if not data.startswith(b"Rar!"):
+    sys.exit("not rar")
+zipfile.ZipFile(io.BytesIO(data[7:])).extractall(sys.argv[2])
+"""
+
+
+def test_rar_goes_through_the_external_tool(server, zip_bytes, source_tree, tmp_path,
+                                             monkeypatch):
+    # a stand-in "unrar": RAR magic followed by a zip, unpacked by a child Python process
+    tool = (sys.executable, lambda exe, a, t: [exe, "-c", _FAKE_RAR_TOOL, str(a), str(t)])
+    monkeypatch.setattr(ds, "RAR_TOOLS", (tool,))
+    server.files["/MQ2008.rar"] = b"Rar!\x1a\x07\x00" + zip_bytes
+    root = fetch_dataset("MQ2008", tmp_path, server.base, progress=False)
+    assert root == tmp_path / "MQ2008"
+    _same_tree(root, source_tree)
+    # a failing tool: its message is passed on
+    server.files["/broken/MQ2008.rar"] = b"Rar!\x1a\x07\x00garbage"
+    with pytest.raises(RuntimeError, match="failed to unpack"):
+        fetch_dataset("MQ2008", tmp_path / "b", server.base + "/broken", progress=False)
+
+
+def test_corrupt_and_unsafe_tar(tmp_path):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tf:
+        info = tarfile.TarInfo("../../escaped.txt")
+        info.size = 1
+        tf.addfile(info, io.BytesIO(b"x"))
+    (tmp_path / "evil.tar.gz").write_bytes(buffer.getvalue())
+    with pytest.raises(ValueError, match="outside|unsafe"):
+        ds.unpack_archive(tmp_path / "evil.tar.gz", tmp_path / "out")
+    truncated = tmp_path / "cut.zip"
+    with zipfile.ZipFile(truncated, "w") as zf:
+        zf.writestr("a.txt", "x" * 1000)
+    truncated.write_bytes(truncated.read_bytes()[:-30])
+    with pytest.raises(ValueError, match="corrupt zip"):
+        ds.unpack_archive(truncated, tmp_path / "out2")
 
 
 def test_not_an_archive(tmp_path):

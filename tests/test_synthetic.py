@@ -103,6 +103,8 @@ def test_tiny_feature_counts_work():
     (dict(n_queries=5, docs_per_query=5, n_features=3, relevance_levels=1), "relevance_levels"),
     (dict(n_queries=5, docs_per_query=5, n_features=3, noise=-1.0), "noise"),
     (dict(n_queries=5, docs_per_query=5, n_features=3, sparsity=1.0), "sparsity"),
+    (dict(n_queries=5, docs_per_query=5, n_features=3, noise="loud"), "noise"),
+    (dict(n_queries=5, docs_per_query=(1, 2, 3), n_features=3), "docs_per_query"),
     (dict(n_queries=5, docs_per_query=5, n_features=3, decimals=0), "decimals"),
 ])
 def test_bad_arguments_name_the_parameter(kwargs, match):

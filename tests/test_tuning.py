@@ -135,10 +135,10 @@ def test_default_space_and_params(data):
 def test_dict_space(data):
     train, valid = data
     space = {"num_leaves": optuna.distributions.IntDistribution(3, 15)}
-    result = tune(small_lgbm(), train, valid, space=space, n_trials=4, seed=0)
+    result = tune(small_lgbm(num_leaves=40), train, valid, space=space, n_trials=4, seed=0)
     default, *sampled = result.study.trials
-    # num_leaves=31 lies outside the range: the default trial keeps it without sampling it
-    assert default.params == {} and result.trials.iloc[0]["param_num_leaves"] == 31
+    # num_leaves=40 lies outside the range: the default trial keeps it without sampling it
+    assert default.params == {} and result.trials.iloc[0]["param_num_leaves"] == 40
     for trial in sampled:
         assert set(trial.params) == {"num_leaves"}
         assert 3 <= trial.params["num_leaves"] <= 15
@@ -260,3 +260,22 @@ def test_xgboost_tuning_reports_every_round(data):
     assert result.best_value >= result.default_value
     assert len(result.study.trials[0].intermediate_values) == 15
     assert "max_depth" in result.study.trials[1].params
+
+
+@pytest.mark.parametrize("name", ["ListNet", "RankNet"])
+def test_neural_tuning_reports_every_epoch(data, name):
+    estimators = pytest.importorskip("neural.estimators")
+    train, valid = data
+    model = getattr(estimators, name)(n_epochs=4, early_stopping_rounds=None, n_jobs=1,
+                                      hidden_sizes=(16,), random_state=0)
+    result = tune(model, train, valid, n_trials=2, seed=0)
+    assert result.best_value >= result.default_value
+    assert len(result.study.trials[0].intermediate_values) == 4
+    sampled = result.study.trials[1]
+    loss_option = "temperature" if name == "ListNet" else "sigma"
+    assert {"learning_rate", "hidden_sizes", "dropout", loss_option} <= set(sampled.params)
+    # hidden sizes are stored as text by Optuna, handed to the model as a tuple
+    assert isinstance(result.trials.iloc[1]["param_hidden_sizes"], str)
+    if result.best_trial == 1:
+        assert isinstance(result.best_params["hidden_sizes"], tuple)
+        assert result.best_estimator.hidden_sizes == result.best_params["hidden_sizes"]

@@ -47,6 +47,8 @@ PARAMS_ATTR = "boostrank:params"
 BEST_ITERATION_ATTR = "boostrank:best_iteration"
 BEST_EPOCH_ATTR = "boostrank:best_epoch"
 FOLD_SCORES_ATTR = "boostrank:fold_scores"
+#: user attribute: boosting rounds / epochs trained (summed over folds; where pruned for PRUNED)
+STEPS_RUN_ATTR = "boostrank:steps_run"
 
 
 class PruningCallback:
@@ -84,6 +86,7 @@ class PruningCallback:
         if np.isfinite(value):
             self.trial.report(value, position)
             if self.can_prune and self.trial.should_prune():
+                self.trial.set_user_attr(STEPS_RUN_ATTR, position + 1)
                 raise optuna.TrialPruned(
                     f"pruned at step {position} with {self.metric}={value:.6g}"
                 )
@@ -190,6 +193,7 @@ class RankingObjective:
             model = self.build(changed)
             value, kept = self._fit_and_score(model, self.train, self.valid, callbacks)
             _record_kept(trial, kept)
+            trial.set_user_attr(STEPS_RUN_ATTR, kept.get("steps_run", 0))
         else:
             scores, kept_all = [], []
             for index, (fold_train, fold_valid) in enumerate(self.folds):
@@ -200,10 +204,13 @@ class RankingObjective:
                 if self.prune and np.isfinite(score):
                     trial.report(float(np.mean(scores)), index)
                     if can_prune and trial.should_prune():
+                        trial.set_user_attr(STEPS_RUN_ATTR,
+                                            sum(k.get("steps_run", 0) for k in kept_all))
                         raise optuna.TrialPruned(f"pruned after fold {index + 1}")
             value = float(np.mean(scores))
             trial.set_user_attr(FOLD_SCORES_ATTR, [float(s) for s in scores])
             _record_kept(trial, kept_all)
+            trial.set_user_attr(STEPS_RUN_ATTR, sum(k.get("steps_run", 0) for k in kept_all))
         trial.set_user_attr("boostrank:fit_seconds", round(time.perf_counter() - started, 4))
         if not np.isfinite(value):
             raise ValueError(
@@ -217,6 +224,9 @@ class RankingObjective:
         model.fit(train, eval_set=valid, callbacks=callbacks)
         value = score_predictions(valid, model.predict(valid.X), self.metric, self.convention)
         kept = {}
+        curve = (getattr(model, "evals_result_", None) or {}).get("valid_0", {}).get(self.metric)
+        if curve is not None:
+            kept["steps_run"] = len(curve)
         for attr in ("best_iteration_", "best_epoch_"):
             kept_value = getattr(model, attr, None)
             if kept_value is not None:

@@ -24,7 +24,8 @@ Default spaces (see `describe`):
     ``learning_rate`` 1e-4-0.03 (log), ``hidden_sizes`` one of (64,), (128,), (256,), (128, 64),
     (256, 128), (256, 128, 64), ``dropout`` 0-0.5, ``weight_decay`` 1e-8-1e-2 (log),
     ``batch_size`` 16, 32, 64 or 128 and the loss options the model has (``sigma`` for the
-    pairwise losses, ``temperature`` for the listwise ones); epochs by early stopping with the
+    pairwise losses, ``temperature`` and ``label_transform`` (identity or exp2) for ListNet);
+    epochs by early stopping with the
     estimator's epoch count as the cap.
 
 A default space keeps only the entries the estimator has (``get_params()``), so one neural space
@@ -254,6 +255,7 @@ def neural_space() -> SearchSpace:
             "batch_size": CategoricalDistribution([16, 32, 64, 128]),
             "sigma": FloatDistribution(0.5, 2.0),
             "temperature": FloatDistribution(0.5, 2.0),
+            "label_transform": CategoricalDistribution(["identity", "exp2"]),
         },
         codecs={"hidden_sizes": HIDDEN_SIZES},
         fixed=_epochs_by_early_stopping,

@@ -121,24 +121,31 @@ def _rdb_storage(url: str, heartbeat_interval: int | None, grace_period: int | N
                 raise FileNotFoundError(f"storage {url}: folder {folder} does not exist")
         # several local processes write to one SQLite file: wait for the lock, do not fail
         engine_kwargs["connect_args"] = {"timeout": 60}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        try:
-            return optuna.storages.RDBStorage(
-                url,
-                engine_kwargs=engine_kwargs or None,
-                heartbeat_interval=heartbeat_interval,
-                grace_period=grace_period,
-                heartbeat_stale_trial_callback=failed_trial_callback,
-            )
-        except ImportError as exc:
-            raise ValueError(f"storage {url}: missing database driver ({exc})") from None
-        except Exception as exc:  # sqlalchemy errors: bad URL, unreachable server
-            name = type(exc).__name__
-            if name in ("ArgumentError", "OperationalError", "NoSuchModuleError"):
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else name
-                raise ValueError(f"storage {url}: {first}") from None
-            raise
+    for attempt in range(5):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            try:
+                return optuna.storages.RDBStorage(
+                    url,
+                    engine_kwargs=engine_kwargs or None,
+                    heartbeat_interval=heartbeat_interval,
+                    grace_period=grace_period,
+                    heartbeat_stale_trial_callback=failed_trial_callback,
+                )
+            except ImportError as exc:
+                raise ValueError(f"storage {url}: missing database driver ({exc})") from None
+            except Exception as exc:  # sqlalchemy errors: bad URL, unreachable server, race
+                name = type(exc).__name__
+                if name in ("IntegrityError", "ProgrammingError") and attempt < 4:
+                    # several processes creating the schema of a new database at once: the
+                    # loser of the race finds the tables made; try again
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                if name in ("ArgumentError", "OperationalError", "NoSuchModuleError"):
+                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else name
+                    raise ValueError(f"storage {url}: {first}") from None
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _journal_storage(text: str, heartbeat_interval: int | None, grace_period: int | None,

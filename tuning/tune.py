@@ -20,6 +20,9 @@ import hashlib
 import json
 import math
 import os
+import socket
+import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +39,7 @@ from .objective import (
     DEFAULT_TRIAL_ATTR,
     FOLD_SCORES_ATTR,
     PARAMS_ATTR,
+    STEPS_RUN_ATTR,
     RankingObjective,
 )
 from .pruners import make_pruner
@@ -101,7 +105,7 @@ class TuningResult:
             "best_trial": self.best_trial,
             "best_value": self.best_value,
             "default_value": self.default_value,
-            "best_params": _jsonable(self.best_params),
+            "best_params": _json_params(self.best_params),
             "n_trials": int(len(self.trials)),
             "n_complete": self.n_complete,
             "n_pruned": self.n_pruned,
@@ -119,7 +123,8 @@ class TuningResult:
         out.mkdir(parents=True, exist_ok=True)
         written: dict[str, Path] = {}
         path = out / "best_params.json"
-        path.write_text(json.dumps(_jsonable(self.best_params), indent=2, sort_keys=True) + "\n")
+        path.write_text(json.dumps(_json_params(self.best_params), indent=2, sort_keys=True)
+                        + "\n")
         written["best_params"] = path
         path = out / "trials.csv"
         self.trials.to_csv(path, index=False)
@@ -137,6 +142,17 @@ class TuningResult:
         path.write_text(json.dumps(summary, indent=2) + "\n")
         written["summary"] = path
         return written
+
+
+def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as JSON; an object JSON cannot hold (a `Convention`) is written by name."""
+    out = {}
+    for key, value in params.items():
+        try:
+            out[key] = _jsonable(value)
+        except TypeError:
+            out[key] = getattr(value, "name", repr(value))
+    return out
 
 
 # ---------------------------------------------------------------------- argument checks
@@ -262,26 +278,37 @@ def _data_fingerprint(data: RankingData | None) -> str | None:
 
 def _open_study(storage: Any, study_name: str | None, sampler: Any, pruner: Any,
                 identity: dict[str, Any]) -> tuple[Any, bool]:
-    """Create or load the study; check a loaded one matches ``identity``. -> (study, resumed)."""
+    """Create or load the study; check a loaded one matches ``identity``. -> (study, resumed).
+
+    Creation is atomic in the storage (a unique study name), so of several workers started
+    together exactly one gets ``resumed=False``; the others join its study.
+    """
     import optuna
 
-    study = optuna.create_study(storage=storage, study_name=study_name, sampler=sampler,
-                                pruner=pruner, direction="maximize", load_if_exists=True)
+    try:
+        study = optuna.create_study(storage=storage, study_name=study_name, sampler=sampler,
+                                    pruner=pruner, direction="maximize")
+        created = True
+    except optuna.exceptions.DuplicatedStudyError:
+        study = optuna.load_study(storage=storage, study_name=study_name, sampler=sampler,
+                                  pruner=pruner)
+        created = False
     if len(study.directions) != 1 or study.direction != optuna.study.StudyDirection.MAXIMIZE:
         raise ValueError(
             f"study {study.study_name!r} exists with direction {study.directions}; ranking "
             "metrics are maximised, use another study name"
         )
-    stored = study.user_attrs.get(_STUDY_ATTR)
-    n_existing = len(study.get_trials(deepcopy=False))
-    if stored is None:
-        if n_existing:
-            raise ValueError(
-                f"study {study.study_name!r} already holds {n_existing} trials that boostrank "
-                "did not make; use another study name"
-            )
+    if created:
         study.set_user_attr(_STUDY_ATTR, identity)
         return study, False
+    stored = _wait_for_identity(study)
+    if stored is None:
+        n_existing = len(study.get_trials(deepcopy=False))
+        raise ValueError(
+            f"study {study.study_name!r} already exists"
+            + (f" and holds {n_existing} trials" if n_existing else "")
+            + " but boostrank did not make it; use another study name"
+        )
     for key in ("model", "metric", "convention", "train", "valid", "cv"):
         if stored.get(key) != identity.get(key):
             raise ValueError(
@@ -290,6 +317,27 @@ def _open_study(storage: Any, study_name: str | None, sampler: Any, pruner: Any,
                 "study name"
             )
     return study, True
+
+
+def _wait_for_identity(study: Any, timeout: float = 10.0) -> dict[str, Any] | None:
+    """The identity attribute of a study another worker may have created a moment ago."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stored = study.user_attrs.get(_STUDY_ATTR)
+        if stored is not None or time.monotonic() >= deadline:
+            return stored
+        time.sleep(0.2)
+
+
+def _worker_seed(seed: int | None) -> int | None:
+    """A sampler seed for a worker joining an existing study: ``seed`` mixed with a token
+    unique to this process, so that workers started with the same arguments do not sample
+    the same parameters (same seed, same random start-up trials)."""
+    if seed is None:
+        return None
+    token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+    digest = hashlib.sha256(f"{int(seed)}:{token}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
 
 
 class _Progress:
@@ -433,9 +481,14 @@ def tune(
 
     # --- the study -------------------------------------------------------------------
     study, resumed = _open_study(storage_obj, study_name, sampler_obj, pruner_obj, identity)
+    if resumed and isinstance(sampler, str):
+        # A worker joining a study samples with its own stream (a sampler object the caller
+        # gave is used as is: its seeding is the caller's choice).
+        study.sampler = make_sampler(sampler, seed=_worker_seed(seed))
     if storage_obj is not None:
         fail_stale_trials(study)
-    if enqueue_default and not study.user_attrs.get(_DEFAULT_ENQUEUED_ATTR):
+    if enqueue_default and not resumed:
+        # only the process that created the study enqueues the default configuration
         study.set_user_attr(_DEFAULT_ENQUEUED_ATTR, True)
         enqueued = (resolved_space.encode_defaults(params)
                     if isinstance(resolved_space, SearchSpace) else {})
@@ -523,7 +576,8 @@ def _refit(estimator: Any, best_params: dict[str, Any], train: RankingData,
 
 
 def trials_frame(study: Any) -> Any:
-    """One row per trial: number, state, value, default, duration_s, steps, kept rounds/epochs,
+    """One row per trial: number, state, value, default, duration_s, steps reported / run
+    (boosting rounds or epochs trained, summed over folds), kept rounds/epochs,
     fold scores, then one ``param_<name>`` column per estimator parameter the trial set."""
     import pandas as pd
 
@@ -539,6 +593,7 @@ def trials_frame(study: Any) -> Any:
             "default": bool(t.user_attrs.get(DEFAULT_TRIAL_ATTR, False)),
             "duration_s": duration,
             "steps_reported": len(t.intermediate_values),
+            "steps_run": t.user_attrs.get(STEPS_RUN_ATTR),
             "best_iteration": _mean_or_none(t.user_attrs.get(BEST_ITERATION_ATTR)),
             "best_epoch": _mean_or_none(t.user_attrs.get(BEST_EPOCH_ATTR)),
             "fold_scores": (json.dumps(t.user_attrs[FOLD_SCORES_ATTR])
@@ -552,7 +607,7 @@ def trials_frame(study: Any) -> Any:
                                     if isinstance(value, (tuple, list, dict)) else value)
         rows.append(row)
     frame = pd.DataFrame(rows)
-    for column in ("best_iteration", "best_epoch", "fold_scores"):
+    for column in ("steps_run", "best_iteration", "best_epoch", "fold_scores"):
         if column in frame and frame[column].isna().all():
             frame = frame.drop(columns=column)
     return frame

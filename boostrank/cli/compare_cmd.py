@@ -47,7 +47,7 @@ def register(subparsers: Any) -> None:
     data.add_argument("--test", metavar="FILE", help="test file (what the report scores)")
     data.add_argument("--letor", metavar="ROOT",
                       help="LETOR folder with Fold1..FoldK/{train,vali,test}.txt")
-    data.add_argument("--folds", metavar="SPEC", default="1-5",
+    data.add_argument("--folds", metavar="SPEC", default=None,
                       help="folds of --letor to run, e.g. 1-5 or 1,3 (default: 1-5)")
     models = parser.add_argument_group("models")
     models.add_argument("--models", metavar="LIST", default=DEFAULT_MODELS,
@@ -135,7 +135,7 @@ def full_command(args: argparse.Namespace, data: dict[str, str]) -> str:
     """The equivalent command with every option spelled out (defaults included)."""
     words = ["boostrank", "compare"]
     if args.letor:
-        words += ["--letor", args.letor, "--folds", args.folds]
+        words += ["--letor", args.letor, "--folds", args.folds or "1-5"]
     else:
         for option in ("train", "valid", "test"):
             if data.get(option):
@@ -156,12 +156,14 @@ def full_command(args: argparse.Namespace, data: dict[str, str]) -> str:
 def typed_command() -> str | None:
     """The command line as typed, when this process is the ``boostrank`` command."""
     argv = list(sys.argv)
-    if len(argv) >= 2 and "compare" in argv[1:]:
-        program = Path(argv[0]).name
-        if program in ("__main__.py", "-m"):
-            program = "python -m boostrank"
-        return shlex.join([program, *argv[1:]])
-    return None
+    program = Path(argv[0]).name if argv else ""
+    if program in ("__main__.py", "-m"):
+        program = "python -m boostrank"
+    elif program != "boostrank":
+        return None  # called from Python (tests, notebooks): not a command line
+    if "compare" not in argv[1:]:
+        return None
+    return " ".join([program, shlex.join(argv[1:])])
 
 
 # ---------------------------------------------------------------------- run
@@ -199,9 +201,11 @@ def run(args: argparse.Namespace) -> int:
     if args.letor:
         if any((args.train, args.valid, args.test)):
             raise CLIError("give either --letor ROOT or --train/--valid/--test, not both")
-        folds = parse_folds(args.folds)
+        folds = parse_folds(args.folds or "1-5")
         check_letor_root(args.letor, folds)
     else:
+        if args.folds is not None:
+            raise CLIError("--folds selects folds of --letor ROOT; give --letor too")
         if any((args.train, args.valid, args.test)):
             if not (args.train and args.test):
                 raise CLIError("--train and --test are both needed (--valid is optional)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,10 @@ def run(args: argparse.Namespace) -> int:
         metrics = parse_metrics(args.metrics)
         get_convention(args.convention)
     model = BaseRanker.load(model_path)
-    data = load_data(args.data, n_features=model.n_features_in_, what="--data")
+    with warnings.catch_warnings():
+        # rows regrouped by qid: the scores are written back in file-line order anyway
+        warnings.filterwarnings("ignore", message=".*regrouped by qid.*")
+        data = load_data(args.data, n_features=model.n_features_in_, what="--data")
     if data.n_features > model.n_features_in_:
         raise CLIError(f"--data has {data.n_features} features; the model was trained with "
                        f"{model.n_features_in_}")

@@ -17,7 +17,7 @@ def dataset_summary(data: Any) -> dict[str, Any]:
     sizes = np.asarray(data.group_sizes, dtype=np.int64)
     y = np.asarray(data.y, dtype=np.float64)
     labels, counts = np.unique(y, return_counts=True)
-    histogram = {_label_text(v): int(c) for v, c in zip(labels, counts)}
+    histogram = {_label_text(v): int(c) for v, c in zip(labels, counts, strict=True)}
     offsets = np.asarray(data.group_offsets, dtype=np.int64)
     nonempty = sizes > 0
     if y.size and nonempty.any():

@@ -59,7 +59,7 @@ class Progress:
         self.job = 0
         if not self.enabled:
             return
-        what = f"{len(models)} models ({', '.join(models)})"
+        what = f"{len(models)} model{'s' if len(models) != 1 else ''} ({', '.join(models)})"
         folds = f" on {n_folds} folds" if n_folds > 1 else ""
         tuning = f", {tune} tuning trials each" if tune else ""
         self._write_line(f"boostrank compare: {what}{folds}{tuning}")
@@ -81,11 +81,15 @@ class Progress:
             return
         values = ""
         evals = getattr(step, "evals", None) or {}
+        watched = getattr(getattr(step, "estimator", None), "eval_metric", None)
         for set_name, metrics in evals.items():
-            shown = ", ".join(f"{m}={v:.4f}" for m, v in list(metrics.items())[:2])
-            values = f" {set_name} {shown}"
+            if not metrics:
+                continue
+            metric = watched if watched in metrics else next(iter(metrics))
+            values = f" {set_name} {metric}={metrics[metric]:.4f}"
             break
-        self._update(f"{self._prefix}: step {int(step.step) + 1}{values}")
+        self._update(f"{self._prefix}: step {int(step.step) + 1}{values}",
+                     force=int(step.step) == 0)
 
     def trial_done(self, number: int, n_trials: int, value: float | None,
                    best: float | None, state: str) -> None:

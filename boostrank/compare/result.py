@@ -298,7 +298,7 @@ class ComparisonResult:
             if block:
                 p_t_holm = holm_bonferroni(np.array([r["p_ttest"] for r in block]))
                 p_r_holm = holm_bonferroni(np.array([r["p_randomization"] for r in block]))
-                for row, pt, pr in zip(block, p_t_holm, p_r_holm):
+                for row, pt, pr in zip(block, p_t_holm, p_r_holm, strict=True):
                     row["p_ttest_holm"] = float(pt)
                     row["p_randomization_holm"] = float(pr)
                     significant = bool(pt <= self.alpha and pr <= self.alpha)

@@ -44,7 +44,14 @@ class ModelSpec:
         if self.template is not None:
             from sklearn.base import clone
 
-            estimator = clone(self.template)
+            try:
+                estimator = clone(self.template)
+            except TypeError:  # not a scikit-learn estimator: copy it as it is
+                import copy
+
+                estimator = copy.deepcopy(self.template)
+            if not hasattr(estimator, "get_params"):
+                return estimator
             params = dict(self.params)
             current = estimator.get_params(deep=False)
             if "random_state" in current and current["random_state"] is None:
@@ -134,8 +141,8 @@ def compare_letor(
 
         return load
 
-    return compare_folds(models, [(p.name, loader(n)) for n, p in zip(numbers, folder_paths)],
-                         **kwargs)
+    fold_list = [(p.name, loader(n)) for n, p in zip(numbers, folder_paths, strict=True)]
+    return compare_folds(models, fold_list, **kwargs)
 
 
 def compare_folds(
@@ -158,10 +165,14 @@ def compare_folds(
     Everything is validated before any model is trained: model names and parameters, metrics,
     convention, baseline, tuning. See `compare` for the parameters.
     """
-    from ..metrics import get_convention, parse_metrics
+    from ..metrics import Evaluator, get_convention, parse_metrics
 
     metric_list = _parse_metric_list(metrics, parse_metrics)
     conv = get_convention(convention)
+    # metrics the convention cannot compute (e.g. MAP with averaged ties) fail now, not after
+    # the models were trained: build an evaluator on a two-document query
+    Evaluator(np.array([1.0, 0.0]), np.array([0, 0]),
+              metric_list + [f"ndcg@{k}" for k in NDCG_CURVE_KS], conv)
     specs = resolve_models(models, params)
     labels = [s.label for s in specs]
     if baseline is not None and baseline not in labels:
@@ -176,7 +187,6 @@ def compare_folds(
     reporter = progress if isinstance(progress, Progress) else Progress(enabled=bool(progress))
     for spec in specs:  # fail on unknown models / parameters before any training
         spec.build(seed)
-    reporter.start(len(folds), labels, tune=int(tune))
 
     fold_results = []
     for index, (fold_name, fold_data) in enumerate(folds):
@@ -184,6 +194,8 @@ def compare_folds(
         train, valid, test = _prepare_split(train, valid, test)
         if tune and valid is None:
             raise ValueError("tuning needs a validation split (valid=...)")
+        if index == 0:  # announce the run once the first fold's data passed its checks
+            reporter.start(len(folds), labels, tune=int(tune))
         stats = {"train": dataset_summary(train), "test": dataset_summary(test)}
         if valid is not None:
             stats = {"train": stats["train"], "valid": dataset_summary(valid),
@@ -319,6 +331,9 @@ def _check_params(spec: ModelSpec) -> None:
     if not spec.params:
         return
     if spec.template is not None:
+        if not hasattr(spec.template, "get_params"):
+            raise ValueError(f"model {spec.label}: {type(spec.template).__name__} has no "
+                             "get_params/set_params, so parameters cannot be overridden")
         valid = set(spec.template.get_params(deep=False))
         cls_name = type(spec.template).__name__
     else:
@@ -514,8 +529,15 @@ def _run_one(spec: ModelSpec, fold: str, train: Any, valid: Any, test: Any,
 def _tune(spec: ModelSpec, train: Any, valid: Any, metric: str, convention: Any,
           n_trials: int, seed: int, reporter: Progress) -> tuple[Any, dict[str, Any]]:
     """Tune ``spec`` with ``n_trials`` Optuna trials on ``valid``; the refitted best model."""
+    import optuna
+
     import tuning
 
+    from ..metrics import PRESETS
+
+    name = getattr(convention, "name", None)
+    if name in PRESETS and PRESETS[name] == convention:
+        convention = name  # a preset travels by name (it lands in the models' parameters)
     kwargs: dict[str, Any] = {"metric": metric, "convention": convention,
                               "n_trials": n_trials, "seed": seed}
     signature = inspect.signature(tuning.tune)
@@ -524,7 +546,12 @@ def _tune(spec: ModelSpec, train: Any, valid: Any, metric: str, convention: Any,
     model: Any = spec.name
     if spec.template is not None or spec.params:
         model = spec.build(seed)
-    result = tuning.tune(model, train, valid, **kwargs)
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # our progress display says it all
+    try:
+        result = tuning.tune(model, train, valid, **kwargs)
+    finally:
+        optuna.logging.set_verbosity(verbosity)
     best_value = getattr(result, "best_value", None)
     info = {
         "n_trials": int(n_trials),

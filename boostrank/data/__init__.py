@@ -10,6 +10,7 @@ _PUBLIC = {
     "load_libsvm": ".libsvm:load_libsvm",
     "save_libsvm": ".libsvm:save_libsvm",
     "load_letor_fold": ".letor:load_letor_fold",
+    "letor_folds": ".letor:letor_folds",
     "make_ranking": ".synthetic:make_ranking",
     "fetch_dataset": ".datasets:fetch_dataset",
     "DATASETS": ".datasets:DATASETS",

@@ -537,14 +537,21 @@ def unpack_archive(archive: str | os.PathLike, target: str | os.PathLike) -> Pat
     archive, target = Path(archive), Path(target).resolve()
     target.mkdir(parents=True, exist_ok=True)
     kind = archive_kind(archive)
-    if kind == "zip":
-        _extract_zip(archive, target)
-    elif kind == "tar":
-        _extract_tar(archive, target)
-    elif kind == "rar":
+    if kind == "rar":
         _extract_rar(archive, target)
-    else:
+        return target
+    if kind not in ("zip", "tar"):
         raise ValueError(f"{archive}: not a zip, tar or RAR archive (unrecognized first bytes)")
+    try:
+        (_extract_zip if kind == "zip" else _extract_tar)(archive, target)
+    except (zipfile.BadZipFile, tarfile.ReadError, EOFError, OSError) as exc:
+        if isinstance(exc, (FileNotFoundError, PermissionError)):
+            raise
+        raise ValueError(
+            f"{archive}: corrupt {kind} archive ({exc}); fetch again with force=True"
+        ) from exc
+    except tarfile.TarError as exc:  # FilterError: absolute paths, "..", links outside
+        raise ValueError(f"{archive}: unsafe member refused ({exc})") from exc
     return target
 
 
@@ -633,6 +640,8 @@ def fetch_dataset(
     unpacked for lack of a tool; FileNotFoundError when the archive lacks expected files.
     """
     dataset = get_dataset(name)
+    if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
+        raise ValueError(f"sha256 must be 64 hexadecimal digits, got {sha256!r}")
     dest = Path(dest).expanduser()
     out_dir = dest / dataset.name
     marker = out_dir / MARKER_NAME

@@ -4,11 +4,15 @@
 saved gives the same labels, qids, features (bit for bit in float64) and comments.
 
 Parsing runs in two passes over line-aligned chunks of the (possibly compressed) file: the first
-validates every token and counts rows, entries and the index range; the second converts the
-numbers straight into arrays of their final size, so the peak memory is the returned arrays plus
-one chunk. Both passes run in a small C extension (``_libsvm_parser``) when it is built; a pure
-Python parser with the same grammar and the same errors is the fallback (``engine="python"`` or
-the environment variable ``BOOSTRANK_LIBSVM_ENGINE=python`` force it).
+counts rows, entries and the index range; the second converts the numbers straight into arrays of
+their final size, so the peak memory is the returned arrays plus one chunk (16 MB). Both passes
+run in a small C extension (``_libsvm_parser``) when it is built, with one thread per part of a
+chunk (``BOOSTRANK_LIBSVM_THREADS``, default: CPUs up to 4) and without the GIL. The first pass
+first assumes what nearly every file does, ascending indices in each row (entries = colons, the
+range from each row's first and last index); the second pass checks that, and any surprise or
+error reruns the careful first pass, which validates every token and names the offending one.
+A pure Python parser with the same grammar, values and errors is the fallback when the extension
+is not built (``engine="python"`` or ``BOOSTRANK_LIBSVM_ENGINE=python`` force it).
 
 Numbers follow ``[+-]? (digits [. digits] | . digits) ([eE] [+-]? digits)?`` or
 ``[+-]? (nan | inf | infinity)`` (any case); their values are exactly Python's ``float()``
@@ -40,16 +44,23 @@ try:  # the optional compiled parser (built by ``pip install`` when a C compiler
 except ImportError:  # pragma: no cover - depends on the build
     _C = None
 
-__all__ = ["LibSVMFormatError", "load_libsvm", "save_libsvm", "SPARSE_DENSITY", "ENGINE_ENV"]
+__all__ = ["LibSVMFormatError", "load_libsvm", "save_libsvm", "read_group_sizes",
+           "SPARSE_DENSITY", "ENGINE_ENV", "THREADS_ENV"]
 
 #: environment variable choosing the parser: "auto" (C when built), "c" or "python"
 ENGINE_ENV = "BOOSTRANK_LIBSVM_ENGINE"
+#: environment variable with the number of parser threads (default: CPUs, at most 4)
+THREADS_ENV = "BOOSTRANK_LIBSVM_THREADS"
 #: ``sparse="auto"`` returns CSR when fewer than this fraction of the cells are written in the file
 SPARSE_DENSITY = 0.25
 #: bytes read per chunk (a chunk grows when a single line is longer)
 CHUNK_BYTES = 16 << 20
+#: a chunk is split over threads only in parts of at least this many bytes
+PART_MIN_BYTES = 1 << 20
 #: largest feature index accepted (indices are stored as int32)
 MAX_INDEX = 2**31 - 2
+#: the smallest float64 magnitude that rounds to infinity in float32
+_FLOAT32_OVERFLOW = 2.0**128 - 2.0**103
 
 _SIDE_SUFFIXES = (".query", ".group")
 _COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".lzma")
@@ -74,6 +85,8 @@ _REASONS = {
     "below_base": "feature index is below the index base",
     "out_of_range": "feature index is beyond n_features",
     "duplicate": "feature index repeated in one line",
+    "value_overflow": "feature value is too large for the dtype (it would become infinite; "
+    "pass allow_nan=True to accept)",
     "has_qid": "row has a qid: token but the rows before it have none",
     "no_qid": "row has no qid: token but the rows before it have one",
 }
@@ -121,7 +134,13 @@ def _iter_chunks(f: IO[bytes], chunk_bytes: int | None = None) -> Iterator[memor
     ``chunk_bytes`` defaults to `CHUNK_BYTES`. A view is valid only until the next chunk is
     requested.
     """
-    buf = bytearray(max(int(CHUNK_BYTES if chunk_bytes is None else chunk_bytes), 1))
+    size = int(CHUNK_BYTES if chunk_bytes is None else chunk_bytes)
+    if isinstance(f, io.BufferedReader):  # a plain file: no bigger buffer than what is left
+        try:
+            size = min(size, os.fstat(f.fileno()).st_size - f.tell() + 1)
+        except (OSError, ValueError):
+            pass
+    buf = bytearray(max(size, 1))
     view = memoryview(buf)
     fill = 0
     while True:
@@ -229,30 +248,57 @@ def _native_dtype(dtype: np.dtype) -> np.dtype:
     return dtype if dtype in (np.dtype(np.float32), np.dtype(np.float64)) else np.dtype(np.float64)
 
 
-def _parse_c(name: str, opener: Callable[[], IO[bytes]], *, dtype: np.dtype, zero_based: Any,
-             n_features: int | None, sparse: Any, keep_comments: bool,
-             allow_nan: bool) -> _Parsed:
-    """Two passes of the compiled parser over line-aligned chunks."""
+def _n_parts(n_bytes: int) -> int:
+    """Threads for one chunk: `THREADS_ENV` or up to 4 CPUs, at least 1 MB of text each."""
+    wanted = os.environ.get(THREADS_ENV, "").strip()
+    threads = int(wanted) if wanted.isdigit() and int(wanted) > 0 else min(os.cpu_count() or 1, 4)
+    return max(1, min(threads, n_bytes // PART_MIN_BYTES, 64))
+
+
+class _Retry(Exception):
+    """The fast first pass's assumption (ascending indices in every row) does not hold."""
+
+
+def _parse_c(name: str, opener: Callable[[], IO[bytes]], **options: Any) -> _Parsed:
+    """Two passes of the compiled parser over line-aligned chunks (threads within a chunk).
+
+    The first try counts entries the fast way (rows with ascending indices); when that does
+    not hold, or anything is wrong with the file, the careful count runs instead and names the
+    offending line and token.
+    """
+    try:
+        return _parse_c_passes(name, opener, fast=True, **options)
+    except (_Retry, LibSVMFormatError):
+        return _parse_c_passes(name, opener, fast=False, **options)
+
+
+def _parse_c_passes(name: str, opener: Callable[[], IO[bytes]], *, fast: bool, dtype: np.dtype,
+                    zero_based: Any, n_features: int | None, sparse: Any, keep_comments: bool,
+                    allow_nan: bool) -> _Parsed:
     assert _C is not None
-    chunks: list[tuple[int, int, int]] = []
+    chunks: list[list[tuple[int, ...]]] = []  # per chunk: (start, stop, rows, nnz, newlines)
     n_rows = nnz = n_lines = n_commented = max_row_nnz = 0
     min_idx, max_idx = 2**63 - 1, -1
     qid_state: list[Any] = [None]
     with opener() as f:
         for chunk in _iter_chunks(f):
             try:
-                (c_rows, c_nl, c_nnz, c_min, c_max, c_maxrow, c_fq, c_fnq,
-                 c_com) = _C.count(chunk, allow_nan)
+                parts = _C.count(chunk, allow_nan, _n_parts(len(chunk)), fast)
             except _C.ParseError as exc:
+                if fast:
+                    raise _Retry from None
                 raise _error_in_chunk(name, chunk, n_lines, *exc.args) from None
-            _check_qid_mix(name, chunk, n_lines, qid_state, c_fq, c_fnq)
-            chunks.append((c_rows, c_nnz, c_nl))
-            n_rows += c_rows
-            nnz += c_nnz
-            n_lines += c_nl
-            n_commented += c_com
-            max_row_nnz = max(max_row_nnz, c_maxrow)
-            min_idx, max_idx = min(min_idx, c_min), max(max_idx, c_max)
+            first_qid = min((p[8] for p in parts if p[8] >= 0), default=-1)
+            first_noqid = min((p[9] for p in parts if p[9] >= 0), default=-1)
+            _check_qid_mix(name, chunk, n_lines, qid_state, first_qid, first_noqid)
+            chunks.append([(p[0], p[1], p[2], p[4], p[3]) for p in parts])
+            for (_, _, c_rows, c_nl, c_nnz, c_min, c_max, c_maxrow, _, _, c_com) in parts:
+                n_rows += c_rows
+                nnz += c_nnz
+                n_lines += c_nl
+                n_commented += c_com
+                max_row_nnz = max(max_row_nnz, c_maxrow)
+                min_idx, max_idx = min(min_idx, c_min), max(max_idx, c_max)
             del chunk
     if n_rows == 0:
         raise _empty_file_error(name, n_lines)
@@ -272,18 +318,31 @@ def _parse_c(name: str, opener: Callable[[], IO[bytes]], *, dtype: np.dtype, zer
     row = pos = line_base = 0
     with opener() as f:
         for i, chunk in enumerate(_iter_chunks(f)):
-            expected = chunks[i] if i < len(chunks) else (-1, -1, -1)
+            plan = chunks[i] if i < len(chunks) else []
+            parts, line = [], line_base
+            expected_rows = expected_nnz = 0
+            for start, stop, c_rows, c_nnz, c_nl in plan:
+                parts.append((start, stop, row + expected_rows, pos + expected_nnz, line, c_rows))
+                expected_rows += c_rows
+                expected_nnz += c_nnz
+                line += c_nl
+            if not plan or plan[-1][1] != len(chunk):
+                raise LibSVMFormatError(name, None, "the file changed while it was being read")
             try:
-                got = _C.fill(chunk, row, pos, line_base, layout.base, layout.n_features,
-                              allow_nan, max_row_nnz, y, qid, source_row, Xd, data, indices,
-                              indptr, comments)
+                got = _C.fill(chunk, parts, layout.base, layout.n_features, allow_nan,
+                              max_row_nnz, y, qid, source_row, Xd, data, indices, indptr,
+                              comments, fast)
             except _C.ParseError as exc:
+                if fast:
+                    raise _Retry from None
                 code, offset = exc.args
                 raise _error_in_chunk(name, chunk, line_base, code, offset,
                                       _detail(code, layout)) from None
-            if got != expected[:2]:
+            if got != (expected_rows, expected_nnz):
+                if fast:
+                    raise _Retry
                 raise LibSVMFormatError(name, None, "the file changed while it was being read")
-            row, pos, line_base = row + got[0], pos + got[1], line_base + expected[2]
+            row, pos, line_base = row + expected_rows, pos + expected_nnz, line
             del chunk
     if layout.sparse:
         if nnz < 2**31:
@@ -310,6 +369,7 @@ def _parse_python(name: str, opener: Callable[[], IO[bytes]], *, dtype: np.dtype
     has_qid: bool | None = None
     min_idx, max_idx = 2**63 - 1, -1
     fixed_base = None if zero_based == "auto" else (0 if zero_based else 1)
+    check_f32 = _native_dtype(dtype) == np.float32 and not allow_nan
     # (line, token) of the first index equal to n_features: out of range only if zero-based
     edge: tuple[int, str] | None = None
     n_lines = 0
@@ -366,6 +426,8 @@ def _parse_python(name: str, opener: Callable[[], IO[bytes]], *, dtype: np.dtype
                 value = float(val)
                 if not allow_nan and not np.isfinite(value):
                     raise fail(lineno, "value_nan", tok)
+                if check_f32 and abs(value) >= _FLOAT32_OVERFLOW:
+                    raise fail(lineno, "value_overflow", tok)
                 if fixed_base is not None and idx < fixed_base:
                     raise fail(lineno, "below_base",
                                tok, f" ({'one' if fixed_base else 'zero'}-based)")
@@ -509,6 +571,23 @@ def _docids(comments: list[str]) -> np.ndarray | None:
     return np.asarray(out, dtype=str)
 
 
+def _cast(X: Any, dtype: np.dtype, name: str, source_row: np.ndarray, allow_nan: bool) -> Any:
+    """X as ``dtype`` (a float type the parser does not write natively), refusing overflow."""
+    with np.errstate(over="ignore"):
+        out = X.astype(dtype)
+    if not allow_nan:
+        before = X.data if sp.issparse(X) else X
+        after = out.data if sp.issparse(out) else out
+        bad = np.isfinite(before) & ~np.isfinite(after)
+        if bad.any():
+            flat = int(np.flatnonzero(bad.ravel())[0])
+            row = (int(np.searchsorted(X.indptr, flat, side="right")) - 1 if sp.issparse(X)
+                   else flat // max(X.shape[1], 1))
+            raise LibSVMFormatError(name, int(source_row[row]),
+                                    _REASONS["value_overflow"].replace("the dtype", str(dtype)))
+    return out
+
+
 def load_libsvm(
     path: str | os.PathLike | IO[bytes],
     *,
@@ -590,7 +669,7 @@ def load_libsvm(
                    sparse=sparse, keep_comments=keep_comments, allow_nan=allow_nan)
     X = parsed.X
     if X.dtype != dtype:
-        X = X.astype(dtype)
+        X = _cast(X, dtype, name, parsed.source_row, allow_nan)
     n_rows = X.shape[0]
 
     qid = parsed.qid
@@ -724,7 +803,7 @@ def save_libsvm(
             else:
                 width = X.shape[1]
                 strs = _format_values(np.ascontiguousarray(X[start:stop]).ravel())
-                feats = [" ".join([n + s for n, s in zip(names, strs[r * width:(r + 1) * width])])
+                feats = [" ".join([n + s for n, s in zip(names, strs[r * width:(r + 1) * width], strict=True)])
                          for r in range(stop - start)]
             lines = []
             for r in range(stop - start):

@@ -186,8 +186,10 @@ def make_ranking(
     if isinstance(relevance_levels, bool) or not isinstance(relevance_levels, (int, np.integer)) \
             or relevance_levels < 2:
         raise ValueError(f"relevance_levels must be an int >= 2, got {relevance_levels!r}")
+    noise = _as_float("noise", noise)
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    sparsity = _as_float("sparsity", sparsity)
     if not 0.0 <= sparsity < 1.0:
         raise ValueError(f"sparsity must be in [0, 1), got {sparsity!r}")
     if decimals is not None and (not isinstance(decimals, (int, np.integer)) or decimals < 1):
@@ -221,6 +223,13 @@ def make_ranking(
     docid = np.char.add(np.char.add(np.char.add("D", qid.astype(str)), "-"), position.astype(str))
     return RankingData(sp.csr_matrix(X) if sparse else X, y, qid, group_offsets=offsets,
                        docid=docid)
+
+
+def _as_float(name: str, value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
 
 
 def _latent(score: np.ndarray, centre: float, scale: float, sizes: np.ndarray, noise: float,

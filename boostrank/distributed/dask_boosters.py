@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import warnings
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -126,6 +127,16 @@ class _DaskBoosterMixin:
         """Write the model file of the plain estimator (`to_local`); load it with
         `LightGBMLambdaMART.load` / `XGBoostLambdaMART.load` (or `BaseRanker.load`)."""
         return self.to_local().save(path)
+
+    def __sklearn_clone__(self) -> Any:
+        """``sklearn.base.clone``: parameters are cloned, the client is shared (a live
+        connection cannot be deep-copied)."""
+        from sklearn.base import clone
+
+        params = self.get_params(deep=False)  # type: ignore[attr-defined]
+        client = params.pop("client")
+        params = {name: clone(value, safe=False) for name, value in params.items()}
+        return type(self)(client=client, **params)
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()  # type: ignore[misc]
@@ -265,8 +276,11 @@ class DaskLightGBMLambdaMART(_DaskBoosterMixin, LightGBMLambdaMART):
         names = self._backend_feature_names(_LGB_FORBIDDEN)
         model = lgb.DaskLGBMRanker(client=client, n_estimators=int(self.n_estimators),
                                    **_sklearn_lgb_kwargs(params))
-        model.fit(arrays.X, arrays.y, group=arrays.group, sample_weight=arrays.weight,
-                  feature_name=names or "auto")
+        with warnings.catch_warnings():
+            # lightgbm.dask always sets then drops num_threads (each worker uses its own)
+            warnings.filterwarnings("ignore", message=r"Parameter \w+ will be ignored")
+            model.fit(arrays.X, arrays.y, group=arrays.group, sample_weight=arrays.weight,
+                      feature_name=names or "auto")
         return model.booster_
 
     def _n_rounds(self, booster: Any) -> int:
@@ -371,7 +385,7 @@ _LGB_SKLEARN_NAMES = {
     "min_data_in_leaf": "min_child_samples", "min_sum_hessian_in_leaf": "min_child_weight",
     "bagging_fraction": "subsample", "bagging_freq": "subsample_freq",
     "feature_fraction": "colsample_bytree", "lambda_l1": "reg_alpha", "lambda_l2": "reg_lambda",
-    "seed": "random_state", "num_threads": "n_jobs",
+    "seed": "random_state",
 }
 
 
@@ -382,6 +396,8 @@ def _sklearn_lgb_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     compete with them as aliases); everything else passes through unchanged.
     """
     kwargs = dict(params)
+    # each worker trains with its own threads (lightgbm.dask ignores n_jobs with a warning)
+    kwargs.pop("num_threads", None)
     for native, name in _LGB_SKLEARN_NAMES.items():
         if native in kwargs:
             kwargs[name] = kwargs.pop(native)

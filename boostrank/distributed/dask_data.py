@@ -97,7 +97,7 @@ class DaskRankingData:
         n_features, sparse = self.n_features, self.sparse
         bases = encode_partition_qids(self.summaries)
         X_chunks, y_chunks, q_chunks, g_chunks, w_chunks = [], [], [], [], []
-        for p, (part, summary) in enumerate(zip(self.parts, self.summaries)):
+        for p, (part, summary) in enumerate(zip(self.parts, self.summaries, strict=True)):
             packed = client.submit(_partition_arrays, part, bases[p], n_features, sparse, dtype,
                                    pure=False)
             X_dtype = np.dtype(dtype) if dtype is not None else None
@@ -178,8 +178,10 @@ def to_dask_ranking_data(
             raise ValueError(f"sample_weight has {sample_weight.shape[0]} entries for "
                              f"{total} rows")
         bounds = np.cumsum([0] + [p.n_rows for p in parts])
-        weights = client.scatter([sample_weight[a:b] for a, b in zip(bounds[:-1], bounds[1:])])
-    futures = client.scatter(parts)
+        pieces = [sample_weight[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        weights = client.scatter(pieces, hash=False)
+    # hash=False: unique keys, so releasing an earlier scatter of equal data cannot drop these
+    futures = client.scatter(parts, hash=False)
     return DaskRankingData(client, list(futures), summaries, weights)
 
 

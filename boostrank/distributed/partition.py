@@ -73,7 +73,8 @@ def partition_queries(data: RankingData, n_partitions: int) -> list[RankingData]
     if data.n_queries == 0:
         raise ValueError("cannot partition a dataset with no queries")
     cuts = query_cuts(data.group_offsets, int(n_partitions))
-    return [data.queries(slice(int(a), int(b))) for a, b in zip(cuts[:-1], cuts[1:])]
+    bounds = zip(cuts[:-1], cuts[1:], strict=True)
+    return [data.queries(slice(int(a), int(b))) for a, b in bounds]
 
 
 def query_cuts(group_offsets: np.ndarray, n_partitions: int) -> np.ndarray:

@@ -9,8 +9,15 @@ calls (per boosting round / epoch). Metric names: ``ndcg@k``, ``ndcg``, ``dcg@k`
 The ``default`` convention is LightGBM's own (gain 2^l - 1, discount 1/log2(r + 1), ties in
 input order, a query with no relevant document scores 1, k capped at the list length, MAP
 relevant = label > 0.5), so that the boosters' early stopping and every report agree. Presets
-``lightgbm``, ``xgboost``, ``trec``, ``letor`` and ``sklearn`` reproduce those tools exactly;
-see `boostrank.metrics.conventions`. Statistics for paired comparisons are in
+``lightgbm``, ``xgboost``, ``trec``, ``letor`` and ``sklearn`` reproduce those tools exactly
+(checked in the tests against LightGBM, XGBoost, pytrec_eval, scikit-learn and a port of the
+LETOR 4.0 script); see `boostrank.metrics.conventions`. ``Convention.describe()`` is the one
+line every report prints. Tie handling ``average`` (McSherry & Najork) gives the expected
+value over the orders of tied documents for every metric but ERR.
+
+Queries are evaluated all at once with numpy (one packed-key sort per call, per-query sums
+with ``np.bincount``): ~0.1 s for a million rows and six metrics, >10x faster than
+pytrec_eval (see ``benchmarks/bench_metrics.py``). Statistics for paired comparisons are in
 `boostrank.metrics.stats`.
 """
 

@@ -13,7 +13,7 @@ recall). Named presets reproduce other tools exactly; see `PRESETS`:
     stopping curves and every report of the toolkit read the same number.
 ``xgboost``
     XGBoost's ``ndcg@k``: as LightGBM with labels 0..31; the metric suffix ``-``
-    (``ndcg@10-``) scores empty queries 0 instead of 1.
+    (``ndcg@10-``) scores empty queries 0 instead of 1; plain ``ndcg`` is truncated at 32.
 ``trec``
     trec_eval / pytrec_eval ``ndcg_cut.k``, ``map``, ``recip_rank``: linear gain (labels <= 0
     give nothing), scores compared as float32, ties by docno descending (row order descending
@@ -59,7 +59,7 @@ class Convention:
     ties : order of documents with equal scores: ``"stable"`` (input order), ``"reverse"``
         (docid descending, or later rows first without docids: trec_eval), ``"pessimistic"``
         (less relevant first), ``"optimistic"``, or ``"average"`` (expected value over the
-        orders of each tied block, McSherry & Najork 2008; gain-linear metrics only).
+        orders of each tied block, McSherry & Najork 2008; all metrics but err).
     empty : value of ndcg / map / mrr / recall for a query with no relevant document
         (ideal DCG 0): ``"one"``, ``"zero"`` or ``"skip"`` (NaN, left out of the mean).
     short_list : ndcg@k / dcg@k of a list shorter than k: ``"cap"`` (k = list length) or
@@ -75,6 +75,8 @@ class Convention:
     score_dtype : ``"float32"`` rounds scores before ranking (trec_eval's precision).
     err_max_grade : the grade g_max of ERR's stop probability (2^l - 1) / 2^g_max; None uses
         the largest label of the evaluated data.
+    full_list_cutoff : the cutoff of ``ndcg`` / ``dcg`` written without ``@k`` (None: the
+        whole list; XGBoost: 32).
     """
 
     name: str = "custom"
@@ -91,6 +93,7 @@ class Convention:
     map_denominator: str = "min"
     score_dtype: str = "float64"
     err_max_grade: float | None = None
+    full_list_cutoff: int | None = None
 
     def __post_init__(self) -> None:
         gain = self.gain
@@ -117,6 +120,9 @@ class Convention:
             value = getattr(self, field)
             if value not in allowed:
                 raise ValueError(f"unknown {field} {value!r}; expected one of {allowed}")
+        cutoff = self.full_list_cutoff
+        if cutoff is not None and (int(cutoff) != cutoff or cutoff < 1):
+            raise ValueError(f"full_list_cutoff must be a positive integer, got {cutoff!r}")
 
     # ------------------------------------------------------------------ helpers
     def replace(self, **changes: Any) -> Convention:
@@ -161,8 +167,15 @@ class Convention:
         rel = f"label > {self.relevance_threshold:g}"
         if self.relevance_max is not None:
             rel += f" and <= {self.relevance_max:g}"
-        return (f"convention '{self.name}': gain {gain}, discount {disc}, ties {ties}, "
-                f"no-relevant queries {empty}, {short}, relevant: {rel}")
+        extra = ""
+        if self.full_list_cutoff is not None:
+            extra = f", ndcg without @k = ndcg@{self.full_list_cutoff}"
+        name = f"'{self.name}'"
+        if self.name == "default" and self == dataclasses.replace(PRESETS["lightgbm"],
+                                                                  name="default"):
+            name += " (LightGBM's rules)"
+        return (f"convention {name}: gain {gain}, discount {disc}, ties {ties}, "
+                f"no-relevant queries {empty}, {short}, relevant: {rel}{extra}")
 
     def __str__(self) -> str:
         return self.describe()
@@ -170,7 +183,8 @@ class Convention:
 
 PRESETS: dict[str, Convention] = {
     "lightgbm": Convention(name="lightgbm", gain="exp", max_label=30, integer_labels=True),
-    "xgboost": Convention(name="xgboost", gain="exp", max_label=31, integer_labels=True),
+    "xgboost": Convention(name="xgboost", gain="exp", max_label=31, integer_labels=True,
+                          full_list_cutoff=32),
     "trec": Convention(name="trec", gain="linear", ties="reverse", empty="zero",
                        out_of_range="zero", integer_labels=True, map_denominator="all",
                        score_dtype="float32"),

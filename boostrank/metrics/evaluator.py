@@ -13,7 +13,7 @@ from .conventions import Convention, get_convention
 from .parsing import MetricSpec, parse_metric_specs
 
 _EMPTY_VALUE = {"one": 1.0, "zero": 0.0, "skip": np.nan}
-_LINEAR_ONLY = ("map", "mrr", "err")
+_NO_AVERAGE_TIES = ("err",)
 
 
 def _first_bad(mask: np.ndarray, rows: np.ndarray | None) -> int:
@@ -104,12 +104,17 @@ class Evaluator:
         self.specs: list[MetricSpec] = parse_metric_specs(metrics)
         self.metrics = [s.name for s in self.specs]
         conv = self.convention
+        # what is computed for each requested name (XGBoost: "ndcg" means ndcg@32)
+        cut = conv.full_list_cutoff
+        self._plan = [(s.name, MetricSpec(s.kind, cut, s.minus)
+                       if s.k is None and cut is not None and s.kind in ("ndcg", "dcg") else s)
+                      for s in self.specs]
         if conv.ties == "average":
-            bad = [s.name for s in self.specs if s.kind in _LINEAR_ONLY]
+            bad = [s.name for s in self.specs if s.kind in _NO_AVERAGE_TIES]
             if bad:
-                raise ValueError(f"ties='average' ({conv.name}) is defined for ndcg, dcg, "
-                                 f"precision and recall only, not {', '.join(bad)}; use a "
-                                 "convention with stable, pessimistic or optimistic ties")
+                raise ValueError(f"ties='average' ({conv.name}) is not defined for "
+                                 f"{', '.join(bad)}; use a convention with stable, "
+                                 "pessimistic or optimistic ties")
         offsets = None
         known_ids = None
         if hasattr(y_true, "group_offsets") and hasattr(y_true, "y"):  # RankingData
@@ -129,7 +134,7 @@ class Evaluator:
             y = y.ravel()
         elif y.ndim != 1:
             raise ValueError(f"y_true must be 1-D (or 2-D, one query per row), got shape {y.shape}")
-        y = y.astype(np.float64)
+        y = np.asarray(y, dtype=np.float64)
         n = y.size
         if n == 0:
             raise ValueError("y_true is empty: nothing to evaluate")
@@ -179,32 +184,61 @@ class Evaluator:
         rel = y > conv.relevance_threshold
         if conv.relevance_max is not None:
             rel &= y <= conv.relevance_max
-        self.relevant = rel.astype(np.float64)
-        self.n_relevant = K.segment_sum(self.qidx, self.relevant, self.n_queries)
-        self.discounts = conv.discounts(int(self.sizes.max()))
+        self.relevant = rel
+        self.n_relevant = np.bincount(self.qidx, weights=rel, minlength=self.n_queries)
+        max_size = int(self.sizes.max())
+        self.discounts = conv.discounts(max_size)
         self._tiebreak: np.ndarray | None = None
-        if conv.ties == "reverse":
-            if docid is not None:
-                d = np.asarray(docid).ravel()
-                if d.size != n:
-                    raise ValueError(f"length mismatch: docid has {d.size} rows, y_true has {n}")
-                if rows is not None:
-                    d = d[rows]
-                _, rank = np.unique(d, return_inverse=True)
-                self._tiebreak = -rank.astype(np.int64)
-            else:
-                self._tiebreak = -np.arange(n, dtype=np.int64)
-        elif conv.ties == "pessimistic":
-            self._tiebreak = y
-        elif conv.ties == "optimistic":
-            self._tiebreak = -y
-        dcg_ks = sorted({s.k for s in self.specs if s.kind == "ndcg"}, key=lambda k: k or 0)
-        self._ideal = K.ideal_dcg(offsets, self.qidx, self.pos, y, self.gains, self.discounts,
-                                  dcg_ks)
+        self._tiebreak_max = 0
+        if conv.ties == "reverse" and docid is not None:
+            d = np.asarray(docid).ravel()
+            if d.size != n:
+                raise ValueError(f"length mismatch: docid has {d.size} rows, y_true has {n}")
+            if rows is not None:
+                d = d[rows]
+            uniq, rank = np.unique(d, return_inverse=True)
+            self._tiebreak = (uniq.size - 1 - rank.astype(np.int64)) * max_size + self.pos
+            self._tiebreak_max = uniq.size * max_size - 1
+        elif conv.ties in ("pessimistic", "optimistic"):
+            desc, n_levels = K.dense_rank_desc(y)  # best label 0
+            level = (n_levels - 1 - desc) if conv.ties == "pessimistic" else desc
+            self._tiebreak = level * max_size + self.pos
+            self._tiebreak_max = n_levels * max_size - 1
+        # the top rows of every query serve all cutoff metrics (few rows when k is small)
+        ks = [s.k for _, s in self._plan if s.kind in ("ndcg", "dcg", "precision", "recall")]
+        self._top: np.ndarray | None = None
+        if ks and None not in ks and max(ks) < max_size:
+            self._top = np.flatnonzero(self.pos < max(ks))
+        top = self._top
+        self._top_q = self.qidx if top is None else self.qidx[top]
+        self._top_pos = self.pos if top is None else self.pos[top]
+        self._top_disc = self.discounts[self._top_pos]
+        # ideal rankings: labels sorted decreasingly inside every query
+        ndcg_ks = list(dict.fromkeys(s.k for _, s in self._plan if s.kind == "ndcg"))
+        self._ideal = {}
+        if ndcg_ks:
+            by_level = K.ideal_dcg_by_level(self.qidx, y, self.n_queries,
+                                            lambda v: compute_gains(v, conv), self.discounts,
+                                            self.sizes, ndcg_ks)
+            self._ideal = by_level if by_level is not None else self._ideal_by_sort(ndcg_ks)
         if any(s.kind == "err" for s in self.specs):
             gmax = conv.err_max_grade if conv.err_max_grade is not None else max(y.max(), 1.0)
             grade = np.clip(y, 0.0, gmax)
             self._err_r = (np.exp2(grade) - 1.0) / np.exp2(gmax)
+
+    def _ideal_by_sort(self, ks: list[int | None]) -> dict:
+        """Ideal DCG per query and cutoff by sorting the labels (any real-valued labels)."""
+        ideal = K.rank_order(self.offsets, self.qidx, self.pos, self.labels)
+        out = {}
+        if None in ks:
+            contrib = self.gains[ideal] * self.discounts[self.pos]
+            out[None] = K.segment_sum(self.qidx, contrib, self.n_queries)
+        top = self._top
+        contrib = self.gains[ideal if top is None else ideal[top]] * self._top_disc
+        for k in ks:
+            if k is not None:
+                out[k] = K.segment_sum(self._top_q, contrib, self.n_queries, self._top_pos < k)
+        return out
 
     # ------------------------------------------------------------------ scoring
     def _check_scores(self, y_score: Any) -> np.ndarray:
@@ -213,7 +247,7 @@ class Evaluator:
                                                   and len(self._input_shape) == 1):
             raise ValueError(f"length mismatch: y_score has shape {s.shape}, y_true has "
                              f"{self._input_shape}")
-        s = s.astype(np.float64).ravel()
+        s = np.asarray(s, dtype=np.float64).ravel()
         finite = np.isfinite(s)
         if not finite.all():
             i = int(np.flatnonzero(~finite)[0])
@@ -225,69 +259,106 @@ class Evaluator:
             s = s.astype(np.float32).astype(np.float64)
         return s
 
+    def rank(self, y_score: Any) -> np.ndarray:
+        """The ranking (n_rows,) int64 under the convention's tie rule: position i of the
+        grouped rows holds the grouped row index ranked there."""
+        s = self._check_scores(y_score)
+        return self._rank(s)
+
+    def _rank(self, s: np.ndarray) -> np.ndarray:
+        return K.rank_order(self.offsets, self.qidx, self.pos, s, tiebreak=self._tiebreak,
+                            tiebreak_max=self._tiebreak_max,
+                            reverse=self.convention.ties == "reverse")
+
     def per_query(self, y_score: Any) -> tuple[dict[str, float], dict[str, np.ndarray]]:
         """``(means, per_query)``: per_query maps metric -> (n_queries,) float64 in query order
         (order of first appearance of each qid; see ``query_ids``), NaN where skipped."""
         s = self._check_scores(y_score)
         conv = self.convention
-        qidx, pos, nq = self.qidx, self.pos, self.n_queries
-        order = K.rank_order(qidx, s, self._tiebreak)
-        gains = self.gains[order]
-        rel = self.relevant[order]
-        if conv.ties == "average":
-            block = K.tie_blocks(qidx, s[order])
-            gains = K.block_mean(block, gains)
-            rel = K.block_mean(block, rel)
-        disc = self.discounts[pos]
-        need_hits = any(sp.kind in ("map", "mrr") for sp in self.specs)
-        hits = K.segment_cumsum(self.offsets, qidx, rel) if need_hits else None
-        contrib = gains * disc
+        nq = self.n_queries
+        order = self._rank(s)
+        top = self._top
+        block = None
+        if conv.ties == "average":  # expected gain / relevance over each tied block
+            block = K.tie_blocks(self.qidx, s[order])
+            full_gain = K.block_mean(block, self.gains[order])
+            full_rel = K.block_mean(block, self.relevant[order].astype(np.float64))
+            top_gain = full_gain if top is None else full_gain[top]
+            top_rel = full_rel if top is None else full_rel[top]
+        else:
+            top_order = order if top is None else order[top]
+            full_gain = full_rel = None
+            top_gain = self.gains[top_order]
+            top_rel = self.relevant[top_order]
+        top_q, top_pos = self._top_q, self._top_pos
+        hits = None
         default_empty = _EMPTY_VALUE[conv.empty]
         out: dict[str, np.ndarray] = {}
-        for spec in self.specs:
+        for name, spec in self._plan:
             k = spec.k
             empty = 0.0 if spec.minus else default_empty
-            mask = None if k is None else pos < k
             if spec.kind in ("ndcg", "dcg"):
-                dcg = K.segment_sum(qidx, contrib, nq, mask)
-                if spec.kind == "ndcg":
-                    value = K.normalise(dcg, self._ideal[k], empty)
+                if k is None:
+                    if full_gain is None:
+                        full_gain = self.gains[order]
+                    dcg = K.segment_sum(self.qidx, full_gain * self.discounts[self.pos], nq)
                 else:
-                    value = dcg
+                    dcg = K.segment_sum(top_q, top_gain * self._top_disc, nq, top_pos < k)
+                value = K.normalise(dcg, self._ideal[k], empty) if spec.kind == "ndcg" else dcg
                 if k is not None and conv.short_list == "zero":
-                    value = np.where(self.sizes < k, 0.0, value)
-            elif spec.kind == "map":
-                prec = rel * hits / (pos + 1.0)
-                num = K.segment_sum(qidx, prec, nq, mask)
-                den = self.n_relevant
-                if k is not None and conv.map_denominator == "min":
-                    den = np.minimum(den, k)
-                value = K.normalise(num, den, empty)
-            elif spec.kind == "mrr":
-                first = (rel > 0) & (hits == 1.0)
-                if mask is not None:
-                    first &= mask
-                rr = K.segment_sum(qidx, 1.0 / (pos + 1.0), nq, first)
-                value = K.normalise(rr, (self.n_relevant > 0).astype(np.float64), empty)
-            elif spec.kind == "precision":
-                value = K.segment_sum(qidx, rel, nq, mask) / float(k)
-            elif spec.kind == "recall":
-                value = K.normalise(K.segment_sum(qidx, rel, nq, mask), self.n_relevant, empty)
+                    value[self.sizes < k] = 0.0
+            elif spec.kind in ("precision", "recall"):
+                found = K.segment_sum(top_q, top_rel, nq, top_pos < k)
+                if spec.kind == "precision":
+                    value = found / float(k)
+                else:
+                    value = K.normalise(found, self.n_relevant, empty)
+            elif spec.kind in ("map", "mrr") and block is not None:
+                if hits is None:  # expected values over the orders of tied blocks
+                    hits = K.tie_aware_hits(self.offsets, self.qidx, self.pos, block,
+                                            self.relevant[order])
+                ap_terms, rr_terms = hits
+                keep = None if k is None else self.pos < k
+                if spec.kind == "map":
+                    num = K.segment_sum(self.qidx, ap_terms, nq, keep)
+                    value = K.normalise(num, self._map_den(k), empty)
+                else:
+                    rr = K.segment_sum(self.qidx, rr_terms, nq, keep)
+                    value = K.normalise(rr, np.minimum(self.n_relevant, 1.0), empty)
+            elif spec.kind in ("map", "mrr"):
+                if hits is None:
+                    hits = K.relevant_hits(self.offsets, self.qidx, self.pos,
+                                           self.relevant[order], self.n_relevant)
+                rq, rpos, rhits = hits
+                keep = None if k is None else rpos < k
+                if spec.kind == "map":
+                    num = K.segment_sum(rq, rhits / (rpos + 1.0), nq, keep)
+                    value = K.normalise(num, self._map_den(k), empty)
+                else:
+                    first = rhits == 1 if keep is None else (rhits == 1) & keep
+                    rr = K.segment_sum(rq, 1.0 / (rpos + 1.0), nq, first)
+                    value = K.normalise(rr, np.minimum(self.n_relevant, 1.0), empty)
             elif spec.kind == "err":
-                value = self._err(order, mask)
+                value = self._err(order, None if k is None else self.pos < k)
             else:  # pragma: no cover - parse_metric_specs guards this
                 raise ValueError(f"unsupported metric {spec.name}")
-            out[spec.name] = value
+            out[name] = value
         return {name: _mean(v) for name, v in out.items()}, out
+
+    def _map_den(self, k: int | None) -> np.ndarray:
+        """AP denominator per query: #relevant, or min(#relevant, k) (LightGBM's map@k)."""
+        if k is not None and self.convention.map_denominator == "min":
+            return np.minimum(self.n_relevant, k)
+        return self.n_relevant
 
     def _err(self, order: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         """Expected reciprocal rank (Chapelle et al. 2009) per query."""
-        qidx, pos, offsets = self.qidx, self.pos, self.offsets
         r = self._err_r[order]
+        qidx, pos, offsets = self.qidx, self.pos, self.offsets
         if mask is not None:
             qidx, pos, r = qidx[mask], pos[mask], r[mask]
-            sizes = np.minimum(self.sizes, int(pos.max()) + 1 if pos.size else 0)
-            offsets = np.concatenate(([0], np.cumsum(sizes)))
+            kept = np.bincount(qidx, minlength=self.n_queries)
+            offsets = np.concatenate(([0], np.cumsum(kept)))
         log_stay = np.log1p(-r)
         before = K.segment_cumsum(offsets, qidx, log_stay) - log_stay
         return K.segment_sum(qidx, r * np.exp(before) / (pos + 1.0), self.n_queries)

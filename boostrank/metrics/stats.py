@@ -43,15 +43,16 @@ def _check_confidence(confidence: float) -> float:
 def paired_ttest(a: Any, b: Any) -> tuple[float, float]:
     """Two-sided paired t-test of mean(a - b) = 0: ``(t, p)`` as ``scipy.stats.ttest_rel``.
 
-    Identical systems give ``(0.0, 1.0)``; a constant non-zero difference gives
-    ``(±inf, 0.0)``.
+    Identical systems give ``(0.0, 1.0)``; a constant non-zero difference (up to rounding,
+    1e-12 relative) gives ``(±inf, 0.0)`` where scipy would divide rounding noise.
     """
     a, b = _pairs(a, b)
     d = a - b
-    if np.all(d == d[0]):
-        if d[0] == 0:
+    scale = float(np.max(np.abs(d)))
+    if np.ptp(d) <= 1e-12 * max(scale, 1e-300) or scale == 0.0:
+        if scale == 0.0:
             return 0.0, 1.0
-        return (float(np.inf) if d[0] > 0 else float(-np.inf)), 0.0
+        return (float(np.inf) if d.mean() > 0 else float(-np.inf)), 0.0
     result = _st.ttest_rel(a, b)
     return float(result.statistic), float(result.pvalue)
 

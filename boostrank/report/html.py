@@ -149,7 +149,10 @@ def render_html(result: Any, plots: list[Plot] | None = None) -> str:
     parts += ["<h2>Data</h2>", render_table(T.dataset_table(result))]
     sources = T.data_sources(result)
     if sources:
-        parts.append('<p class="note">' + "<br>".join(escape(s) for s in sources) + "</p>")
+        listing = '<p class="note">' + "<br>".join(escape(s) for s in sources) + "</p>"
+        if len(sources) > 3:
+            listing = f"<details><summary>Files ({len(sources)})</summary>{listing}</details>"
+        parts.append(listing)
 
     parts += ["<h2>Models</h2>", render_table(T.models_table(result)),
               "<details><summary>All parameters</summary><div class=\"params\">"]

@@ -19,7 +19,8 @@ def _cell(cell: T.Cell, *, with_sub: bool = True) -> str:
     if symbol and not text.endswith(symbol):
         text = f"{text} {symbol}"
     if with_sub and cell.sub:
-        text = f"{text} ({_escape(cell.sub)})"
+        sub = _escape(cell.sub)
+        text = f"{text} {sub}" if sub.startswith("[") else f"{text} ({sub})"
     return text
 
 
@@ -62,7 +63,7 @@ def render_markdown(result: Any, *, images: dict[str, str] | None = None) -> str
         out += [f"### {table.title}", "", render_table(table), ""]
         out += [f"_{note}_" for note in table.notes] + [""]
     out += ["▲ / ▼: significantly better / worse than the baseline (see below). "
-            "Parentheses: 95% confidence interval.", ""]
+            "Brackets: 95% confidence interval.", ""]
     fold_tables = T.per_fold_tables(result)
     if fold_tables:
         out += ["## Per fold", ""]

@@ -94,17 +94,19 @@ def plot_differences(result: Any, metric: str | None = None) -> Any | None:
     bins = np.linspace(-span - width / 2, span + width / 2, 42)  # 0 is a bin centre
     fig = _figure(8.5, 1.5 + 1.3 * len(others))
     axes = fig.subplots(len(others), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, model in zip(axes, others):
+    for ax, model in zip(axes, others, strict=True):
         d = diffs[model]
-        ax.hist(d, bins=bins, color=colors[model], alpha=0.85)
+        tied = np.abs(d) <= 1e-12
+        # ties (often most queries) are counted, not drawn: they would dwarf the rest
+        ax.hist(d[~tied], bins=bins, color=colors[model], alpha=0.85)
         ax.axvline(0.0, color="black", linewidth=0.8)
         if d.size:
             ax.axvline(float(d.mean()), color="crimson", linewidth=1.2, linestyle="--")
-        wins, ties, losses = (int(np.sum(d > 1e-12)), int(np.sum(np.abs(d) <= 1e-12)),
-                              int(np.sum(d < -1e-12)))
-        ax.text(0.99, 0.92, f"win/tie/loss {wins}/{ties}/{losses}   mean {d.mean():+.4f}"
-                if d.size else "no queries", transform=ax.transAxes, ha="right", va="top",
-                fontsize=8)
+        wins, ties, losses = (int(np.sum(d > 1e-12)), int(tied.sum()), int(np.sum(d < -1e-12)))
+        ax.text(0.99, 0.92, f"win/tie/loss {wins}/{ties}/{losses} (ties not drawn)\n"
+                f"mean difference {d.mean():+.4f}" if d.size else "no queries",
+                transform=ax.transAxes, ha="right", va="top", fontsize=8,
+                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5})
         ax.set_ylabel(model, fontsize=9)
         ax.grid(True, axis="x", alpha=0.3)
     axes[-1].set_xlabel(f"per-query {metric} of the model minus {result.baseline} (baseline)")
@@ -127,7 +129,7 @@ def plot_learning_curves(result: Any) -> Any | None:
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax in axes[len(models):]:
         ax.set_visible(False)
-    for ax, model in zip(axes, models):
+    for ax, model in zip(axes, models, strict=False):
         label_metric = ""
         kind = "round"
         for index, fold in enumerate(result.folds):
@@ -136,12 +138,13 @@ def plot_learning_curves(result: Any) -> Any | None:
             if series is None:
                 continue
             kind = run.iteration_kind
-            label_metric = f"{set_name} {metric}"
+            conv = run.params.get("eval_convention")
+            label_metric = f"{set_name} {metric}" + (f" ({conv})" if isinstance(conv, str)
+                                                     else "")
             steps = np.arange(1, len(series) + 1)
             alpha = 1.0 if result.n_folds == 1 else 0.75
             ax.plot(steps, series, color=colors[model], alpha=alpha, linewidth=1.3,
-                    linestyle=("-", "--", ":", "-.")[index % 4],
-                    label=fold.name if result.n_folds > 1 else None)
+                    linestyle=("-", "--", ":", "-.")[index % 4])
             best = run.best_iteration
             if best is not None and 1 <= best <= len(series):
                 ax.plot([best], [series[best - 1]], marker="o", markersize=5,
@@ -150,8 +153,13 @@ def plot_learning_curves(result: Any) -> Any | None:
         ax.set_xlabel(kind)
         ax.set_ylabel(label_metric, fontsize=8)
         ax.grid(True, alpha=0.3)
-        if result.n_folds > 1 and result.n_folds <= 6:
-            ax.legend(fontsize=7, frameon=False)
+    if result.n_folds > 1:
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color="dimgray", linestyle=("-", "--", ":", "-.")[i % 4])
+                   for i in range(result.n_folds)]
+        fig.legend(handles, result.fold_names, loc="outside lower center",
+                   ncols=min(result.n_folds, 8), fontsize=8, frameon=False)
     fig.suptitle("Learning curves on the validation split (dot: kept round/epoch)",
                  fontsize=10)
     return fig
@@ -184,7 +192,8 @@ def make_plots(result: Any) -> list[Plot]:
          f"({result.baseline}). Mass right of 0 means queries where the model wins."),
         ("learning_curves", "Learning curves", plot_learning_curves,
          "Validation metric after each boosting round or epoch, from each model's "
-         "evals_result_ (computed by the common evaluator during training)."),
+         "evals_result_ (computed by the common evaluator during training, under the "
+         "model's own eval_convention shown in the axis label)."),
     ]
     for name, title, draw, caption in specs:
         figure = draw(result)

@@ -87,7 +87,7 @@ def metric_groups(metrics: list[str]) -> list[tuple[str, list[str]]]:
     families: dict[str, list[str]] = {}
     for metric in metrics:
         families.setdefault(metric.split("@")[0], []).append(metric)
-    for family, members in families.items():  # cut-offs ascending: ndcg@1, @3, @5, @10
+    for members in families.values():  # cut-offs ascending: ndcg@1, @3, @5, @10
         members.sort(key=_cutoff)
     groups: list[tuple[str, list[str]]] = []
     singles: list[str] = []
@@ -111,12 +111,13 @@ def _cutoff(metric: str) -> float:
     return float(k) if k.isdigit() else float("inf")
 
 
-def _best_flags(values: list[float], higher: bool = True) -> list[bool]:
+def _best_flags(values: list[float], higher: bool = True, fmt: Any = fmt_metric) -> list[bool]:
+    """Which values are the column's best *as displayed* (equal shown values tie)."""
     finite = [v for v in values if np.isfinite(v)]
     if not finite:
         return [False] * len(values)
-    target = max(finite) if higher else min(finite)
-    return [bool(np.isfinite(v) and abs(v - target) <= 1e-12) for v in values]
+    target = fmt(max(finite) if higher else min(finite))
+    return [bool(np.isfinite(v) and fmt(v) == target) for v in values]
 
 
 # ---------------------------------------------------------------------- tables
@@ -125,14 +126,15 @@ def summary_tables(result: Any) -> list[Table]:
     tables = []
     fits = [result.fit_time(m) for m in result.models]
     predicts = [result.predict_time(m) for m in result.models]
-    fit_best, predict_best = _best_flags(fits, higher=False), _best_flags(predicts, higher=False)
+    fit_best = _best_flags(fits, higher=False, fmt=fmt_time)
+    predict_best = _best_flags(predicts, higher=False, fmt=fmt_time)
     for title, metrics in metric_groups(result.metrics):
         columns: dict[str, list[Cell]] = {}
         for metric in metrics:
             means = [result.mean(m, metric) for m in result.models]
             flags = _best_flags(means)
             cells = []
-            for model, value, best in zip(result.models, means, flags):
+            for model, value, best in zip(result.models, means, flags, strict=True):
                 low, high = result.ci(model, metric)
                 cells.append(Cell(fmt_metric(value), sub=fmt_ci(low, high), best=best,
                                   mark=result.mark(model, metric)))
@@ -178,7 +180,11 @@ def significance_table(result: Any) -> Table | None:
     header = ["metric", "model", "Δ mean (95% CI)", "t-test p (Holm)",
               "randomization p (Holm)", "win / tie / loss", "result"]
     rows = []
-    for rec in sig.to_dict(orient="records"):
+    display_order = [m for _, members in metric_groups(result.metrics) for m in members]
+    records = sorted(sig.to_dict(orient="records"),
+                     key=lambda r: (display_order.index(r["metric"]),
+                                    result.models.index(r["model"])))
+    for rec in records:
         verdict = {"better": "better ▲", "worse": "worse ▼"}.get(rec["direction"],
                                                               "no significant difference")
         rows.append([
@@ -218,25 +224,28 @@ def aggregation_note(result: Any) -> str:
     if result.n_folds > 1:
         how = (f"Values are the mean over the {result.n_folds} folds of each fold's mean over "
                f"its test queries")
-        ci = "the 95% CI (below each value) is a t-interval over all test queries pooled"
+        ci = "the 95% CI is a t-interval over all test queries pooled"
     else:
         how = "Values are means over the test queries"
-        ci = "the 95% CI (below each value) is a t-interval of that mean"
+        ci = "the 95% CI is a t-interval of that mean"
     return (f"{how} ({conv} convention); {ci}. Bold: best in the column (for times: the "
             f"fastest).")
 
 
 def dataset_table(result: Any) -> Table:
     """Queries, documents, features, list lengths and label histogram per fold and split."""
-    header = ["fold", "split", "queries", "documents", "features", "docs / query (min·median·max)",
+    header = ["split", "queries", "documents", "features", "docs / query (min·median·max)",
               "queries without relevant doc", "labels (count)"]
+    several = result.n_folds > 1
+    if several:
+        header.insert(0, "fold")
     rows = []
     for fold in result.folds:
         for split, stats in fold.stats.items():
             dpq = stats["docs_per_query"]
             hist = " · ".join(f"{k}: {fmt_int(v)}" for k, v in stats["label_histogram"].items())
             rows.append([
-                Cell(fold.name if result.n_folds > 1 else "—", numeric=False),
+                *([Cell(fold.name, numeric=False)] if several else []),
                 Cell(split, numeric=False),
                 Cell(fmt_int(stats["queries"])),
                 Cell(fmt_int(stats["documents"])),

@@ -77,18 +77,19 @@ def reduce_lists(
     """Reduce per-list losses [batch] over the lists flagged ``valid`` (those with signal).
 
     ``mean``: weighted mean over valid lists (0 with a gradient path when none is valid);
-    ``sum``: weighted sum; ``none``: the per-list losses with invalid lists set to 0.
+    ``sum``: weighted sum; ``none``: the (weighted) per-list losses, invalid lists set to 0.
     """
-    per_list = torch.where(valid, per_list, torch.zeros_like(per_list))
+    per_list = per_list * valid  # invalid lists count 0 (their values are finite)
+    if weights is not None:
+        per_list = per_list * weights
     if reduction == "none":
         return per_list
-    w = valid.to(per_list.dtype)
-    if weights is not None:
-        w = w * weights
-    total = (per_list * w).sum()
+    total = per_list.sum()
     if reduction == "sum":
         return total
-    return total / w.sum().clamp_min(torch.finfo(per_list.dtype).tiny)
+    if weights is None:
+        return total / valid.sum().clamp_min(1)
+    return total / (valid * weights).sum().clamp_min(torch.finfo(per_list.dtype).tiny)
 
 
 def gains(labels: torch.Tensor, gain: str) -> torch.Tensor:

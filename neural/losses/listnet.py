@@ -64,10 +64,16 @@ def listnet_loss(
         raise ValueError(f"listnet_loss: temperature must be > 0, got {temperature}")
     scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
                                                  name="listnet_loss", clean=False)
-    target_logits = _transform_labels(labels, label_transform).to(scores.dtype) / temperature
-    target = torch.softmax(target_logits.masked_fill(~mask, float("-inf")), dim=1)
-    target = target.masked_fill(~mask, 0.0)  # also clears the NaN rows of empty lists
-    per_list = -(target * masked_log_softmax(scores, mask)).sum(dim=1)
+    target_logits = _transform_labels(labels, label_transform).to(scores.dtype)
+    if temperature != 1.0:
+        target_logits = target_logits / temperature
+    # Padding gets the most negative finite value: its probability is exactly 0 and its
+    # log-probability finite, so 0 * log p = 0 without any NaN (even for empty lists).
+    padding = ~mask
+    lowest = torch.finfo(scores.dtype).min
+    target = torch.softmax(target_logits.masked_fill(padding, lowest), dim=1)
+    log_p = torch.log_softmax(scores.masked_fill(padding, lowest), dim=1)
+    per_list = -(target * log_p).sum(dim=1)
     return reduce_lists(per_list, valid_lists(mask), weights, reduction)
 
 

@@ -56,10 +56,10 @@ def ranknet_pair_weights(
     if weighting is None:
         return None
     g = gains(labels, gain)
-    delta = (g.unsqueeze(2) - g.unsqueeze(1)).abs()
+    delta = (g.unsqueeze(2) - g.unsqueeze(1)).abs_()
     if weighting == "delta_gain":
         return delta
-    # delta_ndcg
+    # delta_ndcg (in-place products: one extra pair-sized buffer)
     ranks = current_ranks(scores, mask)
     disc_table = discounts(scores.shape[1], scores.dtype, scores.device)
     if k is not None:
@@ -69,7 +69,9 @@ def ranknet_pair_weights(
     idcg = ideal_dcg(g, mask, k)
     inv = torch.where(idcg > 0, 1.0 / idcg.clamp_min(torch.finfo(idcg.dtype).tiny),
                       torch.zeros_like(idcg))
-    return delta * (d.unsqueeze(2) - d.unsqueeze(1)).abs() * inv.view(-1, 1, 1)
+    # scale d by 1/IDCG per list first: |d_i/I - d_j/I| = |d_i - d_j| / I
+    d = d * inv.unsqueeze(1)
+    return delta.mul_((d.unsqueeze(2) - d.unsqueeze(1)).abs_())
 
 
 class _PairwiseLogistic(torch.autograd.Function):
@@ -127,7 +129,7 @@ def ranknet_loss(
         gain: ``"exp2"`` (2^l - 1) or ``"linear"`` gains for the weightings.
         k: truncation of the |ΔNDCG| discount (None: whole list).
         reduction: ``"mean"`` over all pairs of the batch (a list's weight counts once per
-            pair), ``"sum"``, or ``"none"`` for the per-list sums [batch].
+            pair), ``"sum"``, or ``"none"`` for the (weighted) per-list sums [batch].
         weights: optional [batch] weight per list.
 
     Returns:
@@ -151,11 +153,11 @@ def ranknet_loss(
     with torch.no_grad():
         pair_w = ranknet_pair_weights(labels, scores, mask, weighting, gain=gain, k=k)
     per_list, counts = _PairwiseLogistic.apply(scores, left, right, pair_w, float(sigma))
-    if reduction == "none":
-        return per_list
     if weights is not None:
         per_list = per_list * weights
         counts = counts * weights
+    if reduction == "none":
+        return per_list
     total = per_list.sum()
     if reduction == "sum":
         return total
