@@ -170,7 +170,9 @@ class NeuralRanker(BaseRanker):
 
     def _loss_name(self) -> str:
         name, _ = self._loss_spec()
-        return name.strip().lower() if isinstance(name, str) else type(name).__name__.lower()
+        if isinstance(name, str):
+            return name.strip().lower().replace("_", "").replace("-", "")
+        return type(name).__name__.lower()
 
     # ----------------------------------------------------------------- validation
     def _validate_params_ranker(self) -> None:
@@ -268,7 +270,8 @@ class NeuralRanker(BaseRanker):
                     Z, train.y, train.group_offsets, query_weights)
                 batch_size = ddp.local_batch_size(batch_size)
             X_t = torch.from_numpy(train_Z).to(device)
-            y_t = torch.as_tensor(train_y, dtype=torch.float32, device=device)
+            # (a copy: labels of a memory-mapped RankingData are read-only)
+            y_t = torch.tensor(np.asarray(train_y, dtype=np.float32), device=device)
             pairwise = loss_name in PAIRWISE_LOSSES
             batcher = ListBatcher(
                 X_t, y_t, offsets, batch_size=batch_size,

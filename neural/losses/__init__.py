@@ -26,12 +26,13 @@ LOSSES: dict[str, type[nn.Module]] = {
 
 def get_loss(name: str | nn.Module, **params: Any) -> nn.Module:
     """A loss module from its short name (``ranknet``, ``lambdarank``, ``listnet``, ``listmle``,
-    ``approxndcg``) and keyword parameters; a module passed in is returned unchanged."""
+    ``approxndcg``; case, ``_`` and ``-`` are ignored, so ``approx_ndcg`` works too) and keyword
+    parameters; a module passed in is returned unchanged."""
     if isinstance(name, nn.Module):
         if params:
             raise ValueError("loss_params cannot be combined with a loss module instance")
         return name
-    key = str(name).strip().lower()
+    key = str(name).strip().lower().replace("_", "").replace("-", "")
     if key not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; known losses: {', '.join(sorted(LOSSES))}")
     try:
