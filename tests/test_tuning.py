@@ -62,6 +62,28 @@ def test_reported_values_are_the_estimators_per_round_metric(data):
     reference = small_lgbm().fit(train, eval_set=valid)
     curve = reference.evals_result_["valid_0"]["ndcg@10"]
     assert len(trial.intermediate_values) == len(curve)
+    # with early stopping the model keeps its best round: the reported value is the best so
+    # far, which ends at the trial's value
+    best_so_far = np.maximum.accumulate(np.asarray(curve))
+    assert [trial.intermediate_values[i] for i in range(len(curve))] == \
+        pytest.approx(best_so_far.tolist())
+    assert trial.intermediate_values[len(curve) - 1] == pytest.approx(trial.value, abs=1e-12)
+    assert len(set(np.round(curve, 12))) > 1  # a real curve, not a constant one
+
+
+def test_without_early_stopping_the_current_round_is_reported(data):
+    train, valid = data
+
+    def space(trial):  # a user space that keeps every round: report the round's own value
+        return {"learning_rate": trial.suggest_float("learning_rate", 0.05, 0.3),
+                "early_stopping_rounds": None}
+
+    result = tune(small_lgbm(), train, valid, n_trials=2, seed=0, pruner="median",
+                  space=space, enqueue_default=False)
+    trial = result.study.trials[0]
+    reference = small_lgbm(**trial.params, early_stopping_rounds=None).fit(
+        train, eval_set=valid)
+    curve = reference.evals_result_["valid_0"]["ndcg@10"]
     assert [trial.intermediate_values[i] for i in range(len(curve))] == pytest.approx(curve)
 
 

@@ -57,15 +57,23 @@ class PruningCallback:
     Called with an `EvalStep` after every boosting round / epoch. ``step_offset`` shifts the
     reported step (for custom loops); ``can_prune=False`` only reports (the default
     configuration's trial is never pruned, so the study always has its value).
+
+    ``report_best=True`` reports the best value so far instead of the current one: with early
+    stopping the fitted model keeps its best round / epoch, so the best value so far is what
+    the trial would score if it stopped now. The reported curves are then monotone and the
+    pruner compares like with like (a trial past its peak is not judged by a noisy dip).
     """
 
     def __init__(self, trial: Any, metric: str, eval_name: str = "valid_0",
-                 step_offset: int = 0, can_prune: bool = True) -> None:
+                 step_offset: int = 0, can_prune: bool = True,
+                 report_best: bool = False) -> None:
         self.trial = trial
         self.metric = metric
         self.eval_name = eval_name
         self.step_offset = step_offset
         self.can_prune = can_prune
+        self.report_best = report_best
+        self._best = -np.inf
 
     def __call__(self, step: EvalStep) -> None:
         import optuna
@@ -84,6 +92,8 @@ class PruningCallback:
         value = float(evals[self.metric])
         position = int(step.step) + self.step_offset
         if np.isfinite(value):
+            if self.report_best:
+                self._best = value = max(self._best, value)
             self.trial.report(value, position)
             if self.can_prune and self.trial.should_prune():
                 self.trial.set_user_attr(STEPS_RUN_ATTR, position + 1)
@@ -188,9 +198,11 @@ class RankingObjective:
         started = time.perf_counter()
         if self.folds is None:
             assert self.valid is not None
-            callbacks = ([PruningCallback(trial, self.metric, can_prune=can_prune)]
-                         if self.prune else [])
             model = self.build(changed)
+            keeps_best = bool(model.get_params(deep=False).get("early_stopping_rounds"))
+            callbacks = ([PruningCallback(trial, self.metric, can_prune=can_prune,
+                                          report_best=keeps_best)]
+                         if self.prune else [])
             value, kept = self._fit_and_score(model, self.train, self.valid, callbacks)
             _record_kept(trial, kept)
             trial.set_user_attr(STEPS_RUN_ATTR, kept.get("steps_run", 0))

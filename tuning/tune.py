@@ -454,7 +454,10 @@ def tune(
     sampler_obj = make_sampler(sampler, seed=seed)
     params = estimator.get_params(deep=False)
     is_booster = "n_estimators" in params
-    warmup = 0 if folds is not None else (10 if is_booster else 2)
+    # Warm-up before a trial may be pruned: 5 boosting rounds (ranking metrics ignore the
+    # scale of the scores, so the first trees already rank as their learning rate will; the
+    # reported value is the best so far), 2 epochs; none between cross-validation folds.
+    warmup = 0 if folds is not None else (5 if is_booster else 2)
     pruner_obj = make_pruner(pruner, warmup_steps=warmup)
     prune = not isinstance(pruner_obj, optuna.pruners.NopPruner)
     for callback in callbacks or ():
