@@ -30,12 +30,14 @@ from pathlib import Path
 import numpy as np
 
 
-def _letor_ndcg10(model, data) -> float:
+def _letor_ndcg10(model, data, per_query: bool = False):
+    """Test NDCG@10 (LETOR convention): the mean, or the per-query values."""
     from boostrank.metrics import evaluate
 
     scores = model.predict(data.X)
-    return float(evaluate(data.y, scores, data.qid, metrics=("ndcg@10",),
-                          convention="letor")["ndcg@10"])
+    means, values = evaluate(data.y, scores, data.qid, metrics=("ndcg@10",),
+                             convention="letor", per_query=True)
+    return np.asarray(values["ndcg@10"], dtype=np.float64) if per_query else means["ndcg@10"]
 
 
 def _model(n_jobs: int):
@@ -89,19 +91,30 @@ def part_folds(root: Path, folds: int, trials: int, seed: int, n_jobs: int,
     print(f"\n5-fold check ({folds} fold(s), {trials} trials each, median pruner, NDCG@10 "
           f"({convention} convention) on {target}, refit with early stopping on vali): "
           "test NDCG@10, LETOR convention")
-    untuned, tuned = [], []
+    untuned, tuned, per_query_u, per_query_t = [], [], [], []
     for fold in range(1, folds + 1):
         train, vali, test = load_letor_fold(root, fold, prefer_cache=False)
         default = _model(n_jobs).fit(train, eval_set=vali)
         result, seconds = _study(train, vali, trials=trials, pruner="median", seed=seed,
                                  n_jobs=n_jobs, convention=convention, cv=cv)
-        untuned.append(_letor_ndcg10(default, test))
-        tuned.append(_letor_ndcg10(result.best_estimator, test))
+        per_query_u.append(_letor_ndcg10(default, test, per_query=True))
+        per_query_t.append(_letor_ndcg10(result.best_estimator, test, per_query=True))
+        untuned.append(float(np.mean(per_query_u[-1])))
+        tuned.append(float(np.mean(per_query_t[-1])))
         print(f"  Fold{fold}: default {untuned[-1]:.4f}  tuned {tuned[-1]:.4f}  "
               f"({seconds:.0f} s)")
     mean_u, mean_t = float(np.mean(untuned)), float(np.mean(tuned))
     print(f"mean: default {mean_u:.4f}  tuned {mean_t:.4f}  ratio {mean_t / mean_u:.4f} "
           f"(goal tuned > default: {'met' if mean_t > mean_u else 'NOT met'})")
+    from boostrank.metrics.stats import bootstrap_ci, paired_ttest, randomization_test
+
+    a, b = np.concatenate(per_query_t), np.concatenate(per_query_u)
+    _, p_t = paired_ttest(a, b)
+    p_r = randomization_test(a, b, seed=0)
+    low, high = bootstrap_ci(a, b, seed=0)
+    print(f"tuned - default over the {a.size} test queries of all folds: "
+          f"{float(np.mean(a - b)):+.4f} (95% bootstrap CI [{low:+.4f}, {high:+.4f}]), "
+          f"paired t-test p={p_t:.3f}, randomization p={p_r:.3f}")
 
 
 def main() -> None:
