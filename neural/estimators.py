@@ -487,7 +487,6 @@ def _query_weights(sample_weight: np.ndarray | None, offsets: np.ndarray) -> np.
     return out
 
 
-
 class RankNet(NeuralRanker):
     """RankNet (Burges et al., 2005): pairwise logistic loss over pairs with different labels.
 
@@ -538,6 +537,7 @@ class RankNet(NeuralRanker):
 
     def _loss_spec(self) -> tuple[str, dict[str, Any]]:
         return "ranknet", {"sigma": self.sigma}
+
 
 class LambdaRankNet(NeuralRanker):
     """RankNet loss weighted by LambdaRank's |ΔNDCG| of swapping each pair.
@@ -593,6 +593,7 @@ class LambdaRankNet(NeuralRanker):
     def _loss_spec(self) -> tuple[str, dict[str, Any]]:
         return "lambdarank", {"sigma": self.sigma, "k": self.ndcg_at}
 
+
 class ListNet(NeuralRanker):
     """ListNet (Cao et al., 2007): top-one cross entropy of label and score softmaxes.
 
@@ -647,6 +648,7 @@ class ListNet(NeuralRanker):
     def _loss_spec(self) -> tuple[str, dict[str, Any]]:
         return "listnet", {"label_transform": self.label_transform, "temperature": self.temperature}
 
+
 class ListMLENet(NeuralRanker):
     """ListMLE (Xia et al., 2008): Plackett–Luce likelihood of the label order.
 
@@ -698,6 +700,7 @@ class ListMLENet(NeuralRanker):
 
     def _loss_spec(self) -> tuple[str, dict[str, Any]]:
         return "listmle", {"ties": self.ties}
+
 
 class ApproxNDCGNet(NeuralRanker):
     """ApproxNDCG (Qin et al., 2010): NDCG with sigmoid-smoothed ranks.
