@@ -216,6 +216,7 @@ def test_cv_tuning_refits_for_mean_kept_rounds(data):
         (dict(n_trials=None), ValueError, "n_trials or timeout"),
         (dict(storage="study.db"), ValueError, "sqlite:///"),
         (dict(n_jobs=0), ValueError, "n_jobs"),
+        (dict(model=LGBM(num_leaves=-3)), ValueError, "num_leaves"),
     ],
 )
 def test_bad_arguments_fail_before_any_trial(data, monkeypatch, kwargs, error, match):

@@ -436,6 +436,9 @@ def tune(
 
     # --- everything is validated before the first trial ---------------------------------
     estimator, model_name = _resolve_model(model)
+    validate = getattr(estimator, "_validate_params_ranker", None)
+    if validate is not None:
+        validate()  # the base configuration's parameters (ValueError naming the parameter)
     metric = _resolve_metric(metric)
     convention_value, convention_name = _resolve_convention(convention)
     _check_budget(n_trials, timeout)
