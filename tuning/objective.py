@@ -6,7 +6,9 @@ stopping and pruning see the same number the study maximises. Boosters call the 
 callback after every boosting round and neural models after every epoch (the estimator
 ``callbacks`` protocol, `boostrank.estimator.EvalStep`); the callback reports the value to the
 trial and raises ``optuna.TrialPruned`` when the pruner says so, which Optuna records as
-PRUNED (never as a failure).
+PRUNED (never as a failure). With early stopping (the default spaces always use it) the
+reported value is the best so far, the score the trial would get if it stopped now, since the
+model keeps its best round / epoch.
 
 The objective value is the metric of the fitted model's predictions on the validation set,
 computed by the common evaluator (`boostrank.metrics.evaluate`). Every metric the evaluator

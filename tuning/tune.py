@@ -414,7 +414,10 @@ def tune(
         ``boostrank-<model>-<metric>``).
     sampler, pruner : names (`tuning.samplers.SAMPLERS`, `tuning.pruners.PRUNERS`) or optuna
         objects; ``seed`` seeds the sampler and, when the model's ``random_state`` is None, the
-        model.
+        model. A named pruner waits 5 boosting rounds or 2 epochs before it may prune. A
+        process joining an existing study (shared storage) samples from its own stream,
+        ``seed`` mixed with a per-process token, so that workers started alike do not repeat
+        each other's samples.
     n_jobs : trials run in parallel threads (-1: one per core).
     refit : refit the best configuration on ``train`` (early stopping on ``valid``; with
         ``cv`` and no ``valid``, for the mean number of rounds/epochs the folds kept).
