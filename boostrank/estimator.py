@@ -189,7 +189,9 @@ class BaseRanker(BaseEstimator):
         group: Any = None,
         sample_weight: Any = None,
     ) -> float:
-        """Mean NDCG@10 over queries by the common evaluator's default convention."""
+        """Mean NDCG@10 over queries by the common evaluator's default convention (for a
+        booster that trained with linear gain or an explicit gain table: with that gain,
+        ``score_convention_``)."""
         from .metrics import evaluate
 
         if sample_weight is not None:
@@ -197,7 +199,7 @@ class BaseRanker(BaseEstimator):
         data, _ = as_ranking_data(X, y, qid, group=group)
         scores = self.predict(data.X)
         result = evaluate(data.y, scores, data.qid, metrics=(self.score_metric,),
-                          convention="default")
+                          convention=getattr(self, "score_convention_", "default"))
         return float(result[self.score_metric])
 
     # ------------------------------------------------------------------ persistence

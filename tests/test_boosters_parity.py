@@ -8,8 +8,8 @@ import pytest
 import xgboost as xgb
 
 from boostrank.boosters import LightGBMLambdaMART, XGBoostLambdaMART
-from boostrank.data import make_ranking
-from boostrank.metrics import evaluate
+from boostrank.data import RankingData, make_ranking
+from boostrank.metrics import evaluate, get_convention
 
 K = (1, 3, 5, 10)
 
@@ -143,3 +143,53 @@ def test_xgboost_never_uses_plain_ndcg(data):
     assert all(m.get("name") != "ndcg" for m in metrics)
     assert json.loads(ours.booster_.save_config())["learner"]["learner_train_param"][
         "disable_default_eval_metric"] in ("1", "true", "True")
+
+
+# ---------------------------------------------------------------- labels above 30
+def _large_label_data(data):
+    train, valid, _ = data
+    rng = np.random.default_rng(5)
+    # labels up to 40: beyond both backends' exponential gain, so training uses linear gain
+    big = {name: RankingData(d.X, np.minimum(d.y * 10 + rng.integers(0, 4, d.n_rows), 40),
+                             d.qid) for name, d in (("train", train), ("valid", valid))}
+    assert big["train"].y.max() > 31
+    return big["train"], big["valid"]
+
+
+def test_lightgbm_large_labels_are_evaluated_with_the_training_gain(data, tmp_path):
+    train, valid = _large_label_data(data)
+    with pytest.warns(UserWarning, match="linear"):
+        ours = _lgb_ours(n_estimators=20, early_stopping_rounds=None).fit(train, eval_set=valid)
+    assert ours.score_convention_.gain == "linear"
+    linear = [float(i) for i in range(41)]
+    params = dict(LGB_PARAMS, label_gain=linear)
+    booster, record = _lgb_raw(train, valid, params, 20)
+    for k in K:  # LightGBM's own NDCG uses the same label_gain
+        np.testing.assert_allclose(ours.evals_result_["valid_0"][f"ndcg@{k}"],
+                                   record["valid_0"][f"ndcg@{k}"], rtol=0, atol=1e-12)
+    expected = evaluate(valid.y, ours.predict(valid.X), valid.qid, ["ndcg@10"],
+                        convention=get_convention("default").replace(gain="linear",
+                                                                     max_label=None))
+    assert ours.score(valid.X, valid.y, qid=valid.qid) == pytest.approx(expected["ndcg@10"],
+                                                                        abs=1e-12)
+    loaded = LightGBMLambdaMART.load(ours.save(tmp_path / "m.brm"))
+    assert loaded.score_convention_ == ours.score_convention_
+    assert loaded.score(valid.X, valid.y, qid=valid.qid) == ours.score(valid.X, valid.y,
+                                                                       qid=valid.qid)
+
+
+def test_xgboost_large_labels_are_evaluated_with_the_training_gain(data):
+    train, valid = _large_label_data(data)
+    with pytest.warns(UserWarning, match="linear"):
+        ours = _xgb_ours(n_estimators=20, early_stopping_rounds=None).fit(train, eval_set=valid)
+    assert ours.score_convention_.gain == "linear"
+    dtrain = xgb.DMatrix(train.X, train.y, qid=train.qid)
+    dvalid = xgb.DMatrix(valid.X, valid.y, qid=valid.qid)
+    record: dict = {}
+    params = dict(XGB_PARAMS, ndcg_exp_gain=False,
+                  eval_metric=[f"ndcg@{k}" for k in K])
+    xgb.train(params, dtrain, 20, evals=[(dvalid, "valid_0")], evals_result=record,
+              verbose_eval=False)
+    for k in K:  # XGBoost's own NDCG with ndcg_exp_gain=False is linear too
+        np.testing.assert_allclose(ours.evals_result_["valid_0"][f"ndcg@{k}"],
+                                   record["valid_0"][f"ndcg@{k}"], rtol=0, atol=1e-6)

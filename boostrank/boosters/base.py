@@ -205,8 +205,11 @@ class BoosterRanker(BaseRanker):
             if attr in self.__dict__:
                 delattr(self, attr)
         sample_weight = self._check_sample_weight(sample_weight)
+        self.score_convention_ = self._default_convention_for(self._label_values(train))
+        convention = (self.score_convention_ if self.eval_convention in (None, "default")
+                      else self.eval_convention)
         tracker = EvalTracker(
-            self, eval_sets, self._eval_metrics, self._watch_metric, self.eval_convention,
+            self, eval_sets, self._eval_metrics, self._watch_metric, convention,
             self.early_stopping_rounds if eval_sets else None, callbacks,
             P.check_verbose(self.verbose),
         )
@@ -220,6 +223,51 @@ class BoosterRanker(BaseRanker):
         self.best_iteration_ = int(kept)
         self.evals_result_, self.best_score_ = tracker.results(kept)
 
+    def _label_values(self, train: Any) -> np.ndarray:
+        """The training labels (or their distinct values), for the evaluation gain."""
+        return train.y
+
+    def _default_convention_for(self, y: np.ndarray) -> Any:
+        """The default convention with this fit's training gain (labels ``y``).
+
+        The default convention is LightGBM's NDCG (gain 2^l - 1, labels 0..30). A model that
+        trains with another gain (``gain='linear'``, labels above the exponential limit under
+        ``gain='auto'``, or an explicit gain through ``params``) is evaluated with that gain,
+        as the backend's own NDCG is: early stopping, ``evals_result_`` and ``score`` then
+        measure what the objective optimises instead of failing on large labels.
+        """
+        from ..metrics import get_convention
+
+        default = get_convention("default")
+        gain = self._training_gain(y)
+        if gain == "linear":
+            return default.replace(name="default+linear-gain", gain="linear", max_label=None)
+        if isinstance(gain, (list, tuple)):
+            return default.replace(name="default+label-gain-table",
+                                   gain=tuple(float(g) for g in gain), max_label=None)
+        top = float(y.max()) if y.size else 0.0
+        if default.max_label is not None and top > default.max_label:
+            # exponential gain for labels the backend accepts beyond LightGBM's 30 (XGBoost: 31)
+            return default.replace(name="default", max_label=self._max_exp_label)
+        return default
+
+    def _training_gain(self, y: np.ndarray) -> Any:
+        """'exponential', 'linear' or an explicit gain table the objective trains with (the
+        checks and warnings happen in ``_train``; this only reports)."""
+        explicit = self._explicit_gain()
+        if explicit is not None and not isinstance(explicit, str):
+            return list(explicit)
+        if self.gain == "linear" or explicit == "linear":
+            return "linear"
+        top = float(y.max()) if y.size else 0.0
+        if top > self._max_exp_label and self.gain == "auto" and explicit is None:
+            return "linear"
+        return "exponential"
+
+    def _explicit_gain(self) -> Any:
+        """A gain fixed through ``params`` ('linear' / 'exponential' / a table), else None."""
+        return None
+
     def _train(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
                sample_weight: np.ndarray | None, tracker: EvalTracker) -> tuple[Any, int]:
         """Train the native booster; return it and the number of rounds it holds."""
@@ -230,13 +278,29 @@ class BoosterRanker(BaseRanker):
         return booster
 
     def _fitted_meta(self) -> dict[str, Any]:
+        from ..metrics import get_convention
+
+        conv = getattr(self, "score_convention_", None) or get_convention("default")
         return {"best_iteration": self.best_iteration_, "best_score": self.best_score_,
-                "evals_result": self.evals_result_}
+                "evals_result": self.evals_result_,
+                "score_convention": {"name": conv.name, "max_label": conv.max_label,
+                                     "gain": conv.gain if isinstance(conv.gain, str)
+                                     else list(conv.gain)}}
 
     def _restore_fitted_meta(self, meta: dict[str, Any]) -> None:
+        from ..metrics import get_convention
+
         self.best_iteration_ = int(meta.get("best_iteration", 0))
         self.best_score_ = meta.get("best_score") or {}
         self.evals_result_ = meta.get("evals_result") or {}
+        stored = meta.get("score_convention")
+        default = get_convention("default")
+        if stored is None:
+            self.score_convention_ = default
+        else:
+            gain = stored["gain"] if isinstance(stored["gain"], str) else tuple(stored["gain"])
+            self.score_convention_ = default.replace(name=stored["name"], gain=gain,
+                                                     max_label=stored["max_label"])
 
 
 def _user_stacklevel() -> int:

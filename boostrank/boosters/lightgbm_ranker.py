@@ -278,6 +278,10 @@ class LightGBMLambdaMART(BoosterRanker):
                 f"sample at most {LAMBDARANK_MAX_QUERY} documents per query"
             )
 
+    def _explicit_gain(self) -> Any:
+        table = (self.params or {}).get("label_gain")
+        return None if table is None else [float(g) for g in table]
+
     def _label_gain(self, y: np.ndarray) -> list[float] | None:
         """``label_gain`` to pass (None: LightGBM's default 2^l - 1 table for labels 0..30)."""
         explicit = (self.params or {}).get("label_gain")

@@ -55,7 +55,7 @@ from .partition import pad_features
 
 #: fitted attributes copied by `to_local`
 _FITTED = ("n_features_in_", "feature_names_in_", "booster_", "best_iteration_", "best_score_",
-           "evals_result_", "_eval_metrics", "_watch_metric")
+           "evals_result_", "score_convention_", "_eval_metrics", "_watch_metric")
 _DASK_PARAMS = ("client", "n_partitions")
 
 
@@ -177,6 +177,11 @@ class _DaskBoosterMixin:
             if tracker.end_round(step):
                 return step + 1
         return total
+
+    def _label_values(self, train: Any) -> np.ndarray:
+        if isinstance(train, RankingData):
+            return train.y
+        return np.unique(np.concatenate([s.labels for s in train.summaries]))
 
     def _check_weights_supported(self, has_weights: bool) -> None:
         """Hook: the backend refuses distributed sample weights."""
@@ -312,6 +317,11 @@ class DaskXGBoostLambdaMART(_DaskBoosterMixin, XGBoostLambdaMART):
 
     __init__ = _dask_init(XGBoostLambdaMART)
     _local_class = XGBoostLambdaMART
+
+    def _label_values(self, train: Any) -> np.ndarray:
+        if isinstance(train, RankingData):
+            return train.y
+        return np.unique(np.concatenate([s.labels for s in train.summaries]))
 
     def _check_weights_supported(self, has_weights: bool) -> None:
         if has_weights:

@@ -55,7 +55,9 @@ def compute_gains(labels: np.ndarray, conv: Convention, rows: np.ndarray | None 
         if too_big.any():
             raise ValueError(f"label {labels[np.flatnonzero(too_big)[0]]:g} at row "
                              f"{_first_bad(too_big, rows)} is above the largest label "
-                             f"{conv.max_label:g} of {name}")
+                             f"{conv.max_label:g} of {name} (exponential gain 2^l - 1); use a "
+                             "convention with linear gain, e.g. convention='trec' or "
+                             "Convention(gain='linear')")
     if conv.gain == "exp":
         gains = np.exp2(labels) - 1.0
     else:
