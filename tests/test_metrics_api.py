@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -165,3 +167,18 @@ def test_evaluator_keeps_no_reference_to_scores_and_is_deterministic():
     order = ev.rank(s)
     assert sorted(order.tolist()) == list(range(200))
     assert "Evaluator(20 queries" in repr(ev)
+
+
+def test_letor_warns_when_labels_above_its_gain_table_count_for_nothing():
+    y = np.array([3.0, 1.0, 0.0, 2.0, 4.0, 0.0])
+    qid = np.array([1, 1, 1, 2, 2, 2])
+    scores = np.array([0.9, 0.5, 0.1, 0.2, 0.8, 0.3])
+    with pytest.warns(UserWarning, match=r"labels above 2 .*2 rows with labels 3, 4"):
+        result = evaluate(y, scores, qid, ["ndcg@3"], convention="letor")
+    # as Eval-Score-4.0.pl: labels 3 and 4 get gain 0; only the labels 1 and 2 count
+    reference = evaluate(np.where(y > 2, 0.0, y), scores, qid, ["ndcg@3"], convention="letor")
+    assert result == reference
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evaluate(np.minimum(y, 2), scores, qid, ["ndcg@3"], convention="letor")
+        evaluate(y, scores, qid, ["ndcg@3"], convention="trec")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,10 +23,11 @@ def _first_bad(mask: np.ndarray, rows: np.ndarray | None) -> int:
 
 
 def compute_gains(labels: np.ndarray, conv: Convention, rows: np.ndarray | None = None,
-                  ) -> np.ndarray:
+                  *, warn: bool = True) -> np.ndarray:
     """Gain (n,) float64 of every label under ``conv``; ValueError for labels it forbids.
 
-    ``rows`` maps positions back to the caller's row numbers for the error messages.
+    ``rows`` maps positions back to the caller's row numbers for the error messages; ``warn``:
+    warn when labels above a gain table get gain 0.
     """
     name = f"convention '{conv.name}'"
     if conv.integer_labels:
@@ -44,6 +46,15 @@ def compute_gains(labels: np.ndarray, conv: Convention, rows: np.ndarray | None 
             if conv.out_of_range == "error":
                 raise ValueError(f"label {labels[j]:g} at row {_first_bad(~inside, rows)} is "
                                  f"outside the gain table of {name} (labels 0..{top})")
+            above = labels > top
+            if warn and above.any():  # not a silent drop: say which labels count for nothing
+                values = ", ".join(f"{v:g}" for v in np.unique(labels[above])[:5])
+                warnings.warn(
+                    f"{name} gives gain 0 to labels above {top} (its gain table covers 0..{top}"
+                    f", as the tool it reproduces does): {int(above.sum())} rows with labels "
+                    f"{values}{', ...' if np.unique(labels[above]).size > 5 else ''} count as "
+                    "irrelevant; use convention='default' or 'trec' for graded labels above "
+                    f"{top}", UserWarning, stacklevel=3)
         idx = np.where(inside, labels, 0).astype(np.int64)
         return np.where(inside, table[idx], 0.0)
     negative = labels < 0
@@ -220,7 +231,7 @@ class Evaluator:
         self._ideal = {}
         if ndcg_ks:
             by_level = K.ideal_dcg_by_level(self.qidx, y, self.n_queries,
-                                            lambda v: compute_gains(v, conv), self.discounts,
+                                            lambda v: compute_gains(v, conv, warn=False), self.discounts,
                                             self.sizes, ndcg_ks)
             self._ideal = by_level if by_level is not None else self._ideal_by_sort(ndcg_ks)
         if any(s.kind == "err" for s in self.specs):
