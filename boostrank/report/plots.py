@@ -183,10 +183,15 @@ def make_plots(result: Any) -> list[Plot]:
     """Every figure of the report, rendered to PNG (figures that do not apply are left out)."""
     first = result.metrics[0]
     plots = []
+    ndcg_caption = ("Mean NDCG@k on the test queries for each model; a higher curve is better "
+                    "at every depth.")
+    convention = result.convention
+    if getattr(convention, "short_list", None) == "zero":
+        ndcg_caption += (f" Under the {_conv_name(result)} convention a query with fewer than k "
+                         "documents scores NDCG@k = 0, so the curve drops where k passes the "
+                         "length of many lists.")
     specs = [
-        ("ndcg_at_k", "NDCG@k for k = 1..10", plot_ndcg_at_k,
-         "Mean NDCG@k on the test queries for each model; a higher curve is better at every "
-         "depth."),
+        ("ndcg_at_k", "NDCG@k for k = 1..10", plot_ndcg_at_k, ndcg_caption),
         ("differences", f"Per-query {first} differences to the baseline", plot_differences,
          f"For each model, the histogram of its per-query {first} minus the baseline's "
          f"({result.baseline}). Mass right of 0 means queries where the model wins."),
