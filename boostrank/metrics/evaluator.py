@@ -226,6 +226,10 @@ class Evaluator:
         self._top_q = self.qidx if top is None else self.qidx[top]
         self._top_pos = self.pos if top is None else self.pos[top]
         self._top_disc = self.discounts[self._top_pos]
+        # rows of the top that each cutoff keeps, and their queries (reused by every call)
+        self._top_keep = {k: self._top_pos < k for k in set(ks) if k is not None}
+        self._top_q_at = {k: self._top_q[keep] for k, keep in self._top_keep.items()}
+        self._rank_layout: tuple | None = None
         # ideal rankings: labels sorted decreasingly inside every query
         ndcg_ks = list(dict.fromkeys(s.k for _, s in self._plan if s.kind == "ndcg"))
         self._ideal = {}
@@ -279,9 +283,14 @@ class Evaluator:
         return self._rank(s)
 
     def _rank(self, s: np.ndarray) -> np.ndarray:
+        if self._rank_layout is None:
+            self._rank_layout = K.rank_key_layout(
+                self.offsets, self.qidx, self.pos, tiebreak=self._tiebreak,
+                tiebreak_max=self._tiebreak_max, reverse=self.convention.ties == "reverse")
         return K.rank_order(self.offsets, self.qidx, self.pos, s, tiebreak=self._tiebreak,
                             tiebreak_max=self._tiebreak_max,
-                            reverse=self.convention.ties == "reverse")
+                            reverse=self.convention.ties == "reverse",
+                            layout=self._rank_layout)
 
     def per_query(self, y_score: Any) -> tuple[dict[str, float], dict[str, np.ndarray]]:
         """``(means, per_query)``: per_query maps metric -> (n_queries,) float64 in query order
@@ -305,6 +314,7 @@ class Evaluator:
             top_rel = self.relevant[top_order]
         top_q, top_pos = self._top_q, self._top_pos
         hits = None
+        top_dcg_terms = None
         default_empty = _EMPTY_VALUE[conv.empty]
         out: dict[str, np.ndarray] = {}
         for name, spec in self._plan:
@@ -316,7 +326,11 @@ class Evaluator:
                         full_gain = self.gains[order]
                     dcg = K.segment_sum(self.qidx, full_gain * self.discounts[self.pos], nq)
                 else:
-                    dcg = K.segment_sum(top_q, top_gain * self._top_disc, nq, top_pos < k)
+                    if top_dcg_terms is None:
+                        top_dcg_terms = top_gain * self._top_disc
+                    keep = self._top_keep[k]
+                    dcg = np.bincount(self._top_q_at[k], weights=top_dcg_terms[keep],
+                                      minlength=nq)
                 value = K.normalise(dcg, self._ideal[k], empty) if spec.kind == "ndcg" else dcg
                 if k is not None and conv.short_list == "zero":
                     value[self.sizes < k] = 0.0
@@ -386,6 +400,10 @@ class Evaluator:
 
 
 def _mean(values: np.ndarray) -> float:
+    """Mean over the queries that count (NaN marks a skipped query)."""
+    mean = float(values.mean()) if values.size else float("nan")
+    if not np.isnan(mean):  # no skipped query (the common case: one reduction)
+        return mean
     kept = values[~np.isnan(values)]
     return float(kept.mean()) if kept.size else float("nan")
 

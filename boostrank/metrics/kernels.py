@@ -63,9 +63,30 @@ def _descending_bits(scores: np.ndarray) -> np.ndarray:
     return out
 
 
+def rank_key_layout(offsets: np.ndarray, qidx: np.ndarray, pos: np.ndarray, *,
+                    tiebreak: np.ndarray | None = None, tiebreak_max: int = 0,
+                    reverse: bool = False) -> tuple:
+    """The score-independent part of `rank_order`'s sort key, to reuse across calls on the
+    same queries: ``(max_size, tie-break (n,), tie-break bits, score bits, fixed key bits
+    (n,) uint64 or None when the key cannot hold 16 score bits)``."""
+    max_size = int(np.max(np.diff(offsets)))
+    if tiebreak is None:
+        tb = (max_size - 1) - pos if reverse else pos
+        bt = _bits(max_size - 1)
+    else:
+        tb, bt = tiebreak, _bits(tiebreak_max)
+    bq = _bits(offsets.size - 2)
+    bs = 64 - bq - bt  # leading score bits that fit in the key
+    if bs < 16:  # pragma: no cover - needs ~10^9 rows
+        return max_size, tb, bt, bs, None
+    fixed = np.ascontiguousarray(tb, dtype=np.int64).view(np.uint64).copy()  # non-negative
+    fixed |= np.ascontiguousarray(qidx, dtype=np.int64).view(np.uint64) << np.uint64(bs + bt)
+    return max_size, tb, bt, bs, fixed
+
+
 def rank_order(offsets: np.ndarray, qidx: np.ndarray, pos: np.ndarray, scores: np.ndarray,
                *, tiebreak: np.ndarray | None = None, tiebreak_max: int = 0,
-               reverse: bool = False) -> np.ndarray:
+               reverse: bool = False, layout: tuple | None = None) -> np.ndarray:
     """Row permutation (n,) int64 sorting each query by score, highest first.
 
     Equal scores are ordered by in-query position (input order; later rows first when
@@ -76,26 +97,22 @@ def rank_order(offsets: np.ndarray, qidx: np.ndarray, pos: np.ndarray, scores: n
     One sort of a packed uint64 key (query | leading bits of the score | tie-break) orders
     almost everything; runs that share the leading score bits but differ in the full score
     (rare: 40+ leading bits are kept for typical sizes, and float32-valued scores need only
-    35) are re-sorted exactly with ``np.lexsort``.
+    35) are re-sorted exactly with ``np.lexsort``. ``layout``: `rank_key_layout` of the same
+    arguments, computed once when ranking many score vectors of the same queries.
     """
     n = scores.size
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    max_size = int(np.max(np.diff(offsets)))
-    if tiebreak is None:
-        tb = (max_size - 1) - pos if reverse else pos
-        bt = _bits(max_size - 1)
-    else:
-        tb, bt = tiebreak, _bits(tiebreak_max)
-    bq = _bits(offsets.size - 2)
-    bs = 64 - bq - bt  # leading score bits that fit in the key
-    if bs < 16:  # pragma: no cover - needs ~10^9 rows
+    if layout is None:
+        layout = rank_key_layout(offsets, qidx, pos, tiebreak=tiebreak,
+                                 tiebreak_max=tiebreak_max, reverse=reverse)
+    max_size, tb, bt, bs, fixed = layout
+    if fixed is None:  # pragma: no cover - needs ~10^9 rows
         return np.lexsort((tb, -scores, qidx))
     key = _descending_bits(scores)
     key >>= np.uint64(64 - bs)
     key <<= np.uint64(bt)
-    key |= np.ascontiguousarray(tb, dtype=np.int64).view(np.uint64)  # non-negative: same bits
-    key |= np.ascontiguousarray(qidx, dtype=np.int64).view(np.uint64) << np.uint64(bs + bt)
+    key |= fixed
     if tiebreak is None:
         key.sort()  # the key encodes the row: decode it instead of an argsort (2x faster)
         p = (key & np.uint64((1 << bt) - 1)).view(np.int64)
