@@ -105,19 +105,12 @@ CHILD = """
 import resource, sys, numpy as np
 from boostrank.data.libsvm import load_libsvm
 
-def peak_kb():
-    try:  # Linux: VmHWM, the peak resident set, which clear_refs can reset
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-def current_kb():
+def status_kb(key):
+    # Linux /proc/self/status entry in kB: VmHWM (the peak resident set, which clear_refs
+    # can reset) or VmRSS (the current one); the peak from getrusage elsewhere
     try:
         for line in open("/proc/self/status"):
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -128,9 +121,9 @@ try:
         f.write("5")  # reset the peak to the current resident set
 except OSError:
     pass
-before = current_kb()
+before = status_kb("VmRSS")
 data = load_libsvm(sys.argv[1], dtype=np.float64)
-print((peak_kb() - before) * 1024)
+print((status_kb("VmHWM") - before) * 1024)
 """
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import atexit
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,9 +202,3 @@ def setup(device: torch.device) -> DistributedContext | None:
 def _shutdown() -> None:
     if torch.distributed.is_initialized():
         torch.distributed.destroy_process_group()
-
-
-def main_process_only(write: Callable[[], Any], fallback: Any) -> Any:
-    """Run ``write()`` on rank 0 (or outside a job) and return its result; ``fallback`` on
-    other ranks."""
-    return write() if is_main_process() else fallback

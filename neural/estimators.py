@@ -24,11 +24,12 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from boostrank.boosters._params import resolve_n_jobs
 from boostrank.data.ranking_data import RankingData, as_ranking_data, contiguous_order
 from boostrank.estimator import BaseRanker, EvalStep, TrainingCallback, run_callbacks
 
 from .batching import ListBatcher
-from .losses import get_loss
+from .losses import canonical_loss_name, get_loss
 from .preprocessing import METHODS, FeaturePreprocessor
 from .scorer import MLPScorer, check_scorer_params
 from .training import EvalTarget, resolve_device, score_rows, train_ranker
@@ -46,12 +47,8 @@ def _as_sizes(hidden_sizes: Any) -> tuple[int, ...]:
 
 
 def _n_threads(n_jobs: int | None) -> int:
-    if n_jobs is None:
-        return 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be None, a positive int or a negative int, got {n_jobs!r}")
-    cores = os.cpu_count() or 1
-    return int(n_jobs) if n_jobs > 0 else max(1, cores + 1 + int(n_jobs))
+    """Torch CPU threads for ``n_jobs`` (scikit-learn meaning, as the boosters; None: 1)."""
+    return resolve_n_jobs(n_jobs) or 1
 
 
 @contextlib.contextmanager
@@ -170,9 +167,7 @@ class NeuralRanker(BaseRanker):
 
     def _loss_name(self) -> str:
         name, _ = self._loss_spec()
-        if isinstance(name, str):
-            return name.strip().lower().replace("_", "").replace("-", "")
-        return type(name).__name__.lower()
+        return canonical_loss_name(name) if isinstance(name, str) else type(name).__name__.lower()
 
     # ----------------------------------------------------------------- validation
     def _validate_params_ranker(self) -> None:

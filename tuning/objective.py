@@ -215,16 +215,16 @@ class RankingObjective:
                 score, kept = self._fit_and_score(model, fold_train, fold_valid, [])
                 scores.append(score)
                 kept_all.append(kept)
+                steps_run = sum(k.get("steps_run", 0) for k in kept_all)
                 if self.prune and np.isfinite(score):
                     trial.report(float(np.mean(scores)), index)
                     if can_prune and trial.should_prune():
-                        trial.set_user_attr(STEPS_RUN_ATTR,
-                                            sum(k.get("steps_run", 0) for k in kept_all))
+                        trial.set_user_attr(STEPS_RUN_ATTR, steps_run)
                         raise optuna.TrialPruned(f"pruned after fold {index + 1}")
             value = float(np.mean(scores))
             trial.set_user_attr(FOLD_SCORES_ATTR, [float(s) for s in scores])
             _record_kept(trial, kept_all)
-            trial.set_user_attr(STEPS_RUN_ATTR, sum(k.get("steps_run", 0) for k in kept_all))
+            trial.set_user_attr(STEPS_RUN_ATTR, steps_run)
         trial.set_user_attr("boostrank:fit_seconds", round(time.perf_counter() - started, 4))
         if not np.isfinite(value):
             raise ValueError(

@@ -52,7 +52,6 @@ __all__ = ["TuningResult", "query_folds", "tune"]
 DEFAULT_HEARTBEAT_INTERVAL = 30
 
 _STUDY_ATTR = "boostrank:study"
-_DEFAULT_ENQUEUED_ATTR = "boostrank:default_enqueued"
 _EARLY_STOPPING_PARAMS = ("early_stopping_rounds", "patience", "early_stopping_patience")
 _EPOCH_PARAMS = ("max_epochs", "epochs", "n_epochs")
 
@@ -498,7 +497,6 @@ def tune(
         fail_stale_trials(study)
     if enqueue_default and not resumed:
         # only the process that created the study enqueues the default configuration
-        study.set_user_attr(_DEFAULT_ENQUEUED_ATTR, True)
         enqueued = (resolved_space.encode_defaults(params)
                     if isinstance(resolved_space, SearchSpace) else {})
         study.enqueue_trial(enqueued, user_attrs={DEFAULT_TRIAL_ATTR: True})

@@ -129,22 +129,26 @@ class BoosterRanker(BaseRanker):
     def _real_label_hint(self) -> str:
         return "Round or bin the labels."
 
-    def _resolve_gain(self, y: np.ndarray, explicit: str | None = None) -> str:
+    def _resolve_gain(self, y: np.ndarray, explicit: str | None = None, *,
+                      check: bool = True) -> str:
         """'exponential' (2^l - 1) or 'linear' (l) gain for training labels ``y``.
 
         ``explicit``: a gain the user fixed through ``params`` (backend key), which must agree
         with ``gain`` unless that is 'auto'. Labels above ``_max_exp_label`` get linear gain with
-        a warning under 'auto' and an error under 'exponential'.
+        a warning under 'auto' and an error under 'exponential'. ``check=False`` only reports
+        the gain (no error, no warning; a contradiction resolves to linear).
         """
         requested = self.gain
         if explicit is not None:
             if requested not in ("auto", explicit):
+                if not check:
+                    return "linear"  # one of the two is linear
                 raise ValueError(f"gain={requested!r} contradicts the {explicit} gain set "
                                  f"through params; set only one of them")
             requested = explicit
         max_label = float(y.max()) if y.size else 0.0
         limit = self._max_exp_label
-        if max_label <= limit:
+        if max_label <= limit or (requested == "exponential" and not check):
             return "linear" if requested == "linear" else "exponential"
         if requested == "exponential":
             raise ValueError(
@@ -152,7 +156,7 @@ class BoosterRanker(BaseRanker):
                 f"{self._backend}, but the largest label is {max_label:g}; use gain='linear' "
                 f"(or gain='auto', which switches to linear gain)"
             )
-        if requested == "auto":
+        if requested == "auto" and check:
             warnings.warn(
                 f"labels go up to {max_label:g}, above {limit}, the largest label "
                 f"{self._backend}'s exponential gain 2^label - 1 supports: training with linear "
@@ -257,12 +261,7 @@ class BoosterRanker(BaseRanker):
         explicit = self._explicit_gain()
         if explicit is not None and not isinstance(explicit, str):
             return list(explicit)
-        if self.gain == "linear" or explicit == "linear":
-            return "linear"
-        top = float(y.max()) if y.size else 0.0
-        if top > self._max_exp_label and self.gain == "auto" and explicit is None:
-            return "linear"
-        return "exponential"
+        return self._resolve_gain(y, explicit, check=False)
 
     def _explicit_gain(self) -> Any:
         """A gain fixed through ``params`` ('linear' / 'exponential' / a table), else None."""

@@ -129,6 +129,8 @@ def summarize(data: Any) -> dict[str, Any]:
     """The facts `info` prints, as a JSON-ready dict."""
     import numpy as np
 
+    from ..data.summary import docs_per_query, label_histogram
+
     X = data.X
     cells = data.n_rows * data.n_features
     if data.is_sparse:
@@ -137,13 +139,10 @@ def summarize(data: Any) -> dict[str, Any]:
     else:
         stored = cells
         nonzero = int(np.count_nonzero(np.asarray(X)))
-    values, counts = np.unique(data.y, return_counts=True)
-    sizes = data.group_sizes
-    labels: dict[str, Any]
-    if values.size <= MAX_HISTOGRAM_LABELS:
-        labels = {_label_key(v): int(c) for v, c in zip(values.tolist(), counts.tolist(), strict=True)}
-    else:
-        labels = {}
+    histogram = label_histogram(data.y)
+    labels = histogram if len(histogram) <= MAX_HISTOGRAM_LABELS else {}
+    docs = docs_per_query(data.group_sizes)
+    y = np.asarray(data.y)
     return {
         "source": data.source,
         "rows": data.n_rows,
@@ -155,22 +154,13 @@ def summarize(data: Any) -> dict[str, Any]:
         "stored_fraction": stored / cells if cells else 0.0,
         "density": nonzero / cells if cells else 0.0,
         "label_histogram": labels,
-        "label_distinct": int(values.size),
-        "label_min": float(values.min()) if values.size else None,
-        "label_max": float(values.max()) if values.size else None,
-        "docs_per_query": {
-            "min": int(sizes.min()) if sizes.size else 0,
-            "median": float(np.median(sizes)) if sizes.size else 0.0,
-            "max": int(sizes.max()) if sizes.size else 0,
-            "mean": float(sizes.mean()) if sizes.size else 0.0,
-        },
+        "label_distinct": len(histogram),
+        "label_min": float(y.min()) if y.size else None,
+        "label_max": float(y.max()) if y.size else None,
+        "docs_per_query": {key: docs[key] for key in ("min", "median", "max", "mean")},
         "comments": data.comment is not None,
         "docids": data.docid is not None,
     }
-
-
-def _label_key(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def format_summary(facts: dict[str, Any]) -> str:

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from ..data.summary import docs_per_query, label_histogram
+
 
 def dataset_summary(data: Any) -> dict[str, Any]:
     """Statistics of one `RankingData` split, as plain JSON-ready values.
@@ -16,8 +18,7 @@ def dataset_summary(data: Any) -> dict[str, Any]:
     """
     sizes = np.asarray(data.group_sizes, dtype=np.int64)
     y = np.asarray(data.y, dtype=np.float64)
-    labels, counts = np.unique(y, return_counts=True)
-    histogram = {_label_text(v): int(c) for v, c in zip(labels, counts, strict=True)}
+    histogram = label_histogram(y)
     offsets = np.asarray(data.group_offsets, dtype=np.int64)
     nonempty = sizes > 0
     if y.size and nonempty.any():
@@ -30,17 +31,8 @@ def dataset_summary(data: Any) -> dict[str, Any]:
         "documents": int(data.n_rows),
         "features": int(data.n_features),
         "label_histogram": histogram,
-        "docs_per_query": {
-            "min": int(sizes.min()) if sizes.size else 0,
-            "median": float(np.median(sizes)) if sizes.size else 0.0,
-            "mean": float(sizes.mean()) if sizes.size else 0.0,
-            "max": int(sizes.max()) if sizes.size else 0,
-        },
+        "docs_per_query": docs_per_query(sizes),
         "queries_without_relevant": without_relevant,
         "sparse": bool(getattr(data, "is_sparse", False)),
         "source": getattr(data, "source", None),
     }
-
-
-def _label_text(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))

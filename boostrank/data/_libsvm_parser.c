@@ -383,35 +383,61 @@ static void free_temps(Ctx *c)
     c->cap = 0;
 }
 
+/* ------------------------------------------------------------------ line helpers */
+/*
+ * The next line of [*p, end): *q is its first non-space byte and *le its end; *p moves past
+ * the newline (counted in n_newlines). Returns 0 for a blank or comment-only line.
+ */
+static int next_line(Ctx *c, const char **p, const char *end, const char **q, const char **le)
+{
+    const char *nl = (const char *)memchr(*p, '\n', (size_t)(end - *p));
+    *le = nl ? nl : end;
+    *q = skip_space(*p, *le);
+    *p = nl ? nl + 1 : end;
+    if (nl) c->n_newlines++;
+    return !(*q == *le || **q == '#');
+}
+
+/*
+ * An optional "qid:N" token at q (the line's data ends at le). Returns the position after it
+ * and its spaces (q itself when there is none), or NULL when N is not an integer; *has_qid
+ * and *qv report the token.
+ */
+static const char *scan_qid(const char *q, const char *le, int *has_qid, int64_t *qv)
+{
+    *has_qid = 0;
+    if (le - q < 4 || memcmp(q, "qid:", 4) != 0) return q;
+    const char *te = token_end(q, le);
+    if (parse_int64(q + 4, te, qv) != 0) return NULL;
+    *has_qid = 1;
+    return skip_space(te, le);
+}
+
+/* Record the offset of the first row with (and without) a qid: token, at qpos. */
+static void note_qid(Ctx *c, int has_qid, const char *buf, const char *qpos)
+{
+    int64_t off = (int64_t)(qpos - buf);
+    if (has_qid && c->first_qid_off < 0) c->first_qid_off = off;
+    if (!has_qid && c->first_noqid_off < 0) c->first_noqid_off = off;
+}
+
 /* First pass over lines in [start, end): labels, structure, qid and indices; counts. */
 static int count_buffer(Ctx *c, const char *buf, Py_ssize_t start, Py_ssize_t stop)
 {
-    const char *p = buf + start, *end = buf + stop;
+    const char *p = buf + start, *end = buf + stop, *q, *le;
     while (p < end) {
-        const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        const char *q = skip_space(p, le);
-        p = nl ? nl + 1 : end;
-        if (nl) c->n_newlines++;
-        if (q == le || *q == '#') continue; /* blank or comment-only line */
+        if (!next_line(c, &p, end, &q, &le)) continue; /* blank or comment-only line */
         double label;
         int special;
         const char *r = scan_number(q, le, &label, &special);
         if (r == NULL || (r < le && !IS_END(*r))) return fail(c, E_LABEL, buf, q);
         if (special && !c->allow_nan) return fail(c, E_LABEL_NAN, buf, q);
-        q = skip_space(r, le);
-        const char *qpos = q;
-        int has_qid = 0;
-        if (le - q >= 4 && memcmp(q, "qid:", 4) == 0) {
-            const char *te = token_end(q, le);
-            int64_t qv;
-            if (parse_int64(q + 4, te, &qv) != 0) return fail(c, E_QID, buf, q);
-            has_qid = 1;
-            q = skip_space(te, le);
-        }
-        int64_t off = (int64_t)(qpos - buf);
-        if (has_qid && c->first_qid_off < 0) c->first_qid_off = off;
-        if (!has_qid && c->first_noqid_off < 0) c->first_noqid_off = off;
+        const char *qpos = skip_space(r, le);
+        int has_qid;
+        int64_t qv;
+        q = scan_qid(qpos, le, &has_qid, &qv);
+        if (q == NULL) return fail(c, E_QID, buf, qpos);
+        note_qid(c, has_qid, buf, qpos);
         int64_t k = 0;
         while (q < le && *q != '#') {
             const char *tok = q;
@@ -486,30 +512,18 @@ static int64_t token_index(const char *p, const char *end)
  */
 static int count_fast_buffer(Ctx *c, const char *buf, Py_ssize_t start, Py_ssize_t stop)
 {
-    const char *p = buf + start, *end = buf + stop;
+    const char *p = buf + start, *end = buf + stop, *q, *le;
     while (p < end) {
-        const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        const char *q = skip_space(p, le);
-        p = nl ? nl + 1 : end;
-        if (nl) c->n_newlines++;
-        if (q == le || *q == '#') continue;
+        if (!next_line(c, &p, end, &q, &le)) continue;
         const char *hash = (const char *)memchr(q, '#', (size_t)(le - q));
         const char *de = hash ? hash : le;
         if (hash) c->n_commented++;
-        q = skip_space(token_end(q, de), de); /* label: checked by fill */
-        const char *qpos = q;
-        int has_qid = 0;
-        if (de - q >= 4 && memcmp(q, "qid:", 4) == 0) {
-            const char *te = token_end(q, de);
-            int64_t qv;
-            if (parse_int64(q + 4, te, &qv) != 0) return fail(c, E_QID, buf, q);
-            has_qid = 1;
-            q = skip_space(te, de);
-        }
-        int64_t off = (int64_t)(qpos - buf);
-        if (has_qid && c->first_qid_off < 0) c->first_qid_off = off;
-        if (!has_qid && c->first_noqid_off < 0) c->first_noqid_off = off;
+        const char *qpos = skip_space(token_end(q, de), de); /* label: checked by fill */
+        int has_qid;
+        int64_t qv;
+        q = scan_qid(qpos, de, &has_qid, &qv);
+        if (q == NULL) return fail(c, E_QID, buf, qpos);
+        note_qid(c, has_qid, buf, qpos);
         const char *e = de;
         while (e > q && IS_SPACE(e[-1])) e--;
         int64_t k = 0;
@@ -537,27 +551,21 @@ static int fill_buffer(Ctx *c, const char *buf, Py_ssize_t start, Py_ssize_t sto
     const char *p = buf + start, *end = buf + stop;
     const int64_t F = c->n_features, base = c->base;
     const int check32 = !c->x_double && !c->allow_nan;
+    const char *q, *le;
     while (p < end) {
-        const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
         int64_t line = c->line0 + c->n_newlines + 1;
-        const char *q = skip_space(p, le);
-        p = nl ? nl + 1 : end;
-        if (nl) c->n_newlines++;
-        if (q == le || *q == '#') continue;
+        if (!next_line(c, &p, end, &q, &le)) continue;
 
         double label;
         int special;
         const char *r = scan_number(q, le, &label, &special);
         if (r == NULL || (r < le && !IS_END(*r))) return fail(c, E_LABEL, buf, q);
         if (special && !c->allow_nan) return fail(c, E_LABEL_NAN, buf, q);
-        q = skip_space(r, le);
+        const char *qpos = skip_space(r, le);
+        int has_qid;
         int64_t qv = 0;
-        if (le - q >= 4 && memcmp(q, "qid:", 4) == 0) {
-            const char *te = token_end(q, le);
-            if (parse_int64(q + 4, te, &qv) != 0) return fail(c, E_QID, buf, q);
-            q = skip_space(te, le);
-        }
+        q = scan_qid(qpos, le, &has_qid, &qv);
+        if (q == NULL) return fail(c, E_QID, buf, qpos);
         const int64_t row = c->row0 + c->n_rows;
         int64_t k = 0, prev = -1;
         int sorted = 1;

@@ -318,11 +318,6 @@ class DaskXGBoostLambdaMART(_DaskBoosterMixin, XGBoostLambdaMART):
     __init__ = _dask_init(XGBoostLambdaMART)
     _local_class = XGBoostLambdaMART
 
-    def _label_values(self, train: Any) -> np.ndarray:
-        if isinstance(train, RankingData):
-            return train.y
-        return np.unique(np.concatenate([s.labels for s in train.summaries]))
-
     def _check_weights_supported(self, has_weights: bool) -> None:
         if has_weights:
             raise ValueError(

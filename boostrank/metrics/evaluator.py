@@ -229,14 +229,18 @@ class Evaluator:
         # rows of the top that each cutoff keeps, and their queries (reused by every call)
         self._top_keep = {k: self._top_pos < k for k in set(ks) if k is not None}
         self._top_q_at = {k: self._top_q[keep] for k, keep in self._top_keep.items()}
-        self._rank_layout: tuple | None = None
+        # the score-independent part of the sort key (reused by every call)
+        self._rank_layout = K.rank_key_layout(offsets, self.qidx, self.pos,
+                                              tiebreak=self._tiebreak,
+                                              tiebreak_max=self._tiebreak_max,
+                                              reverse=conv.ties == "reverse")
         # ideal rankings: labels sorted decreasingly inside every query
         ndcg_ks = list(dict.fromkeys(s.k for _, s in self._plan if s.kind == "ndcg"))
         self._ideal = {}
         if ndcg_ks:
             by_level = K.ideal_dcg_by_level(self.qidx, y, self.n_queries,
-                                            lambda v: compute_gains(v, conv, warn=False), self.discounts,
-                                            self.sizes, ndcg_ks)
+                                            lambda v: compute_gains(v, conv, warn=False),
+                                            self.discounts, self.sizes, ndcg_ks)
             self._ideal = by_level if by_level is not None else self._ideal_by_sort(ndcg_ks)
         if any(s.kind == "err" for s in self.specs):
             gmax = conv.err_max_grade if conv.err_max_grade is not None else max(y.max(), 1.0)
@@ -254,8 +258,13 @@ class Evaluator:
         contrib = self.gains[ideal if top is None else ideal[top]] * self._top_disc
         for k in ks:
             if k is not None:
-                out[k] = K.segment_sum(self._top_q, contrib, self.n_queries, self._top_pos < k)
+                out[k] = self._top_sum(contrib, k)
         return out
+
+    def _top_sum(self, values: np.ndarray, k: int) -> np.ndarray:
+        """Per-query sum (n_queries,) of ``values`` (one per top row) over the first k ranks."""
+        return np.bincount(self._top_q_at[k], weights=values[self._top_keep[k]],
+                           minlength=self.n_queries)
 
     # ------------------------------------------------------------------ scoring
     def _check_scores(self, y_score: Any) -> np.ndarray:
@@ -283,10 +292,6 @@ class Evaluator:
         return self._rank(s)
 
     def _rank(self, s: np.ndarray) -> np.ndarray:
-        if self._rank_layout is None:
-            self._rank_layout = K.rank_key_layout(
-                self.offsets, self.qidx, self.pos, tiebreak=self._tiebreak,
-                tiebreak_max=self._tiebreak_max, reverse=self.convention.ties == "reverse")
         return K.rank_order(self.offsets, self.qidx, self.pos, s, tiebreak=self._tiebreak,
                             tiebreak_max=self._tiebreak_max,
                             reverse=self.convention.ties == "reverse",
@@ -312,7 +317,6 @@ class Evaluator:
             full_gain = full_rel = None
             top_gain = self.gains[top_order]
             top_rel = self.relevant[top_order]
-        top_q, top_pos = self._top_q, self._top_pos
         hits = None
         top_dcg_terms = None
         default_empty = _EMPTY_VALUE[conv.empty]
@@ -328,14 +332,12 @@ class Evaluator:
                 else:
                     if top_dcg_terms is None:
                         top_dcg_terms = top_gain * self._top_disc
-                    keep = self._top_keep[k]
-                    dcg = np.bincount(self._top_q_at[k], weights=top_dcg_terms[keep],
-                                      minlength=nq)
+                    dcg = self._top_sum(top_dcg_terms, k)
                 value = K.normalise(dcg, self._ideal[k], empty) if spec.kind == "ndcg" else dcg
                 if k is not None and conv.short_list == "zero":
                     value[self.sizes < k] = 0.0
             elif spec.kind in ("precision", "recall"):
-                found = K.segment_sum(top_q, top_rel, nq, top_pos < k)
+                found = self._top_sum(top_rel, k)
                 if spec.kind == "precision":
                     value = found / float(k)
                 else:
@@ -354,8 +356,8 @@ class Evaluator:
                     value = K.normalise(rr, np.minimum(self.n_relevant, 1.0), empty)
             elif spec.kind in ("map", "mrr"):
                 if hits is None:
-                    hits = K.relevant_hits(self.offsets, self.qidx, self.pos,
-                                           self.relevant[order], self.n_relevant)
+                    hits = K.relevant_hits(self.qidx, self.pos, self.relevant[order],
+                                           self.n_relevant)
                 rq, rpos, rhits = hits
                 keep = None if k is None else rpos < k
                 if spec.kind == "map":

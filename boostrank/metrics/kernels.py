@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-_MAX_BITS = 62
-
 
 def _bits(max_value: int) -> int:
     """Bits needed to store the integers 0..max_value."""
@@ -207,9 +205,8 @@ def normalise(num: np.ndarray, den: np.ndarray, empty_value: float) -> np.ndarra
     return out
 
 
-def relevant_hits(offsets: np.ndarray, qidx: np.ndarray, pos: np.ndarray,
-                  rel_sorted: np.ndarray, n_relevant: np.ndarray,
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def relevant_hits(qidx: np.ndarray, pos: np.ndarray, rel_sorted: np.ndarray,
+                  n_relevant: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For the relevant rows of a ranking (binary ``rel_sorted``): their query index, their
     0-based rank and the number of relevant rows up to and including them (1, 2, ...)."""
     idx = np.flatnonzero(rel_sorted)

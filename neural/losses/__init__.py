@@ -24,6 +24,11 @@ LOSSES: dict[str, type[nn.Module]] = {
 }
 
 
+def canonical_loss_name(name: str) -> str:
+    """A loss's short name as `LOSSES` keys it: case, ``_`` and ``-`` ignored."""
+    return str(name).strip().lower().replace("_", "").replace("-", "")
+
+
 def get_loss(name: str | nn.Module, **params: Any) -> nn.Module:
     """A loss module from its short name (``ranknet``, ``lambdarank``, ``listnet``, ``listmle``,
     ``approxndcg``; case, ``_`` and ``-`` are ignored, so ``approx_ndcg`` works too) and keyword
@@ -32,7 +37,7 @@ def get_loss(name: str | nn.Module, **params: Any) -> nn.Module:
         if params:
             raise ValueError("loss_params cannot be combined with a loss module instance")
         return name
-    key = str(name).strip().lower().replace("_", "").replace("-", "")
+    key = canonical_loss_name(name)
     if key not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; known losses: {', '.join(sorted(LOSSES))}")
     try:
@@ -42,7 +47,7 @@ def get_loss(name: str | nn.Module, **params: Any) -> nn.Module:
 
 
 __all__ = [
-    "LOSSES", "get_loss",
+    "LOSSES", "canonical_loss_name", "get_loss",
     "ranknet_loss", "lambdarank_loss", "listnet_loss", "listmle_loss", "approxndcg_loss",
     "approx_ranks",
     "RankNetLoss", "LambdaRankLoss", "ListNetLoss", "ListMLELoss", "ApproxNDCGLoss",
