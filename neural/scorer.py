@@ -69,7 +69,8 @@ def check_scorer_params(hidden_sizes: Sequence[int], activation: str, dropout: f
         raise ValueError(
             f"hidden_sizes must be a sequence of positive ints, got {hidden_sizes!r}"
         ) from None
-    if any(s < 1 for s in sizes) or any(float(s) != float(o) for s, o in zip(sizes, hidden_sizes, strict=True)):
+    if any(s < 1 for s in sizes) or any(float(s) != float(o)
+                                        for s, o in zip(sizes, hidden_sizes, strict=True)):
         raise ValueError(f"hidden_sizes must be a sequence of positive ints, got {hidden_sizes!r}")
     if activation not in ACTIVATIONS:
         raise ValueError(

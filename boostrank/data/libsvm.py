@@ -803,7 +803,8 @@ def save_libsvm(
             else:
                 width = X.shape[1]
                 strs = _format_values(np.ascontiguousarray(X[start:stop]).ravel())
-                feats = [" ".join([n + s for n, s in zip(names, strs[r * width:(r + 1) * width], strict=True)])
+                feats = [" ".join([n + s for n, s in zip(names, strs[r * width:(r + 1) * width],
+                                                          strict=True)])
                          for r in range(stop - start)]
             lines = []
             for r in range(stop - start):
