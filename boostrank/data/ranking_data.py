@@ -1,12 +1,13 @@
 """`RankingData`: the one object that carries a ranking dataset through the toolkit.
 
 Rows of one query are contiguous; ``group_offsets`` (int64, ``n_queries + 1``) is the canonical
-description of the groups, ``group_sizes`` and the per-query ids derive from it.
+description of the groups, ``group_sizes`` and the per-query ids derive from it. Optional
+per-row columns (`ROW_COLUMNS`: ``docid``, ``comment``, ``source_row``, ``position``) follow
+the rows through slicing, concatenation, regrouping, density changes and the binary cache.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Iterator, Sequence
@@ -17,10 +18,19 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .cache import CACHE_FORMAT, CACHE_VERSION, load_cache, save_cache
+from .grouping import contiguous_order, group_offsets_from_qid, group_offsets_from_sizes
+
 ArrayLike = Any
 
-CACHE_FORMAT = "boostrank-cache"
-CACHE_VERSION = 1
+__all__ = ["RankingData", "Query", "ROW_COLUMNS", "as_ranking_data", "check_position", "contiguous_order",
+           "group_offsets_from_qid", "group_offsets_from_sizes", "CACHE_FORMAT",
+           "CACHE_VERSION"]
+
+#: the optional per-row columns of a `RankingData`, carried wherever its rows go
+ROW_COLUMNS = ("docid", "comment", "source_row", "position")
+
+_group_offsets_from_sizes = group_offsets_from_sizes  # the former private name
 
 
 @dataclass(frozen=True)
@@ -36,51 +46,67 @@ class Query:
     rows: slice
 
 
-def _group_offsets_from_sizes(sizes: ArrayLike) -> np.ndarray:
-    sizes = np.asarray(sizes, dtype=np.int64).ravel()
-    if sizes.size and sizes.min() < 0:
-        raise ValueError("group sizes must be non-negative")
-    offsets = np.zeros(sizes.size + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    return offsets
-
-
-def group_offsets_from_qid(qid: np.ndarray) -> np.ndarray:
-    """Offsets (n_queries + 1,) of the runs of equal qid in ``qid`` (assumed contiguous)."""
-    qid = np.asarray(qid)
-    if qid.size == 0:
-        return np.zeros(1, dtype=np.int64)
-    starts = np.flatnonzero(qid[1:] != qid[:-1]) + 1
-    return np.concatenate(([0], starts, [qid.size])).astype(np.int64)
-
-
-def contiguous_order(qid: np.ndarray) -> tuple[np.ndarray | None, int]:
-    """Stable row order that makes equal qids contiguous, keeping first-appearance order.
-
-    Returns ``(order, n_split)``: ``order`` is None when the rows are already contiguous;
-    ``n_split`` counts the queries whose rows were spread over several runs.
-    """
-    qid = np.asarray(qid)
-    if qid.size == 0:
-        return None, 0
-    offsets = group_offsets_from_qid(qid)
-    run_ids = qid[offsets[:-1]]
-    uniq, first_run, counts = np.unique(run_ids, return_index=True, return_counts=True)
-    if uniq.size == run_ids.size:
-        return None, 0
-    n_split = int(np.count_nonzero(counts > 1))
-    # rank queries by first appearance, then sort rows stably by that rank
-    _, inverse = np.unique(qid, return_inverse=True)
-    appearance_rank = np.empty(uniq.size, dtype=np.int64)
-    appearance_rank[np.argsort(first_run, kind="stable")] = np.arange(uniq.size)
-    order = np.argsort(appearance_rank[inverse], kind="stable")
-    return order, n_split
-
-
 def _take_rows(X: Any, rows: np.ndarray) -> Any:
     if sp.issparse(X):
         return X[rows]
     return np.asarray(X)[rows]
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _integers(values: ArrayLike, name: str, what: str) -> np.ndarray:
+    """``values`` as int64 (n,), refusing anything but integer numbers with a clear error."""
+    arr = np.asarray(values).ravel()
+    if arr.dtype == object:
+        try:
+            arr = np.asarray(arr.tolist())
+        except (TypeError, ValueError):
+            pass
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind == "f":
+        integral = np.isfinite(arr) & (arr == np.round(arr)) & (np.abs(arr) < 2.0**63)
+        if integral.all():
+            return arr.astype(np.int64)
+        i = _first_bad(~integral)
+        raise ValueError(f"{name} must hold integers ({what}); row {i} has {arr[i]!r}")
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    raise ValueError(f"{name} must hold integers ({what}); row 0 has {arr[0]!r} "
+                     f"(dtype {arr.dtype})")
+
+
+def check_position(position: ArrayLike, n_rows: int) -> np.ndarray:
+    """Validate display positions: (n_rows,) integers >= 1, returned as int64.
+
+    Raises ValueError naming the first offending row and value.
+    """
+    pos = _integers(position, "position", "the 1-based rank at which each row was shown")
+    if pos.shape[0] != n_rows:
+        raise ValueError(f"position has {pos.shape[0]} rows but X has {n_rows}")
+    if pos.size and pos.min() < 1:
+        i = _first_bad(pos < 1)
+        raise ValueError(f"position must be >= 1 (1-based rank); row {i} has {int(pos[i])}")
+    return pos
+
+
+def _check_group_offsets(group_offsets: ArrayLike, n_rows: int) -> np.ndarray:
+    offsets = np.asarray(group_offsets, dtype=np.int64).ravel()
+    if offsets.size == 0 or offsets[0] != 0 or offsets[-1] != n_rows:
+        raise ValueError(f"group_offsets must start at 0 and end at n_rows={n_rows}, "
+                         f"got {offsets[:1]}..{offsets[-1:]}")
+    if np.any(np.diff(offsets) < 0):
+        raise ValueError("group_offsets must be non-decreasing")
+    return offsets
+
+
+def _check_qid(qid: ArrayLike, n_rows: int) -> np.ndarray:
+    qid = _integers(qid, "qid", "query ids")
+    if qid.shape[0] != n_rows:
+        raise ValueError(f"qid has {qid.shape[0]} rows but X has {n_rows}")
+    return qid
 
 
 class RankingData:
@@ -98,6 +124,8 @@ class RankingData:
     source : optional str, where the data came from (a path).
     source_row : optional ndarray (n_rows,) int64, the 1-based line number in ``source`` of each
         row (rows may be regrouped by qid, so this maps back to the file).
+    position : optional ndarray (n_rows,) int64, the 1-based rank at which each document was
+        shown to the user (click logs; LightGBM's ``.position`` sidecar).
     """
 
     def __init__(
@@ -112,6 +140,7 @@ class RankingData:
         feature_names: Sequence[str] | None = None,
         source: str | None = None,
         source_row: ArrayLike | None = None,
+        position: ArrayLike | None = None,
     ) -> None:
         if sp.issparse(X):
             X = sp.csr_matrix(X) if not isinstance(X, sp.csr_matrix) else X
@@ -126,30 +155,17 @@ class RankingData:
         if qid is None and group_offsets is None:
             raise ValueError("give qid (per row) or group_offsets")
         if group_offsets is not None:
-            group_offsets = np.asarray(group_offsets, dtype=np.int64).ravel()
-            if group_offsets.size == 0 or group_offsets[0] != 0 or group_offsets[-1] != n_rows:
-                raise ValueError(
-                    f"group_offsets must start at 0 and end at n_rows={n_rows}, "
-                    f"got {group_offsets[:1]}..{group_offsets[-1:]}"
-                )
-            if np.any(np.diff(group_offsets) < 0):
-                raise ValueError("group_offsets must be non-decreasing")
+            group_offsets = _check_group_offsets(group_offsets, n_rows)
         if qid is None:
-            qid = np.repeat(
-                np.arange(group_offsets.size - 1, dtype=np.int64), np.diff(group_offsets)
-            )
+            qid = np.repeat(np.arange(group_offsets.size - 1, dtype=np.int64),
+                            np.diff(group_offsets))
         else:
-            qid = np.asarray(qid).ravel()
-            if qid.shape[0] != n_rows:
-                raise ValueError(f"qid has {qid.shape[0]} rows but X has {n_rows}")
-            qid = qid.astype(np.int64, copy=False)
+            qid = _check_qid(qid, n_rows)
             if group_offsets is None:
                 group_offsets = group_offsets_from_qid(qid)
                 if np.unique(qid[group_offsets[:-1]]).size != group_offsets.size - 1:
-                    raise ValueError(
-                        "rows of a query must be contiguous; use RankingData.from_arrays(), "
-                        "which regroups them"
-                    )
+                    raise ValueError("rows of a query must be contiguous; use "
+                                     "RankingData.from_arrays(), which regroups them")
         self.X = X
         self.y = y
         self.qid = qid
@@ -158,36 +174,26 @@ class RankingData:
         self.comment = None if comment is None else np.asarray(comment)
         self.feature_names = None if feature_names is None else [str(f) for f in feature_names]
         if self.feature_names is not None and len(self.feature_names) != X.shape[1]:
-            raise ValueError(
-                f"{len(self.feature_names)} feature names for {X.shape[1]} features"
-            )
+            raise ValueError(f"{len(self.feature_names)} feature names for {X.shape[1]} "
+                             "features")
         self.source = None if source is None else str(source)
         self.source_row = None if source_row is None else np.asarray(source_row, dtype=np.int64)
-        for name in ("docid", "comment", "source_row"):
+        self.position = None if position is None else check_position(position, n_rows)
+        for name in ROW_COLUMNS:
             column = getattr(self, name)
             if column is not None and column.shape[0] != n_rows:
                 raise ValueError(f"{name} has {column.shape[0]} rows but X has {n_rows}")
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_arrays(
-        cls,
-        X: Any,
-        y: ArrayLike,
-        qid: ArrayLike | None = None,
-        *,
-        group: ArrayLike | None = None,
-        warn: bool = True,
-        **extra: Any,
-    ) -> RankingData:
+    def from_arrays(cls, X: Any, y: ArrayLike, qid: ArrayLike | None = None,
+                    **kwargs: Any) -> RankingData:
         """Build from arrays, regrouping rows whose qids are not contiguous (stable).
 
-        ``group`` is LightGBM-style group sizes (n_queries,) as an alternative to ``qid``.
-        ``extra`` holds per-row columns (``docid``, ``comment``, ``source_row``) and metadata
-        (``feature_names``, ``source``). Use `from_arrays_with_order` to also get the row order.
+        Takes the arguments of `from_arrays_with_order` (``group=``, ``warn=``, per-row
+        columns, metadata) and returns only the data.
         """
-        data, _ = cls.from_arrays_with_order(X, y, qid, group=group, warn=warn, **extra)
-        return data
+        return cls.from_arrays_with_order(X, y, qid, **kwargs)[0]
 
     @classmethod
     def from_arrays_with_order(
@@ -200,10 +206,24 @@ class RankingData:
         warn: bool = True,
         **extra: Any,
     ) -> tuple[RankingData, np.ndarray | None]:
-        """Like `from_arrays`, also returning the row order applied (None when unchanged).
+        """Build from arrays and return the row order applied (None when unchanged).
 
-        ``data.X == X[order]``; predictions on ``data`` go back to the caller's order with
-        ``out[order] = pred``.
+        Parameters
+        ----------
+        X : (n_rows, n_features) array or sparse matrix.
+        y : (n_rows,) labels.
+        qid : (n_rows,) integer query ids; rows with equal qid are regrouped (stably, queries
+            in order of first appearance) when they are not contiguous.
+        group : LightGBM-style group sizes (n_queries,), an alternative to ``qid``.
+        warn : warn when rows had to be regrouped.
+        **extra : per-row columns (`ROW_COLUMNS`: ``docid``, ``comment``, ``source_row``,
+            ``position``), reordered with the rows, and metadata (``feature_names``,
+            ``source``).
+
+        Returns
+        -------
+        (data, order) : ``data.X == X[order]``; predictions on ``data`` go back to the
+        caller's order with ``out[order] = pred``.
         """
         if qid is not None and group is not None:
             raise ValueError("give either qid or group, not both")
@@ -211,32 +231,23 @@ class RankingData:
             raise ValueError("ranking data needs query ids: pass qid= (per row) or group= (sizes)")
         n_rows = X.shape[0]
         if group is not None:
-            offsets = _group_offsets_from_sizes(group)
+            offsets = group_offsets_from_sizes(group)
             if offsets[-1] != n_rows:
                 raise ValueError(f"group sizes sum to {offsets[-1]} but there are {n_rows} rows")
             return cls(X, y, None, group_offsets=offsets, **extra), None
-        qid = np.asarray(qid).ravel()
-        if qid.shape[0] != n_rows:
-            raise ValueError(f"qid has {qid.shape[0]} rows but X has {n_rows}")
-        if not np.issubdtype(qid.dtype, np.integer):
-            as_int = qid.astype(np.int64)
-            if not np.array_equal(as_int, qid):
-                raise ValueError("qid must hold integers")
-            qid = as_int
+        qid = _check_qid(qid, n_rows)
         order, n_split = contiguous_order(qid)
         if order is None:
             return cls(X, y, qid, **extra), None
         if warn:
-            warnings.warn(
-                f"{n_split} queries had rows that were not contiguous; rows were regrouped by "
-                "qid keeping their order inside each query",
-                stacklevel=3,
-            )
-        y = np.asarray(y)[order]
+            warnings.warn(f"{n_split} queries had rows that were not contiguous; rows were "
+                          "regrouped by qid keeping their order inside each query",
+                          stacklevel=3)
         per_row = {k: (None if v is None else np.asarray(v)[order])
-                   for k, v in extra.items() if k in ("docid", "comment", "source_row")}
+                   for k, v in extra.items() if k in ROW_COLUMNS}
         others = {k: v for k, v in extra.items() if k not in per_row}
-        return cls(_take_rows(X, order), y, qid[order], **per_row, **others), order
+        return cls(_take_rows(X, order), np.asarray(y)[order], qid[order], **per_row,
+                   **others), order
 
     # ------------------------------------------------------------------ shape
     @property
@@ -271,10 +282,8 @@ class RankingData:
     def __repr__(self) -> str:
         kind = "csr" if self.is_sparse else f"dense {self.X.dtype}"
         src = f", source={self.source!r}" if self.source else ""
-        return (
-            f"RankingData(n_rows={self.n_rows}, n_queries={self.n_queries}, "
-            f"n_features={self.n_features}, X={kind}{src})"
-        )
+        return (f"RankingData(n_rows={self.n_rows}, n_queries={self.n_queries}, "
+                f"n_features={self.n_features}, X={kind}{src})")
 
     # ------------------------------------------------------------------ access
     def __iter__(self) -> Iterator[Query]:
@@ -289,7 +298,8 @@ class RankingData:
         idx = np.asarray(idx)
         if idx.dtype == bool:
             if idx.shape[0] != self.n_queries:
-                raise ValueError(f"boolean mask has {idx.shape[0]} entries for {self.n_queries} queries")
+                raise ValueError(f"boolean mask has {idx.shape[0]} entries for "
+                                 f"{self.n_queries} queries")
             idx = np.flatnonzero(idx)
         idx = idx.astype(np.int64).ravel()
         if idx.size and (idx.min() < -self.n_queries or idx.max() >= self.n_queries):
@@ -311,33 +321,27 @@ class RankingData:
             idx = np.flatnonzero(idx)
         rows = self.query_rows(idx)
         sizes = self.group_sizes[idx.astype(np.int64)]
-        return self._take(rows, _group_offsets_from_sizes(sizes))
-
-    def rows(self, rows: ArrayLike) -> RankingData:
-        """A new RankingData with rows ``rows`` (must keep each query contiguous)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        return RankingData.from_arrays(
-            _take_rows(self.X, rows), self.y[rows], self.qid[rows], **self._row_extras(rows)
-        )
-
-    def _row_extras(self, rows: np.ndarray) -> dict[str, Any]:
-        return {
-            "docid": None if self.docid is None else self.docid[rows],
-            "comment": None if self.comment is None else self.comment[rows],
-            "source_row": None if self.source_row is None else self.source_row[rows],
-            "feature_names": self.feature_names,
-            "source": self.source,
-        }
-
-    def _take(self, rows: np.ndarray, offsets: np.ndarray) -> RankingData:
         return RankingData(
             _take_rows(self.X, rows), self.y[rows], self.qid[rows],
-            group_offsets=offsets, **self._row_extras(rows),
+            group_offsets=group_offsets_from_sizes(sizes), feature_names=self.feature_names,
+            source=self.source, **self._row_columns(rows),
         )
+
+    def _row_columns(self, rows: np.ndarray | None = None) -> dict[str, Any]:
+        """The per-row columns (`ROW_COLUMNS`), restricted to ``rows`` when given."""
+        out = {}
+        for name in ROW_COLUMNS:
+            column = getattr(self, name)
+            out[name] = column if column is None or rows is None else column[rows]
+        return out
 
     @staticmethod
     def concat(parts: Sequence[RankingData]) -> RankingData:
-        """Concatenate datasets row-wise (queries keep their order; features must agree)."""
+        """Concatenate datasets row-wise (queries keep their order; features must agree).
+
+        A per-row column missing from some part is dropped, except ``position``: positions
+        on some parts but not on others raise ValueError (they would be silently lost).
+        """
         parts = list(parts)
         if not parts:
             raise ValueError("nothing to concatenate")
@@ -348,24 +352,23 @@ class RankingData:
             X = sp.vstack([sp.csr_matrix(p.X) for p in parts], format="csr")
         else:
             X = np.concatenate([np.asarray(p.X) for p in parts], axis=0)
-        sizes = np.concatenate([p.group_sizes for p in parts])
-
-        def column(name: str) -> np.ndarray | None:
+        columns = {}
+        for name in ROW_COLUMNS:
             values = [getattr(p, name) for p in parts]
-            if any(v is None for v in values):
-                return None
-            return np.concatenate(values)
-
-        qid = np.concatenate([p.qid for p in parts])
+            have = [v is not None for v in values]
+            if name == "position" and any(have) and not all(have):
+                raise ValueError("position is set on some parts but not on others")
+            columns[name] = np.concatenate(values) if all(have) else None
         sources = {p.source for p in parts}
         return RankingData(
-            X, np.concatenate([p.y for p in parts]), qid,
-            group_offsets=_group_offsets_from_sizes(sizes),
-            docid=column("docid"), comment=column("comment"),
-            source_row=column("source_row"), feature_names=parts[0].feature_names,
-            source=sources.pop() if len(sources) == 1 else None,
+            X, np.concatenate([p.y for p in parts]), np.concatenate([p.qid for p in parts]),
+            group_offsets=group_offsets_from_sizes(np.concatenate([p.group_sizes
+                                                                   for p in parts])),
+            feature_names=parts[0].feature_names,
+            source=sources.pop() if len(sources) == 1 else None, **columns,
         )
 
+    # ------------------------------------------------------------------ derived copies
     def to_dense(self, dtype: Any = None) -> RankingData:
         """The same data with a dense X (optionally cast to ``dtype``)."""
         X = self.X.toarray() if self.is_sparse else np.asarray(self.X)
@@ -377,12 +380,52 @@ class RankingData:
         """The same data with a CSR X."""
         return self._replace_X(sp.csr_matrix(self.X))
 
-    def _replace_X(self, X: Any) -> RankingData:
-        return RankingData(
-            X, self.y, self.qid, group_offsets=self.group_offsets, docid=self.docid,
-            comment=self.comment, source_row=self.source_row,
-            feature_names=self.feature_names, source=self.source,
-        )
+    def pad_features(self, n_features: int) -> RankingData:
+        """The same data widened to ``n_features`` columns of X (new columns on the right).
+
+        The new columns are all zero (in LibSVM semantics a feature never written is 0);
+        dense X stays dense with its dtype, CSR stays CSR (no copy of its entries). When
+        ``feature_names`` exist, column ``j`` added gets the name ``f"f{j}"`` (``j`` is the
+        0-based column index, XGBoost's rule): ``['a', 'b']`` padded to 4 gives
+        ``['a', 'b', 'f2', 'f3']``.
+
+        Parameters
+        ----------
+        n_features : int >= ``self.n_features``; equal returns ``self``.
+
+        Raises
+        ------
+        ValueError when ``n_features`` is smaller than the current width (columns are never
+        dropped) or a generated name collides with an existing one.
+        """
+        if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)):
+            raise TypeError(f"n_features must be an int, got {n_features!r}")
+        have = self.n_features
+        if n_features == have:
+            return self
+        if n_features < have:
+            raise ValueError(f"{self.source or 'data'} has {have} features, more than "
+                             f"n_features={n_features} (pad_features never drops columns)")
+        if self.is_sparse:
+            X = sp.csr_matrix((self.X.data, self.X.indices, self.X.indptr),
+                              shape=(self.n_rows, int(n_features)))
+        else:
+            X = np.zeros((self.n_rows, int(n_features)), dtype=self.X.dtype)
+            X[:, :have] = self.X
+        names = None
+        if self.feature_names is not None:
+            added = [f"f{j}" for j in range(have, int(n_features))]
+            clash = sorted(set(added) & set(self.feature_names))
+            if clash:
+                raise ValueError(f"padding names {clash[:3]} already name other features")
+            names = self.feature_names + added
+        return self._replace_X(X, feature_names=names)
+
+    def _replace_X(self, X: Any, **changes: Any) -> RankingData:
+        fields = {"group_offsets": self.group_offsets, "feature_names": self.feature_names,
+                  "source": self.source, **self._row_columns()}
+        fields.update(changes)
+        return RankingData(X, self.y, self.qid, **fields)
 
     # ------------------------------------------------------------------ binary cache
     def save(self, path: str | os.PathLike) -> Path:
@@ -390,64 +433,16 @@ class RankingData:
 
         `RankingData.load` memory-maps it back, which is far faster than parsing text.
         """
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {
-            "y": self.y, "qid": self.qid, "group_offsets": self.group_offsets,
-        }
-        if self.is_sparse:
-            X = self.X
-            X.sort_indices()
-            arrays.update(X_data=X.data, X_indices=X.indices, X_indptr=X.indptr)
-        else:
-            arrays["X"] = np.ascontiguousarray(self.X)
-        for name in ("docid", "comment", "source_row"):
-            value = getattr(self, name)
-            if value is not None:
-                if value.dtype == object:
-                    value = value.astype(str)
-                arrays[name] = value
-        for name, array in arrays.items():
-            np.save(path / f"{name}.npy", array, allow_pickle=False)
-        meta = {
-            "format": CACHE_FORMAT,
-            "version": CACHE_VERSION,
-            "sparse": self.is_sparse,
-            "shape": list(self.X.shape),
-            "feature_names": self.feature_names,
-            "source": self.source,
-            "arrays": sorted(arrays),
-        }
-        (path / "meta.json").write_text(json.dumps(meta, indent=1))
-        return path
+        return save_cache(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, mmap: bool = True) -> RankingData:
-        """Load a cache written by `save`; arrays are memory-mapped read-only when ``mmap``."""
-        path = Path(path)
-        meta_path = path / "meta.json"
-        if not meta_path.is_file():
-            raise FileNotFoundError(f"{path} is not a boostrank cache (no meta.json)")
-        meta = json.loads(meta_path.read_text())
-        if meta.get("format") != CACHE_FORMAT or meta.get("version") != CACHE_VERSION:
-            raise ValueError(f"{path}: unsupported cache format {meta.get('format')!r} "
-                             f"version {meta.get('version')!r}")
-        mode = "r" if mmap else None
-        arrays = {name: np.load(path / f"{name}.npy", mmap_mode=mode, allow_pickle=False)
-                  for name in meta["arrays"]}
-        if meta["sparse"]:
-            X = sp.csr_matrix(
-                (arrays["X_data"], arrays["X_indices"], arrays["X_indptr"]),
-                shape=tuple(meta["shape"]),
-            )
-        else:
-            X = arrays["X"]
-        return cls(
-            X, arrays["y"], arrays["qid"], group_offsets=arrays["group_offsets"],
-            docid=arrays.get("docid"), comment=arrays.get("comment"),
-            source_row=arrays.get("source_row"), feature_names=meta.get("feature_names"),
-            source=meta.get("source"),
-        )
+        """Load a cache written by `save`; arrays are memory-mapped read-only when ``mmap``.
+
+        Raises `boostrank.data.DataFormatError` naming the file for a truncated, corrupt or
+        inconsistent cache.
+        """
+        return load_cache(path, mmap=mmap)
 
 
 def as_ranking_data(
@@ -456,16 +451,20 @@ def as_ranking_data(
     qid: ArrayLike | None = None,
     *,
     group: ArrayLike | None = None,
+    position: ArrayLike | None = None,
     name: str = "X",
 ) -> tuple[RankingData, np.ndarray | None]:
-    """Accept a `RankingData` or arrays ``(X, y, qid|group)``; return data and row order.
+    """Accept a `RankingData` or arrays ``(X, y, qid|group[, position])``; return data, order.
 
-    The order is None when rows were already grouped; otherwise ``data`` holds ``X[order]``.
+    The order is None when rows were already grouped; otherwise ``data`` holds ``X[order]``
+    (and ``position[order]``).
     """
     if isinstance(X, RankingData):
-        if y is not None or qid is not None or group is not None:
-            raise ValueError(f"{name} is a RankingData: do not pass y, qid or group with it")
+        if y is not None or qid is not None or group is not None or position is not None:
+            raise ValueError(f"{name} is a RankingData: do not pass y, qid, group or "
+                             "position with it")
         return X, None
     if y is None:
         raise ValueError(f"{name}: labels y are required")
-    return RankingData.from_arrays_with_order(X, y, qid, group=group, warn=False)
+    return RankingData.from_arrays_with_order(X, y, qid, group=group, warn=False,
+                                              position=position)
