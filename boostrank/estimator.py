@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from .data.ranking_data import RankingData, as_ranking_data
+from .validation import check_features
+from .validation import feature_names_of as _feature_names_of
 
 MODEL_FORMAT = "boostrank-model"
 MODEL_FORMAT_VERSION = 1
@@ -53,52 +54,6 @@ class EvalStep:
 
 
 TrainingCallback = Callable[[EvalStep], Any]
-
-
-def _feature_names_of(X: Any) -> list[str] | None:
-    columns = getattr(X, "columns", None)
-    if columns is None:
-        return None
-    return [str(c) for c in columns]
-
-
-def check_features(X: Any, *, dtype: Any = None, allow_nan: bool = True, name: str = "X") -> Any:
-    """Validate a feature matrix: ndarray / CSR / pandas -> ndarray or CSR, 2-D, finite or NaN.
-
-    Returns a float array (``dtype`` if given, else float32 kept, anything else float64) or a CSR
-    matrix with such data. Infinite values are an error; NaN is allowed when ``allow_nan``.
-    """
-    if isinstance(X, RankingData):
-        X = X.X
-    if hasattr(X, "to_numpy") and hasattr(X, "columns"):
-        X = X.to_numpy(dtype=np.float64 if dtype is None else dtype)
-    if sp.issparse(X):
-        X = sp.csr_matrix(X)
-        target = dtype or (X.dtype if X.dtype in (np.float32, np.float64) else np.float64)
-        if X.dtype != target:
-            X = X.astype(target)
-        values = X.data
-    else:
-        X = np.asarray(X)
-        if X.ndim == 1:
-            raise ValueError(f"{name} must be 2-D (n_rows, n_features); got a 1-D array. "
-                             "Reshape with X.reshape(-1, 1) for a single feature.")
-        if X.ndim != 2:
-            raise ValueError(f"{name} must be 2-D (n_rows, n_features), got shape {X.shape}")
-        if X.dtype.kind not in "fiub":
-            try:
-                X = X.astype(np.float64)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"{name} must be numeric: {exc}") from None
-        target = dtype or (X.dtype if X.dtype in (np.float32, np.float64) else np.float64)
-        X = X.astype(target, copy=False)
-        values = X
-    if values.size:
-        if np.isinf(values).any():
-            raise ValueError(f"{name} contains infinite values")
-        if not allow_nan and np.isnan(values).any():
-            raise ValueError(f"{name} contains NaN")
-    return X
 
 
 class BaseRanker(BaseEstimator):
