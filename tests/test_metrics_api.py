@@ -36,21 +36,35 @@ def test_parse_metrics_canonical_names():
     ("map,,mrr", "empty metric"),
     ("3,ndcg@2", "does not follow"),
     ("ndcg@x", "unknown metric"),
+    ("ndcg@99999999999999999999", "'ndcg@99999999999999999999': the cutoff k must be between 1 "
+                                  "and 2,147,483,647"),
+    ("ndcg@1,99999999999999999999", "'ndcg@99999999999999999999' in 'ndcg@1,999"),
+    ("p@5,0", "'precision@0' in 'p@5,0': the cutoff k must be between 1"),
 ])
 def test_parse_metrics_errors(bad, fragment):
     with pytest.raises(ValueError, match=fragment):
         parse_metrics(bad)
 
 
+def test_huge_cutoff_is_a_value_error_and_the_largest_one_works():
+    with pytest.raises(ValueError, match="cutoff k must be between 1 and 2,147,483,647"):
+        evaluate([1, 0], [0.1, 0.2], metrics="ndcg@99999999999999999999")
+    largest = evaluate([1, 0, 2], [0.2, 0.1, 0.3], metrics=["ndcg@2147483647", "ndcg",
+                                                           "precision@2147483647"])
+    assert largest["ndcg@2147483647"] == largest["ndcg"] == 1.0
+    assert largest["precision@2147483647"] == pytest.approx(2 / 2147483647)
+
+
 def test_conventions_and_describe():
-    assert set(PRESETS) == {"default", "lightgbm", "xgboost", "trec", "letor", "sklearn"}
+    assert set(PRESETS) == {"default", "lightgbm", "xgboost", "trec", "trec10", "letor",
+                            "sklearn"}
     for name, conv in PRESETS.items():
         assert conv.name == name
         assert get_convention(name.upper()) is conv
         line = conv.describe()
         assert name in line and "\n" not in line
     default = get_convention(None)
-    assert default.gain == "exp" and default.ties == "stable" and default.empty == "one"
+    assert default.gain == "exponential" and default.ties == "stable" and default.empty == "one"
     assert default.short_list == "cap" and default.discount == "log2"
     custom = Convention(name="mine", gain={0: 0, 1: 1, 3: 7})
     assert custom.gain == (0.0, 1.0, 0.0, 7.0)
@@ -59,8 +73,30 @@ def test_conventions_and_describe():
         get_convention("nope")
     with pytest.raises(ValueError, match="unknown ties"):
         Convention(ties="random")
-    with pytest.raises(ValueError, match="unknown gain"):
+    with pytest.raises(ValueError, match="gain must be one of 'exponential', 'linear'"):
         Convention(gain="cubic")
+    with pytest.raises(ValueError, match="gain must be one of .* or a gain table"):
+        Convention(gain=3.5)
+
+
+def test_gain_names_are_the_shared_vocabulary_and_exp_is_deprecated():
+    from boostrank.metrics import conventions, gains
+
+    assert conventions.GAINS is gains.GAIN_NAMES
+    for name in PRESETS:
+        assert not isinstance(PRESETS[name].gain, str) or PRESETS[name].gain in gains.GAIN_NAMES
+    with pytest.warns(DeprecationWarning, match="gain='exp' is deprecated; use "
+                                                "gain='exponential'"):
+        old = Convention(gain="exp")
+    assert old.gain == "exponential" and old == Convention(gain="exponential")
+    with pytest.warns(DeprecationWarning):
+        replaced = get_convention("trec").replace(gain="exp")
+    assert replaced.gain == "exponential"
+    y, s, q = [2, 1, 0, 3], [0.2, 0.9, 0.1, 0.4], [1, 1, 2, 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        new = evaluate(y, s, q, "ndcg@2", convention=Convention(gain="exponential"))
+    assert new == evaluate(y, s, q, "ndcg@2", convention=old)
 
 
 def test_input_forms_agree():

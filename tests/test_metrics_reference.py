@@ -23,7 +23,7 @@ def ref_gain(label, conv):
         return conv.gain[int(label)] if ok else 0.0
     if label < 0 or (conv.max_label is not None and label > conv.max_label):
         return 0.0
-    return 2.0 ** label - 1.0 if conv.gain == "exp" else float(label)
+    return 2.0 ** label - 1.0 if conv.gain == "exponential" else float(label)
 
 
 def ref_discount(rank, conv):  # rank is 1-based
@@ -53,7 +53,7 @@ def ref_metric(name, labels, scores, conv, gmax):
     base = name.rstrip("-")
     kind, _, k = base.partition("@")
     k = int(k) if k else None
-    if k is None and kind in ("ndcg", "dcg"):
+    if k is None and kind in ("ndcg", "dcg", "map"):
         k = conv.full_list_cutoff
     m = len(labels)
     order = ref_order(labels, scores, conv)
@@ -85,7 +85,7 @@ def ref_metric(name, labels, scores, conv, gmax):
             return empty
         return next((1.0 / (j + 1) for j in range(cut) if rel[j]), 0.0)
     if kind == "precision":
-        return sum(rel[:cut]) / k
+        return sum(rel[:cut]) / (k if conv.precision_denominator == "k" else cut)
     if kind == "recall":
         return sum(rel[:cut]) / n_rel if n_rel else empty
     if kind == "err":
@@ -108,7 +108,7 @@ def random_queries(seed, n_queries=25, max_docs=14, levels=4, tie_levels=4):
     return y, scores, qid
 
 
-CONVENTIONS = [PRESETS[name] for name in ("default", "xgboost", "trec", "letor")] + [
+CONVENTIONS = [PRESETS[name] for name in ("default", "xgboost", "trec", "trec10", "letor")] + [
     get_convention("default").replace(ties="pessimistic", empty="skip"),
     get_convention("default").replace(ties="optimistic", short_list="zero", gain="linear"),
     Convention(gain=(0.0, 2.0, 5.0, 9.0), discount="letor", empty="zero", map_denominator="all",

@@ -2,93 +2,70 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..data.ranking_data import contiguous_order, group_offsets_from_qid
 from . import kernels as K
 from .conventions import Convention, get_convention
+from .grouping import GroupedLabels, as_numeric_1d, group_labels
+from .labels import compute_gains
 from .parsing import MetricSpec, parse_metric_specs
 
 _EMPTY_VALUE = {"one": 1.0, "zero": 0.0, "skip": np.nan}
 _NO_AVERAGE_TIES = ("err",)
+_CUTOFF_KINDS = ("ndcg", "dcg", "precision", "recall")
+_FULL_LIST_KINDS = ("ndcg", "dcg", "map")  # kinds a convention's full_list_cutoff truncates
 
 
-def _first_bad(mask: np.ndarray, rows: np.ndarray | None) -> int:
-    i = int(np.flatnonzero(mask)[0])
-    return int(rows[i]) if rows is not None else i
+def metric_plan(specs: list[MetricSpec], conv: Convention) -> list[tuple[str, MetricSpec]]:
+    """What is computed for each requested metric.
 
+    Parameters
+    ----------
+    specs : list of MetricSpec
+        The requested metrics.
+    conv : Convention
+        Its ``full_list_cutoff`` turns ``ndcg`` / ``dcg`` / ``map`` without ``@k`` into
+        ``@cutoff`` (XGBoost: 32).
 
-def compute_gains(labels: np.ndarray, conv: Convention, rows: np.ndarray | None = None,
-                  *, warn: bool = True) -> np.ndarray:
-    """Gain (n,) float64 of every label under ``conv``; ValueError for labels it forbids.
+    Returns
+    -------
+    list of (str, MetricSpec)
+        ``(requested name, spec computed)`` per metric.
 
-    ``rows`` maps positions back to the caller's row numbers for the error messages; ``warn``:
-    warn when labels above a gain table get gain 0.
+    Raises
+    ------
+    ValueError
+        When the convention's tie rule is not defined for a requested metric.
     """
-    name = f"convention '{conv.name}'"
-    if conv.integer_labels:
-        bad = labels != np.round(labels)
-        if bad.any():
-            i = _first_bad(bad, rows)
-            raise ValueError(f"{name} needs integer labels; row {i} has label "
-                             f"{labels[np.flatnonzero(bad)[0]]!r}")
-    table = conv.gain_table()
-    if table is not None:
-        top = table.size - 1
-        whole = labels == np.round(labels)
-        inside = whole & (labels >= 0) & (labels <= top)
-        if not inside.all():
-            j = int(np.flatnonzero(~inside)[0])
-            if conv.out_of_range == "error":
-                raise ValueError(f"label {labels[j]:g} at row {_first_bad(~inside, rows)} is "
-                                 f"outside the gain table of {name} (labels 0..{top})")
-            above = labels > top
-            if warn and above.any():  # not a silent drop: say which labels count for nothing
-                values = ", ".join(f"{v:g}" for v in np.unique(labels[above])[:5])
-                warnings.warn(
-                    f"{name} gives gain 0 to labels above {top} (its gain table covers 0..{top}"
-                    f", as the tool it reproduces does): {int(above.sum())} rows with labels "
-                    f"{values}{', ...' if np.unique(labels[above]).size > 5 else ''} count as "
-                    "irrelevant; use convention='default' or 'trec' for graded labels above "
-                    f"{top}", UserWarning, stacklevel=3)
-        idx = np.where(inside, labels, 0).astype(np.int64)
-        return np.where(inside, table[idx], 0.0)
-    negative = labels < 0
-    too_big = labels > conv.max_label if conv.max_label is not None else np.zeros_like(negative)
-    if conv.out_of_range == "error":
-        if negative.any():
-            raise ValueError(f"negative label {labels[np.flatnonzero(negative)[0]]:g} at row "
-                             f"{_first_bad(negative, rows)}: {name} forbids negative labels")
-        if too_big.any():
-            raise ValueError(f"label {labels[np.flatnonzero(too_big)[0]]:g} at row "
-                             f"{_first_bad(too_big, rows)} is above the largest label "
-                             f"{conv.max_label:g} of {name} (exponential gain 2^l - 1); use a "
-                             "convention with linear gain, e.g. convention='trec' or "
-                             "Convention(gain='linear')")
-    if conv.gain == "exp":
-        gains = np.exp2(labels) - 1.0
-    else:
-        gains = labels.astype(np.float64, copy=True)
-    gains[negative | too_big] = 0.0
-    return gains
+    if conv.ties == "average":
+        bad = [s.name for s in specs if s.kind in _NO_AVERAGE_TIES]
+        if bad:
+            raise ValueError(f"ties='average' ({conv.name}) is not defined for "
+                             f"{', '.join(bad)}; use a convention with stable, "
+                             "pessimistic or optimistic ties")
+    cut = conv.full_list_cutoff
+    return [(s.name, MetricSpec(s.kind, cut, s.minus)
+             if s.k is None and cut is not None and s.kind in _FULL_LIST_KINDS else s)
+            for s in specs]
 
 
-def _as_1d(values: Any, name: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must be an array, got a scalar")
-    if arr.dtype == object:
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name} must be numeric") from exc
-    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
-    return arr
+@dataclass
+class _Ranked:
+    """One call's ranking and what the metrics share: ``order`` (n_rows,) int64, tie blocks
+    (``ties="average"`` only), ranked gains of all rows (lazy) and of the top rows, ranked
+    relevance of the top rows; the AP/RR hits and top DCG terms are filled on first use."""
+
+    order: np.ndarray
+    block: np.ndarray | None
+    full_gain: np.ndarray | None
+    top_gain: np.ndarray
+    top_rel: np.ndarray
+    hits: tuple | None = None
+    top_dcg_terms: np.ndarray | None = None
 
 
 class Evaluator:
@@ -96,156 +73,118 @@ class Evaluator:
 
     Parameters
     ----------
-    y_true : labels (n_rows,), a 2-D array (n_queries, n_docs) with one query per row
-        (scikit-learn style), or a `RankingData` (its labels, queries and docids).
-    qid : query id per row (n_rows,); rows of a query need not be contiguous (they are
-        grouped stably, queries in order of first appearance). None: one query, or the rows of
-        a 2-D ``y_true``, or ``group``.
-    metrics : metric names (`parse_metrics` syntax), e.g. ``"ndcg@1,3,5,10,map"``.
-    convention : a preset name (see `PRESETS`) or a `Convention`.
-    group : LightGBM-style group sizes (n_queries,), instead of ``qid``.
-    docid : per-row document ids, used only by ``ties="reverse"`` (trec_eval docno order).
+    y_true : array-like of shape (n_rows,) or (n_queries, n_docs), or RankingData
+        Labels; a 2-D array holds one query per row (scikit-learn style); a `RankingData`
+        brings its labels, queries and docids.
+    qid : array-like of shape (n_rows,), optional
+        Query id per row; rows of a query need not be contiguous (they are grouped stably,
+        queries in order of first appearance). None: one query, the rows of a 2-D ``y_true``,
+        or ``group``.
+    metrics : str or iterable of str, default ("ndcg@10",)
+        Metric names (`parse_metrics` syntax), e.g. ``"ndcg@1,3,5,10,map"``.
+    convention : str or Convention, default "default"
+        A preset name (see `PRESETS`) or a `Convention`.
+    group : array-like of shape (n_queries,), optional
+        LightGBM-style group sizes, instead of ``qid``.
+    docid : array-like of shape (n_rows,), optional
+        Per-row document ids, used only by ``ties="reverse"`` (trec_eval docno order).
+    label_advice : str, optional
+        What the error for a label above the convention's largest label tells the user to
+        change; estimators pass their own parameter (e.g. ``"use gain='linear'"``).
 
+    Notes
+    -----
     Calling the evaluator with scores (n_rows,) returns ``{metric: mean over queries}``;
     `per_query` also returns the per-query values (NaN for queries the convention skips).
     """
 
     def __init__(self, y_true: Any, qid: Any = None, metrics: str | Iterable[str] = ("ndcg@10",),
                  convention: str | Convention | None = "default", *, group: Any = None,
-                 docid: Any = None) -> None:
+                 docid: Any = None, label_advice: str | None = None) -> None:
         self.convention = get_convention(convention)
         self.specs: list[MetricSpec] = parse_metric_specs(metrics)
         self.metrics = [s.name for s in self.specs]
-        conv = self.convention
-        # what is computed for each requested name (XGBoost: "ndcg" means ndcg@32)
-        cut = conv.full_list_cutoff
-        self._plan = [(s.name, MetricSpec(s.kind, cut, s.minus)
-                       if s.k is None and cut is not None and s.kind in ("ndcg", "dcg") else s)
-                      for s in self.specs]
-        if conv.ties == "average":
-            bad = [s.name for s in self.specs if s.kind in _NO_AVERAGE_TIES]
-            if bad:
-                raise ValueError(f"ties='average' ({conv.name}) is not defined for "
-                                 f"{', '.join(bad)}; use a convention with stable, "
-                                 "pessimistic or optimistic ties")
-        offsets = None
-        known_ids = None
-        if hasattr(y_true, "group_offsets") and hasattr(y_true, "y"):  # RankingData
-            data = y_true
-            if qid is not None or group is not None:
-                raise ValueError("give qid/group only with label arrays, not with RankingData")
-            y_true, offsets = data.y, np.asarray(data.group_offsets, dtype=np.int64)
-            if docid is None:
-                docid = getattr(data, "docid", None)
-            known_ids = np.asarray(data.query_ids)
-        y = _as_1d(y_true, "y_true")
-        self._input_shape: tuple[int, ...] = y.shape
-        if y.ndim == 2:
-            if qid is not None or group is not None:
-                raise ValueError("a 2-D y_true holds one query per row; do not pass qid/group")
-            offsets = np.arange(y.shape[0] + 1, dtype=np.int64) * y.shape[1]
-            y = y.ravel()
-        elif y.ndim != 1:
-            raise ValueError(f"y_true must be 1-D (or 2-D, one query per row), got shape {y.shape}")
-        y = np.asarray(y, dtype=np.float64)
-        n = y.size
-        if n == 0:
-            raise ValueError("y_true is empty: nothing to evaluate")
-        if not np.isfinite(y).all():
-            raise ValueError(f"y_true has a non-finite label at row {_first_bad(~np.isfinite(y), None)}")
-        self._perm: np.ndarray | None = None
-        self.query_ids: np.ndarray
-        if offsets is None:
-            if qid is not None and group is not None:
-                raise ValueError("give either qid or group, not both")
-            if group is not None:
-                sizes = np.asarray(group, dtype=np.int64).ravel()
-                if sizes.size == 0 or sizes.min() < 0 or sizes.sum() != n:
-                    raise ValueError(f"group sizes must be >= 0 and sum to the {n} rows "
-                                     f"(they sum to {int(sizes.sum()) if sizes.size else 0})")
-                offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-                self.query_ids = np.arange(sizes.size)
-            elif qid is None:
-                offsets = np.array([0, n], dtype=np.int64)
-                self.query_ids = np.zeros(1, dtype=np.int64)
-            else:
-                q = np.asarray(qid).ravel()
-                if q.size != n:
-                    raise ValueError(f"length mismatch: qid has {q.size} rows, y_true has {n}")
-                order, _ = contiguous_order(q)
-                if order is not None:
-                    self._perm = order
-                    q = q[order]
-                offsets = group_offsets_from_qid(q)
-                self.query_ids = q[offsets[:-1]]
-        else:
-            self.query_ids = np.arange(offsets.size - 1) if known_ids is None else known_ids
-        keep = np.diff(offsets) > 0
-        if not keep.all():  # empty groups carry no ranking: drop them
-            offsets = np.concatenate(([0], offsets[1:][keep]))
-            self.query_ids = self.query_ids[keep]
-        rows = self._perm
-        if rows is not None:
-            y = y[rows]
-        self.n_rows = n
-        self.offsets = offsets
-        self.sizes = np.diff(offsets)
+        self._plan = metric_plan(self.specs, self.convention)
+        grouped = group_labels(y_true, qid, group, docid)
+        self._set_layout(grouped)
+        self.gains = compute_gains(self.labels, self.convention, self._perm,
+                                   label_advice=label_advice)
+        self._set_relevance()
+        self._set_tiebreak(grouped.docid)
+        self._set_top_rows()
+        self._ideal = self._ideal_dcgs()
+        if any(s.kind == "err" for s in self.specs):
+            conv, y = self.convention, self.labels
+            gmax = conv.err_max_grade if conv.err_max_grade is not None else max(y.max(), 1.0)
+            self._err_r = (np.exp2(np.clip(y, 0.0, gmax)) - 1.0) / np.exp2(gmax)
+
+    # ------------------------------------------------------------------ set-up steps
+    def _set_layout(self, grouped: GroupedLabels) -> None:
+        """Query blocks, positions and discounts of the grouped rows."""
+        self._input_shape: tuple[int, ...] = grouped.input_shape
+        self._perm: np.ndarray | None = grouped.perm
+        self.query_ids: np.ndarray = grouped.query_ids
+        self.labels = grouped.labels
+        self.n_rows = int(self.labels.size)
+        self.offsets = grouped.offsets
+        self.sizes = np.diff(self.offsets)
         self.n_queries = int(self.sizes.size)
-        self.qidx, self.pos = K.positions(offsets)
-        self.labels = y
-        self.gains = compute_gains(y, conv, rows)
+        self.qidx, self.pos = K.positions(self.offsets)
+        self._max_size = int(self.sizes.max())
+        self.discounts = self.convention.discounts(self._max_size)
+
+    def _set_relevance(self) -> None:
+        """Binary relevance of every row and the number of relevant rows per query."""
+        conv, y = self.convention, self.labels
         rel = y > conv.relevance_threshold
         if conv.relevance_max is not None:
             rel &= y <= conv.relevance_max
         self.relevant = rel
         self.n_relevant = np.bincount(self.qidx, weights=rel, minlength=self.n_queries)
-        max_size = int(self.sizes.max())
-        self.discounts = conv.discounts(max_size)
+
+    def _set_tiebreak(self, docid: np.ndarray | None) -> None:
+        """The tie-break key of the convention and the score-independent sort-key layout."""
+        conv, max_size = self.convention, self._max_size
         self._tiebreak: np.ndarray | None = None
         self._tiebreak_max = 0
         if conv.ties == "reverse" and docid is not None:
-            d = np.asarray(docid).ravel()
-            if d.size != n:
-                raise ValueError(f"length mismatch: docid has {d.size} rows, y_true has {n}")
-            if rows is not None:
-                d = d[rows]
-            uniq, rank = np.unique(d, return_inverse=True)
+            uniq, rank = np.unique(docid, return_inverse=True)
             self._tiebreak = (uniq.size - 1 - rank.astype(np.int64)) * max_size + self.pos
             self._tiebreak_max = uniq.size * max_size - 1
         elif conv.ties in ("pessimistic", "optimistic"):
-            desc, n_levels = K.dense_rank_desc(y)  # best label 0
+            desc, n_levels = K.dense_rank_desc(self.labels)  # best label 0
             level = (n_levels - 1 - desc) if conv.ties == "pessimistic" else desc
             self._tiebreak = level * max_size + self.pos
             self._tiebreak_max = n_levels * max_size - 1
-        # the top rows of every query serve all cutoff metrics (few rows when k is small)
-        ks = [s.k for _, s in self._plan if s.kind in ("ndcg", "dcg", "precision", "recall")]
-        self._top: np.ndarray | None = None
-        if ks and None not in ks and max(ks) < max_size:
-            self._top = np.flatnonzero(self.pos < max(ks))
-        top = self._top
-        self._top_q = self.qidx if top is None else self.qidx[top]
-        self._top_pos = self.pos if top is None else self.pos[top]
-        self._top_disc = self.discounts[self._top_pos]
-        # rows of the top that each cutoff keeps, and their queries (reused by every call)
-        self._top_keep = {k: self._top_pos < k for k in set(ks) if k is not None}
-        self._top_q_at = {k: self._top_q[keep] for k, keep in self._top_keep.items()}
-        # the score-independent part of the sort key (reused by every call)
-        self._rank_layout = K.rank_key_layout(offsets, self.qidx, self.pos,
+        self._rank_layout = K.rank_key_layout(self.offsets, self.qidx, self.pos,
                                               tiebreak=self._tiebreak,
                                               tiebreak_max=self._tiebreak_max,
                                               reverse=conv.ties == "reverse")
-        # ideal rankings: labels sorted decreasingly inside every query
+
+    def _set_top_rows(self) -> None:
+        """The top rows of every query, which serve all cutoff metrics (few when k is small),
+        and the rows of the top that each cutoff keeps (reused by every call)."""
+        ks = [s.k for _, s in self._plan if s.kind in _CUTOFF_KINDS]
+        top = None
+        if ks and None not in ks and max(ks) < self._max_size:
+            top = np.flatnonzero(self.pos < max(ks))
+        self._top: np.ndarray | None = top
+        self._top_q = self.qidx if top is None else self.qidx[top]
+        self._top_pos = self.pos if top is None else self.pos[top]
+        self._top_disc = self.discounts[self._top_pos]
+        self._top_keep = {k: self._top_pos < k for k in set(ks) if k is not None}
+        self._top_q_at = {k: self._top_q[keep] for k, keep in self._top_keep.items()}
+
+    def _ideal_dcgs(self) -> dict:
+        """Ideal DCG per query (n_queries,) for every NDCG cutoff (None: the whole list)."""
         ndcg_ks = list(dict.fromkeys(s.k for _, s in self._plan if s.kind == "ndcg"))
-        self._ideal = {}
-        if ndcg_ks:
-            by_level = K.ideal_dcg_by_level(self.qidx, y, self.n_queries,
-                                            lambda v: compute_gains(v, conv, warn=False),
-                                            self.discounts, self.sizes, ndcg_ks)
-            self._ideal = by_level if by_level is not None else self._ideal_by_sort(ndcg_ks)
-        if any(s.kind == "err" for s in self.specs):
-            gmax = conv.err_max_grade if conv.err_max_grade is not None else max(y.max(), 1.0)
-            grade = np.clip(y, 0.0, gmax)
-            self._err_r = (np.exp2(grade) - 1.0) / np.exp2(gmax)
+        if not ndcg_ks:
+            return {}
+        conv = self.convention
+        by_level = K.ideal_dcg_by_level(self.qidx, self.labels, self.n_queries,
+                                        lambda v: compute_gains(v, conv, warn=False),
+                                        self.discounts, self.sizes, ndcg_ks)
+        return by_level if by_level is not None else self._ideal_by_sort(ndcg_ks)
 
     def _ideal_by_sort(self, ks: list[int | None]) -> dict:
         """Ideal DCG per query and cutoff by sorting the labels (any real-valued labels)."""
@@ -268,7 +207,7 @@ class Evaluator:
 
     # ------------------------------------------------------------------ scoring
     def _check_scores(self, y_score: Any) -> np.ndarray:
-        s = _as_1d(y_score, "y_score")
+        s = as_numeric_1d(y_score, "y_score")
         if s.shape != self._input_shape and not (s.ndim == 1 and s.size == self.n_rows
                                                   and len(self._input_shape) == 1):
             raise ValueError(f"length mismatch: y_score has shape {s.shape}, y_true has "
@@ -298,81 +237,104 @@ class Evaluator:
                             layout=self._rank_layout)
 
     def per_query(self, y_score: Any) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-        """``(means, per_query)``: per_query maps metric -> (n_queries,) float64 in query order
-        (order of first appearance of each qid; see ``query_ids``), NaN where skipped."""
-        s = self._check_scores(y_score)
-        conv = self.convention
-        nq = self.n_queries
-        order = self._rank(s)
-        top = self._top
-        block = None
-        if conv.ties == "average":  # expected gain / relevance over each tied block
-            block = K.tie_blocks(self.qidx, s[order])
-            full_gain = K.block_mean(block, self.gains[order])
-            full_rel = K.block_mean(block, self.relevant[order].astype(np.float64))
-            top_gain = full_gain if top is None else full_gain[top]
-            top_rel = full_rel if top is None else full_rel[top]
-        else:
-            top_order = order if top is None else order[top]
-            full_gain = full_rel = None
-            top_gain = self.gains[top_order]
-            top_rel = self.relevant[top_order]
-        hits = None
-        top_dcg_terms = None
-        default_empty = _EMPTY_VALUE[conv.empty]
+        """Means and per-query values of every metric.
+
+        Parameters
+        ----------
+        y_score : array-like of shape (n_rows,) or (n_queries, n_docs)
+            Scores in the caller's row order (the shape of ``y_true``).
+
+        Returns
+        -------
+        means : dict of str to float
+            Mean over the queries that count.
+        per_query : dict of str to ndarray of shape (n_queries,), float64
+            In query order (order of first appearance of each qid; see ``query_ids``), NaN
+            where the convention skips a query.
+        """
+        ranked = self._ranked(self._check_scores(y_score))
+        default_empty = _EMPTY_VALUE[self.convention.empty]
         out: dict[str, np.ndarray] = {}
         for name, spec in self._plan:
-            k = spec.k
             empty = 0.0 if spec.minus else default_empty
             if spec.kind in ("ndcg", "dcg"):
-                if k is None:
-                    if full_gain is None:
-                        full_gain = self.gains[order]
-                    dcg = K.segment_sum(self.qidx, full_gain * self.discounts[self.pos], nq)
-                else:
-                    if top_dcg_terms is None:
-                        top_dcg_terms = top_gain * self._top_disc
-                    dcg = self._top_sum(top_dcg_terms, k)
-                value = K.normalise(dcg, self._ideal[k], empty) if spec.kind == "ndcg" else dcg
-                if k is not None and conv.short_list == "zero":
-                    value[self.sizes < k] = 0.0
-            elif spec.kind in ("precision", "recall"):
-                found = self._top_sum(top_rel, k)
-                if spec.kind == "precision":
-                    value = found / float(k)
-                else:
-                    value = K.normalise(found, self.n_relevant, empty)
-            elif spec.kind in ("map", "mrr") and block is not None:
-                if hits is None:  # expected values over the orders of tied blocks
-                    hits = K.tie_aware_hits(self.offsets, self.qidx, self.pos, block,
-                                            self.relevant[order])
-                ap_terms, rr_terms = hits
-                keep = None if k is None else self.pos < k
-                if spec.kind == "map":
-                    num = K.segment_sum(self.qidx, ap_terms, nq, keep)
-                    value = K.normalise(num, self._map_den(k), empty)
-                else:
-                    rr = K.segment_sum(self.qidx, rr_terms, nq, keep)
-                    value = K.normalise(rr, np.minimum(self.n_relevant, 1.0), empty)
+                value = self._dcg_values(spec, ranked, empty)
+            elif spec.kind == "precision":
+                value = self._top_sum(ranked.top_rel, spec.k) / self._precision_den(spec.k)
+            elif spec.kind == "recall":
+                found = self._top_sum(ranked.top_rel, spec.k)
+                value = K.normalise(found, self.n_relevant, empty)
             elif spec.kind in ("map", "mrr"):
-                if hits is None:
-                    hits = K.relevant_hits(self.qidx, self.pos, self.relevant[order],
-                                           self.n_relevant)
-                rq, rpos, rhits = hits
-                keep = None if k is None else rpos < k
-                if spec.kind == "map":
-                    num = K.segment_sum(rq, rhits / (rpos + 1.0), nq, keep)
-                    value = K.normalise(num, self._map_den(k), empty)
-                else:
-                    first = rhits == 1 if keep is None else (rhits == 1) & keep
-                    rr = K.segment_sum(rq, 1.0 / (rpos + 1.0), nq, first)
-                    value = K.normalise(rr, np.minimum(self.n_relevant, 1.0), empty)
+                value = self._map_mrr_values(spec, ranked, empty)
             elif spec.kind == "err":
-                value = self._err(order, None if k is None else self.pos < k)
+                value = self._err(ranked.order, None if spec.k is None else self.pos < spec.k)
             else:  # pragma: no cover - parse_metric_specs guards this
                 raise ValueError(f"unsupported metric {spec.name}")
             out[name] = value
         return {name: _mean(v) for name, v in out.items()}, out
+
+    def _ranked(self, s: np.ndarray) -> _Ranked:
+        """The ranking of checked scores and the ranked gains / relevance it serves."""
+        order = self._rank(s)
+        top = self._top
+        if self.convention.ties != "average":
+            top_order = order if top is None else order[top]
+            return _Ranked(order, None, None, self.gains[top_order], self.relevant[top_order])
+        block = K.tie_blocks(self.qidx, s[order])  # expected gain / relevance per tied block
+        full_gain = K.block_mean(block, self.gains[order])
+        full_rel = K.block_mean(block, self.relevant[order].astype(np.float64))
+        return _Ranked(order, block, full_gain, full_gain if top is None else full_gain[top],
+                       full_rel if top is None else full_rel[top])
+
+    def _dcg_values(self, spec: MetricSpec, ranked: _Ranked, empty: float) -> np.ndarray:
+        """DCG or NDCG per query (n_queries,) at ``spec.k`` (None: the whole list)."""
+        k = spec.k
+        if k is None:
+            if ranked.full_gain is None:
+                ranked.full_gain = self.gains[ranked.order]
+            dcg = K.segment_sum(self.qidx, ranked.full_gain * self.discounts[self.pos],
+                                self.n_queries)
+        else:
+            if ranked.top_dcg_terms is None:
+                ranked.top_dcg_terms = ranked.top_gain * self._top_disc
+            dcg = self._top_sum(ranked.top_dcg_terms, k)
+        value = K.normalise(dcg, self._ideal[k], empty) if spec.kind == "ndcg" else dcg
+        if k is not None and self.convention.short_list == "zero":
+            value[self.sizes < k] = 0.0
+        return value
+
+    def _map_mrr_values(self, spec: MetricSpec, ranked: _Ranked, empty: float) -> np.ndarray:
+        """Average precision or reciprocal rank per query (n_queries,), expected values over
+        the orders of tied blocks under ``ties="average"``."""
+        k, nq = spec.k, self.n_queries
+        rel_sorted = self.relevant[ranked.order]
+        if ranked.block is not None:
+            if ranked.hits is None:
+                ranked.hits = K.tie_aware_hits(self.offsets, self.qidx, self.pos, ranked.block,
+                                               rel_sorted)
+            ap_terms, rr_terms = ranked.hits
+            keep = None if k is None else self.pos < k
+            if spec.kind == "map":
+                num = K.segment_sum(self.qidx, ap_terms, nq, keep)
+                return K.normalise(num, self._map_den(k), empty)
+            rr = K.segment_sum(self.qidx, rr_terms, nq, keep)
+            return K.normalise(rr, np.minimum(self.n_relevant, 1.0), empty)
+        if ranked.hits is None:
+            ranked.hits = K.relevant_hits(self.qidx, self.pos, rel_sorted, self.n_relevant)
+        rq, rpos, rhits = ranked.hits
+        keep = None if k is None else rpos < k
+        if spec.kind == "map":
+            num = K.segment_sum(rq, rhits / (rpos + 1.0), nq, keep)
+            return K.normalise(num, self._map_den(k), empty)
+        first = rhits == 1 if keep is None else (rhits == 1) & keep
+        rr = K.segment_sum(rq, 1.0 / (rpos + 1.0), nq, first)
+        return K.normalise(rr, np.minimum(self.n_relevant, 1.0), empty)
+
+    def _precision_den(self, k: int) -> float | np.ndarray:
+        """precision@k denominator: k, or min(k, list length) per query (XGBoost's pre@k)."""
+        if self.convention.precision_denominator == "min":
+            return np.minimum(self.sizes, k).astype(np.float64)
+        return float(k)
 
     def _map_den(self, k: int | None) -> np.ndarray:
         """AP denominator per query: #relevant, or min(#relevant, k) (LightGBM's map@k)."""
