@@ -121,3 +121,83 @@ def test_sklearn_preset_equals_ndcg_score_with_ties():
         name = "ndcg" if k is None else f"ndcg@{k}"
         ours = evaluate(y, scores, metrics=[name], convention="sklearn")[name]
         assert ours == pytest.approx(ndcg_score(y, scores, k=k), abs=1e-12), name
+
+
+def _xgboost_metric_on_scores(xgb, y, scores, qid, metrics):
+    """XGBoost's own metric values of injected scores: a booster with no tree predicts its
+    base margin, so evaluating it scores exactly ``scores``."""
+    data = xgb.DMatrix(np.zeros((y.size, 1)), label=y, qid=qid, base_margin=scores)
+    booster = xgb.train({"objective": "rank:ndcg", "eval_metric": metrics, "base_score": 0.0,
+                         "nthread": 1}, data, num_boost_round=0)
+    assert np.array_equal(booster.predict(data, output_margin=True), scores.astype(np.float32))
+    text = booster.eval(data, name="v")
+    values = dict(item.split(":") for item in text.split("\t")[1:])
+    return {name.removeprefix("v-"): float(v) for name, v in values.items()}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_xgboost_map_and_precision_equal_xgboost_metrics_on_injected_scores(seed):
+    xgb = pytest.importorskip("xgboost")
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 70, size=60)  # lists longer than 32 and shorter than k
+    sizes[:3] = (1, 2, 3)
+    qid = np.repeat(np.arange(60), sizes)
+    y = (rng.random(qid.size) < 0.35).astype(np.float64)  # XGBoost: map / pre need 0/1 labels
+    y[qid == 5] = 0  # a query with no relevant document
+    scores = rng.integers(0, 6, size=qid.size).astype(np.float64)  # many ties
+    theirs = _xgboost_metric_on_scores(
+        xgb, y, scores, qid, ["map", "map-", "map@5", "map@40", "pre@1", "pre@5", "pre@10",
+                              "pre@50", "ndcg", "ndcg@5"])
+    names = {"map": "map", "map-": "map-", "map@5": "map@5", "map@40": "map@40",
+             "pre@1": "precision@1", "pre@5": "precision@5", "pre@10": "precision@10",
+             "pre@50": "precision@50", "ndcg": "ndcg", "ndcg@5": "ndcg@5"}
+    ours = evaluate(y, scores, qid, list(names.values()), convention="xgboost")
+    for theirs_name, our_name in names.items():
+        assert ours[our_name] == pytest.approx(theirs[theirs_name], abs=1e-6), our_name
+    # the two rules that differ from LightGBM's (the default) matter on these lists
+    default = evaluate(y, scores, qid, ["map", "precision@50"])
+    assert abs(default["map"] - ours["map"]) > 1e-3
+    assert abs(default["precision@50"] - ours["precision@50"]) > 1e-2
+
+
+def _double_trec_reference(y, scores, qid, docid, k):
+    """trec_eval 10.0's ndcg_cut.k written out: float64 scores, ties by docno descending,
+    linear gain of labels > 0, ideal from the judged documents, empty queries 0."""
+    values = []
+    for q in dict.fromkeys(qid):
+        rows = np.flatnonzero(qid == q)
+        ranked = sorted(rows, key=lambda i: (-scores[i], [-ord(c) for c in docid[i]]))
+        gains = [max(y[i], 0.0) for i in ranked]
+        ideal = sorted(gains, reverse=True)
+        dcg = sum(g / np.log2(r + 2) for r, g in enumerate(gains[:k]))
+        idcg = sum(g / np.log2(r + 2) for r, g in enumerate(ideal[:k]))
+        values.append(dcg / idcg if idcg > 0 else 0.0)
+    return np.array(values)
+
+
+def test_trec_is_float32_like_pytrec_eval_and_trec10_compares_doubles():
+    pytrec_eval = pytest.importorskip("pytrec_eval")
+    rng = np.random.default_rng(8)
+    sizes = rng.integers(2, 20, size=40)
+    qid = np.repeat(np.arange(40), sizes)
+    n = qid.size
+    y = rng.integers(0, 3, size=n).astype(np.float64)
+    base = rng.integers(0, 4, size=n).astype(np.float64)
+    scores = base + np.where(rng.random(n) < 0.5, 1e-10, 0.0)  # distinct only in float64
+    docid = np.array([f"d{i:06d}" for i in range(n)])
+    qrels, run = _trec_inputs(y, scores, qid)
+    trec = pytrec_eval.RelevanceEvaluator(qrels, {"ndcg_cut.5"}).evaluate(run)
+    expected32 = np.array([trec[str(q)]["ndcg_cut_5"] for q in np.unique(qid)])
+    _, float32 = evaluate(y, scores, qid, ["ndcg@5"], convention="trec", per_query=True,
+                          docid=docid)
+    _, double = evaluate(y, scores, qid, ["ndcg@5"], convention="trec10", per_query=True,
+                         docid=docid)
+    np.testing.assert_allclose(float32["ndcg@5"], expected32, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(double["ndcg@5"], _double_trec_reference(y, scores, qid, docid, 5),
+                               rtol=0, atol=1e-12)
+    assert np.abs(double["ndcg@5"] - float32["ndcg@5"]).max() > 1e-3  # the choice matters
+    # the two scores of the trec_eval 10.0 check: a tie in float32, an order in float64
+    y2, s2, d2 = np.array([0.0, 1.0]), np.array([1.0000000001, 1.0]), np.array(["a", "b"])
+    assert evaluate(y2, s2, metrics="ndcg", convention="trec", docid=d2)["ndcg"] == 1.0
+    tied_double = evaluate(y2, s2, metrics="ndcg", convention="trec10", docid=d2)["ndcg"]
+    assert tied_double == pytest.approx(1 / np.log2(3), abs=1e-12)
