@@ -19,11 +19,11 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import load_svmlight_file
 
-from boostrank.data import libsvm
+from boostrank.data import libsvm, libsvm_native, textio
 from boostrank.data.libsvm import LibSVMFormatError, load_libsvm, save_libsvm
 from boostrank.data.ranking_data import RankingData
 
-ENGINES = ["c", "python"] if libsvm._C is not None else ["python"]
+ENGINES = ["c", "python"] if libsvm.native_available() else ["python"]
 MQ2008_FILES = [f"Fold{k}/{part}.txt" for k in range(1, 6) for part in ("train", "vali", "test")]
 
 
@@ -320,7 +320,7 @@ def test_many_chunks_and_long_lines(tmp_path: Path, engine: str, monkeypatch) ->
         if i % 50 == 0:
             lines.append("")  # blank lines between chunks shift the line numbers
     path = write(tmp_path, "\n".join(lines) + "\n")
-    monkeypatch.setattr(libsvm, "CHUNK_BYTES", 300)  # smaller than one line: buffers grow
+    monkeypatch.setattr(textio, "CHUNK_BYTES", 300)  # smaller than one line: buffers grow
     data = load(path, engine, dtype=np.float64)
     np.testing.assert_array_equal(data.X, X)
     expected_rows = [k + 1 for k, line in enumerate(lines) if line]
@@ -328,7 +328,7 @@ def test_many_chunks_and_long_lines(tmp_path: Path, engine: str, monkeypatch) ->
     # an error in a late chunk still names the right line
     lines[-1] = lines[-1].replace("3:", "3:oops")
     bad = write(tmp_path, "\n".join(lines) + "\n", "bad.txt")
-    monkeypatch.setattr(libsvm, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(textio, "CHUNK_BYTES", 4096)
     with pytest.raises(LibSVMFormatError) as info:
         load_libsvm(bad, engine=engine)
     assert info.value.line == len(lines) and info.value.token.startswith("3:oops")
@@ -347,8 +347,8 @@ def test_parallel_parts_give_the_same_result(tmp_path: Path, monkeypatch) -> Non
             lines.append("# comment line")
     path = write(tmp_path, "\n".join(lines) + "\n")
     reference = load(path, "python", dtype=np.float64, sparse=True)
-    monkeypatch.setattr(libsvm, "PART_MIN_BYTES", 64)
-    monkeypatch.setattr(libsvm, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(libsvm_native, "PART_MIN_BYTES", 64)
+    monkeypatch.setattr(textio, "CHUNK_BYTES", 4096)
     monkeypatch.setenv(libsvm.THREADS_ENV, "7")
     for sparse in (True, False):
         data = load(path, "c", dtype=np.float64, sparse=sparse)
@@ -434,7 +434,7 @@ def test_error_pickles(tmp_path: Path) -> None:
 @pytest.mark.parametrize("sizes,line,token,reason", [
     ("2\n2\n", 2, "2", "more than the 3 rows"),
     ("1\n1\n", 2, "1", "add up to 2 but the data file has 3 rows"),
-    ("1\nx\n", 2, "x", "not a non-negative integer"),
+    ("1\nx\n", 2, "x", "not a positive integer"),
     ("3\n0\n", 2, "0", "zero"),
     ("", 1, "", "no group sizes"),
 ])
@@ -466,8 +466,8 @@ def test_bad_options(tmp_path: Path) -> None:
 
 def test_without_the_extension_the_python_parser_is_used(tmp_path: Path, monkeypatch) -> None:
     path = write(tmp_path, "1 qid:1 1:0.5\n")
-    monkeypatch.setattr(libsvm, "_C", None)
-    assert libsvm._choose_engine("auto") == "python"
+    monkeypatch.setattr(libsvm_native, "_C", None)
+    assert libsvm.choose_engine("auto") == "python"
     assert load_libsvm(path).X[0, 0] == np.float32(0.5)
     with pytest.raises(ImportError, match="not built"):
         load_libsvm(path, engine="c")
@@ -475,10 +475,10 @@ def test_without_the_extension_the_python_parser_is_used(tmp_path: Path, monkeyp
 
 def test_engine_from_environment(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv(libsvm.ENGINE_ENV, "python")
-    assert libsvm._choose_engine("auto") == "python"
+    assert libsvm.choose_engine("auto") == "python"
     monkeypatch.setenv(libsvm.ENGINE_ENV, "bogus")
     with pytest.raises(ValueError):
-        libsvm._choose_engine("auto")
+        libsvm.choose_engine("auto")
 
 
 # ---------------------------------------------------------------------------- round trips
