@@ -26,15 +26,18 @@ from __future__ import annotations
 from .conventions import PRESETS, Convention, get_convention
 from .evaluator import Evaluator, compute_gains, evaluate
 from .parsing import MetricSpec, parse_metric, parse_metrics
+from .scorer import RankingScorer, make_scorer
 
 __all__ = [
     "PRESETS",
     "Convention",
     "Evaluator",
     "MetricSpec",
+    "RankingScorer",
     "compute_gains",
     "evaluate",
     "get_convention",
+    "make_scorer",
     "parse_metric",
     "parse_metrics",
 ]
