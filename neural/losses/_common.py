@@ -8,7 +8,12 @@ gradients of the real documents.
 
 from __future__ import annotations
 
+import math
+from numbers import Integral, Real
+
 import torch
+
+from boostrank.metrics.gains import EXPONENTIAL, resolve_gain
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -93,12 +98,44 @@ def reduce_lists(
 
 
 def gains(labels: torch.Tensor, gain: str) -> torch.Tensor:
-    """Gain of each label: ``"exp2"`` -> 2^l - 1 (LightGBM/Burges), ``"linear"`` -> l."""
-    if gain == "exp2":
+    """Gain of each label: ``"exponential"`` -> 2^l - 1 (LightGBM/Burges), ``"linear"`` -> l.
+
+    Gain names follow `boostrank.metrics.gains.resolve_gain` (``"exp2"`` is a deprecated alias).
+    """
+    if resolve_gain(gain) == EXPONENTIAL:
         return torch.pow(2.0, labels) - 1.0
-    if gain == "linear":
-        return labels
-    raise ValueError(f"gain must be 'exp2' or 'linear', got {gain!r}")
+    return labels
+
+
+def check_positive(name: str, param: str, value: object) -> None:
+    """Raise ValueError unless ``value`` is a finite real number > 0."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) \
+            or not value > 0:
+        raise ValueError(f"{name}: {param} must be a finite number > 0, got {value!r}")
+
+
+def check_non_negative(name: str, param: str, value: object) -> None:
+    """Raise ValueError unless ``value`` is a finite real number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) \
+            or not value >= 0:
+        raise ValueError(f"{name}: {param} must be a finite number >= 0, got {value!r}")
+
+
+def check_cutoff(name: str, param: str, value: object) -> None:
+    """Raise ValueError unless ``value`` is None or an integer >= 1 (a rank cutoff such as k)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name}: {param} must be an integer >= 1 or None, got {value!r}")
+
+
+def rank_discounts(length: int, k: int | None, dtype: torch.dtype,
+                   device: torch.device) -> torch.Tensor:
+    """`discounts` with every rank beyond ``k`` set to 0, shape [length]."""
+    disc = discounts(length, dtype, device)
+    if k is not None and k < length:
+        disc[k:] = 0.0
+    return disc
 
 
 def discounts(length: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
@@ -113,13 +150,32 @@ def ideal_dcg(g: torch.Tensor, mask: torch.Tensor, k: int | None) -> torch.Tenso
     neg_inf = torch.tensor(float("-inf"), dtype=g.dtype, device=g.device)
     ordered = torch.sort(torch.where(mask, g, neg_inf), dim=1, descending=True).values
     ordered = torch.where(torch.isfinite(ordered), ordered, torch.zeros_like(ordered))
-    disc = discounts(length, g.dtype, g.device)
-    if k is not None:
-        disc = torch.where(torch.arange(length, device=g.device) < k, disc,
-                           torch.zeros_like(disc))
-    return (ordered * disc).sum(dim=1)
+    return (ordered * rank_discounts(length, k, g.dtype, g.device)).sum(dim=1)
 
 
 def valid_lists(mask: torch.Tensor) -> torch.Tensor:
     """[batch] bool: lists holding at least one real document."""
     return mask.any(dim=1)
+
+
+def reduce_by_count(
+    per_list: torch.Tensor,
+    counts: torch.Tensor,
+    weights: torch.Tensor | None,
+    reduction: str,
+) -> torch.Tensor:
+    """Reduce per-list sums [batch] over counted units (pairs, documents).
+
+    ``mean``: total over the (weighted) number of units ``counts`` [batch] of the batch
+    (0 with a gradient path when there is none); ``sum``: weighted total; ``none``: the
+    weighted per-list sums.
+    """
+    if weights is not None:
+        per_list = per_list * weights
+        counts = counts * weights
+    if reduction == "none":
+        return per_list
+    total = per_list.sum()
+    if reduction == "sum":
+        return total
+    return total / counts.sum().clamp_min(torch.finfo(per_list.dtype).tiny)

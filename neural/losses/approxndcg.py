@@ -2,16 +2,25 @@
 
 Each document's rank is replaced by the differentiable estimate
 ``r_i = 1 + sum_{j != i} sigmoid(alpha * (s_j - s_i))`` over the real documents of its list;
-the loss is ``-sum_i G_i / log2(1 + r_i) / IDCG`` with ``G = 2^l - 1`` (or ``l``). Lists whose
+the loss is ``-sum_i G_i / log2(1 + r_i) / IDCG`` with ``G = 2^l - 1`` (or ``l``). It needs whole
+[batch, list, list] matrices: beyond ``MAX_LIST_MATRIX`` elements it refuses with an error
+naming the list length. Lists whose
 ideal DCG is 0 carry no signal and are left out of the mean.
 """
 
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-from ._common import check_inputs, check_reduction, gains, ideal_dcg, reduce_lists
+from ._common import (
+    check_inputs,
+    check_positive,
+    check_reduction,
+    gains,
+    ideal_dcg,
+    reduce_lists,
+)
+from .pairs import check_pair_matrix
 
 
 def approx_ranks(scores: torch.Tensor, mask: torch.Tensor, alpha: float) -> torch.Tensor:
@@ -30,7 +39,7 @@ def approxndcg_loss(
     mask: torch.Tensor | None = None,
     *,
     alpha: float = 1.0,
-    gain: str = "exp2",
+    gain: str = "exponential",
     reduction: str = "mean",
     weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
@@ -41,15 +50,15 @@ def approxndcg_loss(
         labels: [batch, list] graded relevance.
         mask: [batch, list] bool, True for real documents (None: all real).
         alpha: sharpness of the sigmoid rank approximation (> 0; larger is closer to NDCG).
-        gain: ``"exp2"`` (2^l - 1) or ``"linear"``.
+        gain: ``"exponential"`` (2^l - 1) or ``"linear"`` (``"exp2"``: deprecated alias).
         reduction: ``"mean"`` over lists with a positive ideal DCG, ``"sum"`` or ``"none"``.
         weights: optional [batch] weight per list.
     """
     check_reduction(reduction, "approxndcg_loss")
-    if not alpha > 0:
-        raise ValueError(f"approxndcg_loss: alpha must be > 0, got {alpha}")
+    check_positive("approxndcg_loss", "alpha", alpha)
     scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
                                                  name="approxndcg_loss")
+    check_pair_matrix("approxndcg_loss", scores.shape[0], scores.shape[1])
     g = gains(labels, gain)
     idcg = ideal_dcg(g, mask, None)
     ranks = approx_ranks(scores, mask, alpha)
@@ -58,16 +67,3 @@ def approxndcg_loss(
     per_list = -dcg / torch.where(valid, idcg, torch.ones_like(idcg))
     return reduce_lists(per_list, valid, weights, reduction)
 
-
-class ApproxNDCGLoss(nn.Module):
-    """`approxndcg_loss` as a module: ``loss(scores, labels, mask=None, weights=None)``."""
-
-    def __init__(self, alpha: float = 1.0, gain: str = "exp2", reduction: str = "mean") -> None:
-        super().__init__()
-        self.alpha, self.gain, self.reduction = alpha, gain, reduction
-
-    def forward(self, scores: torch.Tensor, labels: torch.Tensor,
-                mask: torch.Tensor | None = None,
-                weights: torch.Tensor | None = None) -> torch.Tensor:
-        return approxndcg_loss(scores, labels, mask, alpha=self.alpha, gain=self.gain,
-                               reduction=self.reduction, weights=weights)

@@ -9,7 +9,6 @@ using ``generator``), as allRank does. With distinct labels the loss is invarian
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from ._common import check_inputs, check_reduction, reduce_lists, valid_lists
 
@@ -72,17 +71,3 @@ def listmle_loss(
     per_list = terms.sum(dim=1).to(scores.dtype)
     return reduce_lists(per_list, valid_lists(mask), weights, reduction)
 
-
-class ListMLELoss(nn.Module):
-    """`listmle_loss` as a module: ``loss(scores, labels, mask=None, weights=None)``."""
-
-    def __init__(self, ties: str = "stable", generator: torch.Generator | None = None,
-                 reduction: str = "mean") -> None:
-        super().__init__()
-        self.ties, self.generator, self.reduction = ties, generator, reduction
-
-    def forward(self, scores: torch.Tensor, labels: torch.Tensor,
-                mask: torch.Tensor | None = None,
-                weights: torch.Tensor | None = None) -> torch.Tensor:
-        return listmle_loss(scores, labels, mask, ties=self.ties, generator=self.generator,
-                            reduction=self.reduction, weights=weights)

@@ -1,9 +1,17 @@
-"""ListNet's top-one cross entropy (Cao et al., ICML 2007).
+"""Softmax cross entropies: ListNet (Cao et al., ICML 2007) and TF-Ranking's softmax loss.
 
-Per list: ``-sum_i softmax(phi(labels))_i * log_softmax(scores)_i`` over the real documents,
-where ``phi`` is the label transform (identity by default, as in allRank; ``"exp2"`` uses
-``2^l - 1``) optionally divided by a temperature. Lists without any real document carry no
-signal and are left out of the mean.
+Both are ``-sum_i p_i * log_softmax(scores)_i`` over the real documents of a list; they differ
+in the target distribution ``p``:
+
+- ``listnet``: ``p = softmax(phi(labels) / temperature)``, where ``phi`` is the label
+  transform (``"linear"``, the default, is the identity, as allRank; ``"exponential"`` uses
+  ``2^l - 1``). Every document gets some target mass, even with label 0. Lists without any
+  real document are left out of the mean.
+- ``softmax``: TF-Ranking's ``SoftmaxLoss``: ``p = labels / sum(labels)`` (label-normalised),
+  so documents with label 0 get no target mass; each list is weighted by the sum of its
+  labels and the mean is taken over the lists with a positive label sum (TF-Ranking's
+  ``SUM_BY_NONZERO_WEIGHTS``). Padding is excluded exactly, where TF-Ranking gives padded
+  logits ``log(1e-10)``; ``temperature`` divides the scores, as TF-Ranking's.
 """
 
 from __future__ import annotations
@@ -11,25 +19,35 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch import nn
 
-from ._common import check_inputs, check_reduction, reduce_lists, valid_lists
+from boostrank.metrics.gains import GAIN_NAMES, resolve_gain
 
-LABEL_TRANSFORMS = ("identity", "exp2")
+from ._common import (
+    check_inputs,
+    check_positive,
+    check_reduction,
+    gains,
+    reduce_lists,
+    valid_lists,
+)
+
+#: canonical label transforms of ListNet (the gain names; "identity"/"exp2" are deprecated)
+LABEL_TRANSFORMS = GAIN_NAMES
+
+
+def resolve_label_transform(transform: object) -> str | Callable:
+    """A callable unchanged, else the canonical gain name (``"identity"`` -> ``"linear"``,
+    ``"exp2"`` -> ``"exponential"``, with a DeprecationWarning)."""
+    if callable(transform):
+        return transform
+    return resolve_gain(transform, param="label_transform")
 
 
 def _transform_labels(labels: torch.Tensor,
                       transform: str | Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
     if callable(transform):
         return transform(labels)
-    if transform == "identity":
-        return labels
-    if transform == "exp2":
-        return torch.pow(2.0, labels) - 1.0
-    raise ValueError(
-        f"listnet_loss: label_transform must be one of {LABEL_TRANSFORMS} or a callable, "
-        f"got {transform!r}"
-    )
+    return gains(labels, resolve_label_transform(transform))
 
 
 def masked_log_softmax(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -43,7 +61,7 @@ def listnet_loss(
     labels: torch.Tensor,
     mask: torch.Tensor | None = None,
     *,
-    label_transform: str | Callable[[torch.Tensor], torch.Tensor] = "identity",
+    label_transform: str | Callable[[torch.Tensor], torch.Tensor] = "linear",
     temperature: float = 1.0,
     reduction: str = "mean",
     weights: torch.Tensor | None = None,
@@ -54,14 +72,14 @@ def listnet_loss(
         scores: [batch, list] model scores.
         labels: [batch, list] graded relevance.
         mask: [batch, list] bool, True for real documents (None: all real).
-        label_transform: ``"identity"``, ``"exp2"`` or a callable on the label tensor.
+        label_transform: ``"linear"`` (identity), ``"exponential"`` (2^l - 1) or a callable
+            on the label tensor (``"identity"``/``"exp2"``: deprecated aliases).
         temperature: divides the transformed labels before the softmax (> 0).
         reduction: ``"mean"`` over non-empty lists, ``"sum"`` or ``"none"`` ([batch]).
         weights: optional [batch] weight per list.
     """
     check_reduction(reduction, "listnet_loss")
-    if not temperature > 0:
-        raise ValueError(f"listnet_loss: temperature must be > 0, got {temperature}")
+    check_positive("listnet_loss", "temperature", temperature)
     scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
                                                  name="listnet_loss", clean=False)
     target_logits = _transform_labels(labels, label_transform).to(scores.dtype)
@@ -77,18 +95,42 @@ def listnet_loss(
     return reduce_lists(per_list, valid_lists(mask), weights, reduction)
 
 
-class ListNetLoss(nn.Module):
-    """`listnet_loss` as a module: ``loss(scores, labels, mask=None, weights=None)``."""
+def softmax_loss(
+    scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
+    temperature: float = 1.0, reduction: str = "mean", weights: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """TF-Ranking's softmax cross entropy with the label-normalised target ``labels / sum``.
 
-    def __init__(self, label_transform: str | Callable = "identity", temperature: float = 1.0,
-                 reduction: str = "mean") -> None:
-        super().__init__()
-        self.label_transform, self.temperature = label_transform, temperature
-        self.reduction = reduction
+    Parameters
+    ----------
+    scores, labels, mask, weights
+        [batch, list] scores, graded labels (>= 0), bool mask (True = real document) and
+        optional [batch] list weights, as for every loss of `neural.losses`.
+    temperature : float, default 1.0
+        Divides the scores before the softmax (> 0).
+    reduction : {"mean", "sum", "none"}
+        ``"mean"``: sum of ``label_sum * weight * cross_entropy`` over the lists, divided by
+        the number of lists whose ``label_sum * weight`` is positive (TF-Ranking's
+        ``SUM_BY_NONZERO_WEIGHTS``); ``"sum"``; ``"none"``: the weighted per-list terms.
+    """
+    check_reduction(reduction, "softmax_loss")
+    check_positive("softmax_loss", "temperature", temperature)
+    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
+                                                 name="softmax_loss", clean=False)
+    labels = labels.masked_fill(~mask, 0.0)
+    label_sum = labels.sum(dim=1)
+    target = labels / torch.where(label_sum > 0, label_sum, torch.ones_like(label_sum)
+                                  ).unsqueeze(1)
+    lowest = torch.finfo(scores.dtype).min
+    logits = scores / temperature if temperature != 1.0 else scores
+    log_p = torch.log_softmax(logits.masked_fill(~mask, lowest), dim=1)
+    list_weight = label_sum if weights is None else label_sum * weights
+    per_list = -(target * log_p.masked_fill(~mask, 0.0)).sum(dim=1) * list_weight
+    if reduction == "none":
+        return per_list
+    total = per_list.sum()
+    if reduction == "sum":
+        return total
+    return total / (list_weight > 0).sum().clamp_min(1)
 
-    def forward(self, scores: torch.Tensor, labels: torch.Tensor,
-                mask: torch.Tensor | None = None,
-                weights: torch.Tensor | None = None) -> torch.Tensor:
-        return listnet_loss(scores, labels, mask, label_transform=self.label_transform,
-                            temperature=self.temperature, reduction=self.reduction,
-                            weights=weights)
+

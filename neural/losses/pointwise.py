@@ -1,0 +1,90 @@
+"""Pointwise losses: per-list RMSE and an ordinal (all-threshold logistic) loss.
+
+- ``rmse``: allRank's ``pointwise_rmse``: per list ``sqrt(mean_i (y_i - score_scale * s_i)^2)``
+  over its real documents, averaged over non-empty lists (``score_scale`` is allRank's
+  ``no_of_levels``, which multiplies the scores; allRank uses it with sigmoid outputs).
+- ``ordinal``: allRank's ``ordinal`` loss is a sum of binary cross entropies, one per
+  threshold ``t = 1..n``, of the target ``1[y >= t]``, averaged over the real documents; allRank
+  reads one probability per threshold from a scorer with ``n`` outputs. Scorers here give one
+  score per document, so the threshold logits are ``s - (t - 1/2)``: fixed, evenly spaced cuts
+  (the all-threshold logistic loss of Rennie & Srebro, 2005), under which a score is read on
+  the label scale (``s > t - 1/2`` predicts ``y >= t``). ``n_thresholds`` (None: the
+  batch's largest label) is allRank's ``n``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ._common import (
+    check_cutoff,
+    check_inputs,
+    check_positive,
+    check_reduction,
+    reduce_by_count,
+    reduce_lists,
+    valid_lists,
+)
+
+
+def rmse_loss(
+    scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
+    score_scale: float = 1.0, reduction: str = "mean", weights: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Per-list root mean squared error between labels and ``score_scale * scores``.
+
+    Parameters
+    ----------
+    scores, labels, mask, weights
+        [batch, list] scores, graded labels, bool mask (True = real document) and optional
+        [batch] list weights, as for every loss of `neural.losses`.
+    score_scale : float, default 1.0
+        Multiplies the scores before the error (allRank's ``no_of_levels``), > 0.
+    reduction : {"mean", "sum", "none"}
+        ``"mean"`` over non-empty lists, ``"sum"`` or ``"none"`` ([batch]).
+    """
+    check_reduction(reduction, "rmse_loss")
+    check_positive("rmse_loss", "score_scale", score_scale)
+    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
+                                                 name="rmse_loss")
+    errors = torch.where(mask, labels - score_scale * scores, torch.zeros_like(scores))
+    n_docs = mask.sum(dim=1).clamp_min(1).to(scores.dtype)
+    mse = (errors * errors).sum(dim=1) / n_docs
+    # sqrt has no finite slope at 0: a list predicted exactly gets a zero gradient
+    per_list = torch.sqrt(mse.clamp_min(torch.finfo(scores.dtype).tiny))
+    return reduce_lists(per_list, valid_lists(mask), weights, reduction)
+
+
+def ordinal_loss(
+    scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
+    n_thresholds: int | None = None, reduction: str = "mean",
+    weights: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """All-threshold logistic ordinal loss with cuts at ``t - 1/2``, ``t = 1..n_thresholds``.
+
+    Parameters
+    ----------
+    scores, labels, mask, weights
+        [batch, list] scores, graded labels, bool mask (True = real document) and optional
+        [batch] list weights, as for every loss of `neural.losses`.
+    n_thresholds : int, optional
+        Number of thresholds (allRank's ``n``, >= 1); None: the batch's largest label
+        (at least 1).
+    reduction : {"mean", "sum", "none"}
+        ``"mean"`` over the real documents of the batch (allRank's), ``"sum"`` or ``"none"``
+        (per-list sums [batch]).
+    """
+    check_reduction(reduction, "ordinal_loss")
+    check_cutoff("ordinal_loss", "n_thresholds", n_thresholds)
+    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
+                                                 name="ordinal_loss")
+    if n_thresholds is None:
+        top = labels.masked_fill(~mask, 0).max() if labels.numel() else 0
+        n_thresholds = max(1, int(torch.ceil(torch.as_tensor(top)).item()))
+    cuts = torch.arange(1, n_thresholds + 1, dtype=scores.dtype, device=scores.device) - 0.5
+    logits = scores.unsqueeze(2) - cuts
+    targets = (labels.unsqueeze(2) >= cuts + 0.5).to(scores.dtype)
+    per_doc = F.binary_cross_entropy_with_logits(logits, targets, reduction="none").sum(2)
+    per_list = torch.where(mask, per_doc, torch.zeros_like(per_doc)).sum(dim=1)
+    return reduce_by_count(per_list, mask.sum(dim=1).to(scores.dtype), weights, reduction)
