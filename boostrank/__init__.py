@@ -30,7 +30,7 @@ _PUBLIC = {
     # model registry and head-to-head comparison
     "get_model_class": ".registry:get_model_class",
     "MODELS": ".registry:MODELS",
-    "compare": ".compare:compare",
+    "compare": ".comparison:compare",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]

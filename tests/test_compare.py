@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator
 
-from boostrank.compare import Progress, compare, compare_letor, parse_folds
-from boostrank.compare.runner import resolve_models
+from boostrank.comparison import Progress, compare, compare_letor, parse_folds, resolve_models
 from boostrank.data import make_ranking
 from boostrank.metrics import evaluate, stats
 
@@ -83,7 +82,7 @@ class RandomScores(BaseEstimator):
         self.fitted_ = True
         return self
 
-    def predict(self, X):
+    def predict(self, X):  # no qid: a user estimator without the keyword still works
         return np.random.default_rng(self.random_state).random(X.shape[0])
 
 
@@ -247,8 +246,9 @@ def test_bad_arguments_fail_before_training(splits):
         compare(["lightgbm"], train, valid, narrow, progress=False)
 
 
-def test_estimator_instances_and_callable_module(splits):
+def test_estimator_instances_and_the_package_facade(splits):
     import boostrank
+    import boostrank.comparison
     from boostrank import LightGBMLambdaMART
 
     train, valid, test = splits
@@ -256,11 +256,55 @@ def test_estimator_instances_and_callable_module(splits):
                             metrics="ndcg@10", progress=False, n_resamples=100)
     assert res.models == ["small"] and res.run("small").params["n_estimators"] == 5
     assert res.significance().empty
-    import boostrank.compare as module
+    # importing the package does not shadow the function: boostrank.compare stays callable
+    assert boostrank.compare is boostrank.comparison.compare
+    assert callable(boostrank.compare) and not isinstance(boostrank.compare, type(boostrank))
 
-    again = module(["lightgbm"], train, valid, test, metrics="ndcg@10", progress=False,
-                   params={"lightgbm": {"n_estimators": 5, "n_jobs": 1}}, n_resamples=100)
-    assert again.models == ["lightgbm"]
+
+def test_query_level_preprocessing_gets_the_test_queries(splits):
+    """compare passes qid to predict: RankNet with per-query min-max scaling runs end to end
+    and its scores are those of predict(X, qid=...) called directly."""
+    pytest.importorskip("torch")
+    from neural import RankNet
+
+    train, valid, test = splits
+    params = {"ranknet": {"preprocessing": "query_minmax", "n_epochs": 3, "random_state": 0}}
+    res = compare(["ranknet"], train, valid, test, metrics="ndcg@10", progress=False,
+                  params=params, n_resamples=100)
+    direct = RankNet(**params["ranknet"]).fit(train, eval_set=valid)
+    np.testing.assert_allclose(res.run("ranknet").scores, direct.predict(test.X, qid=test.qid),
+                               rtol=1e-6)
+    assert 0.0 < res.mean("ranknet", "ndcg@10") <= 1.0
+
+
+def test_letor_flat_root_and_compressed_folds(tmp_path):
+    """compare_letor reads what load_letor_fold reads: a flat root, and .txt.gz fold files."""
+    import gzip
+
+    from boostrank.data import load_letor_fold, save_libsvm
+
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for name, seed in (("train", 1), ("vali", 2), ("test", 3)):
+        save_libsvm(make_ranking(20, (3, 10), 5, seed=seed), flat / f"{name}.txt")
+    res = compare_letor(["lightgbm"], flat, folds=None, metrics="ndcg@10", progress=False,
+                        params={"lightgbm": FAST["lightgbm"]}, n_resamples=100)
+    assert res.fold_names == ["Fold1"]
+    _, _, test = load_letor_fold(flat)
+    scores = res.run("lightgbm", "Fold1").scores
+    assert res.mean("lightgbm", "ndcg@10") == pytest.approx(
+        evaluate(test.y, scores, test.qid, "ndcg@10")["ndcg@10"])
+
+    fold = tmp_path / "gz" / "Fold1"
+    fold.mkdir(parents=True)
+    for name in ("train", "vali", "test"):
+        (fold / f"{name}.txt.gz").write_bytes(gzip.compress((flat / f"{name}.txt").read_bytes()))
+    again = compare_letor(["lightgbm"], tmp_path / "gz", folds="1", metrics="ndcg@10",
+                          progress=False, params={"lightgbm": FAST["lightgbm"]},
+                          n_resamples=100)
+    np.testing.assert_array_equal(again.run("lightgbm", "Fold1").scores, scores)
+    with pytest.raises(FileNotFoundError, match="fold 2 not found"):
+        compare_letor(["lightgbm"], tmp_path / "gz", folds="1-2", progress=False)
 
 
 def test_parse_folds():

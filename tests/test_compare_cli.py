@@ -98,7 +98,7 @@ def test_cli_without_data_options_uses_the_bundled_sample(repo_root, sample_dir,
 def test_missing_file(files, capsys, tmp_path):
     err = _error_line(capsys, ["compare", "--train", str(tmp_path / "nope.txt"),
                                "--test", str(files / "test.txt")])
-    assert "nope.txt not found" in err
+    assert "nope.txt does not exist" in err
 
 
 def test_fold_folder_without_vali(files, tmp_path, capsys):
@@ -107,7 +107,7 @@ def test_fold_folder_without_vali(files, tmp_path, capsys):
     shutil.copy(files / "train.txt", fold / "train.txt")
     shutil.copy(files / "test.txt", fold / "test.txt")
     err = _error_line(capsys, ["compare", "--letor", str(tmp_path / "letor"), "--folds", "1"])
-    assert "vali.txt not found" in err
+    assert "no vali split found" in err
     shutil.copy(files / "vali.txt", fold / "vali.txt")
     err = _error_line(capsys, ["compare", "--letor", str(tmp_path / "letor"), "--folds", "1-2"])
     assert "Fold2" in err
@@ -137,10 +137,11 @@ def test_feature_count_differs(files, tmp_path, capsys):
     (["--params", "lightgbm={bad json"], "invalid JSON"),
     (["--params", 'xgboost={"n_estimators": 3}', "--models", "lightgbm"], "params given for"),
     (["--params", 'lightgbm={"no_such_param": 3}', "--models", "lightgbm"], "no parameter"),
-    (["--baseline", "xgboost", "--models", "lightgbm"], "--baseline"),
+    (["--baseline", "xgboost", "--models", "lightgbm"], "baseline 'xgboost' is not among"),
     (["--convention", "nosuch"], "nosuch"),
     (["--format", "pdf"], "unknown report format"),
-    (["--tune", "2"], "--tune needs a validation split"),
+    (["--tune", "2"], "tuning needs a validation split"),
+    (["--tune", "-1"], "tune must be a number of trials >= 0"),
     (["--folds", "1-2"], "--folds selects folds of --letor"),
 ])
 def test_other_bad_options(files, capsys, argv, needle):
@@ -156,7 +157,7 @@ def test_console_script_exit_code(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        f"boostrank compare: error: --train file {tmp_path / 'missing.txt'} not found"]
+        f"boostrank compare: error: train: {tmp_path / 'missing.txt'} does not exist"]
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from boostrank.compare import compare
+from boostrank.comparison import compare
 from boostrank.data import make_ranking
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

@@ -73,4 +73,4 @@ def test_evaluate_user_errors(files, capsys, tmp_path):
     assert "nan.txt:1: score is not finite" in capsys.readouterr().err
     assert main(["evaluate", "--data", str(tmp_path / "missing.txt"), "--scores",
                  str(pred)]) == 2
-    assert "not found" in capsys.readouterr().err
+    assert "missing.txt does not exist" in capsys.readouterr().err

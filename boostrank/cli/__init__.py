@@ -1,9 +1,12 @@
-"""The ``boostrank`` command: data, train, predict, evaluate, tune, compare.
+"""The ``boostrank`` command: data, train, predict, evaluate, tune, compare, clicks.
 
 Each subcommand lives in its own module of this package with two functions,
 ``register(subparsers)`` (adds its argparse parser; must import nothing heavy) and
-``run(args) -> int``. Errors a user can fix (`CLIError`, ``ValueError``, ``FileNotFoundError``)
-end with one clear line on stderr and exit code 2, never a traceback.
+``run(args) -> int``; `common` holds what they share. The commands validate nothing the
+library validates: errors a user can fix (`USER_ERRORS`: ``ValueError`` including
+``LibSVMFormatError``, ``OSError`` including missing files, ``EOFError`` and the decompression
+errors of corrupt files, `CLIError`) end with one line ``boostrank COMMAND: error: ...`` on
+stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from .common import USER_ERRORS, CLIError
+
 #: subcommand name -> module (relative to this package)
 SUBCOMMANDS = {
     "data": ".data_cmd",
@@ -21,14 +26,14 @@ SUBCOMMANDS = {
     "evaluate": ".evaluate_cmd",
     "tune": ".tune_cmd",
     "compare": ".compare_cmd",
+    "clicks": ".clicks_cmd",
 }
 
-
-class CLIError(Exception):
-    """An error the user can fix; printed as one line, exit code 2."""
+__all__ = ["SUBCOMMANDS", "USER_ERRORS", "CLIError", "build_parser", "error_message", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``boostrank`` argument parser with every available subcommand."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(
@@ -48,7 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def error_message(exc: BaseException) -> str:
+    """``exc`` as one line (a KeyError's message without its quotes)."""
+    message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    text = " ".join(str(message).split())
+    return text or type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``boostrank`` command line; returns the exit status (2: a user error)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
@@ -59,9 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("boostrank: interrupted", file=sys.stderr)
         return 130
-    except (CLIError, ValueError, FileNotFoundError, NotADirectoryError, KeyError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"boostrank {args.command}: error: {message}", file=sys.stderr)
+    except USER_ERRORS as exc:
+        print(f"boostrank {args.command}: error: {error_message(exc)}", file=sys.stderr)
         return 2
 
 

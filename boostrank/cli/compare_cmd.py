@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .common import CLIError, check_output_folder
+
 DEFAULT_MODELS = "lightgbm,xgboost,ranknet,listnet"
 DEFAULT_METRICS = "ndcg@10,1,3,5,map,mrr"
 DEFAULT_OUT = "boostrank-report"
@@ -46,9 +48,10 @@ def register(subparsers: Any) -> None:
                       help="validation file (early stopping, learning curves, tuning)")
     data.add_argument("--test", metavar="FILE", help="test file (what the report scores)")
     data.add_argument("--letor", metavar="ROOT",
-                      help="LETOR folder with Fold1..FoldK/{train,vali,test}.txt")
+                      help="LETOR root: Fold1..FoldK folders with train/vali/test files "
+                           "(.txt, .txt.gz, ... or caches), or those three files directly")
     data.add_argument("--folds", metavar="SPEC", default=None,
-                      help="folds of --letor to run, e.g. 1-5 or 1,3 (default: 1-5)")
+                      help="folds of --letor to run, e.g. 1-5 or 1,3 (default: every fold)")
     models = parser.add_argument_group("models")
     models.add_argument("--models", metavar="LIST", default=DEFAULT_MODELS,
                         help=f"comma-separated registry names (default: {DEFAULT_MODELS})")
@@ -82,8 +85,6 @@ def register(subparsers: Any) -> None:
 # ---------------------------------------------------------------------- argument checks
 def parse_params(items: list[str]) -> dict[str, dict[str, Any]]:
     """``["lightgbm={...}", "xgboost=@p.json"]`` -> ``{"lightgbm": {...}, ...}``."""
-    from . import CLIError
-
     params: dict[str, dict[str, Any]] = {}
     for item in items:
         name, sep, text = item.partition("=")
@@ -109,8 +110,6 @@ def parse_params(items: list[str]) -> dict[str, dict[str, Any]]:
 
 def find_sample() -> Path:
     """The bundled ``data/sample`` folder: in the working directory or next to the package."""
-    from . import CLIError
-
     candidates = [Path.cwd() / "data" / "sample",
                   Path(__file__).resolve().parents[2] / "data" / "sample"]
     for folder in candidates:
@@ -120,22 +119,13 @@ def find_sample() -> Path:
                    "--train/--valid/--test FILE or --letor ROOT")
 
 
-def _check_file(path: str, option: str) -> Path:
-    from . import CLIError
-
-    p = Path(path)
-    if not p.exists():
-        raise CLIError(f"{option} file {p} not found")
-    if not p.is_file():
-        raise CLIError(f"{option} {p} is not a file")
-    return p
-
-
 def full_command(args: argparse.Namespace, data: dict[str, str]) -> str:
     """The equivalent command with every option spelled out (defaults included)."""
     words = ["boostrank", "compare"]
     if args.letor:
-        words += ["--letor", args.letor, "--folds", args.folds or "1-5"]
+        words += ["--letor", args.letor]
+        if args.folds:
+            words += ["--folds", args.folds]
     else:
         for option in ("train", "valid", "test"):
             if data.get(option):
@@ -168,71 +158,24 @@ def typed_command() -> str | None:
 
 # ---------------------------------------------------------------------- run
 def run(args: argparse.Namespace) -> int:
-    """Validate every option, run the comparison, write the report; 0 on success."""
-    from ..compare import Progress
-    from ..compare.runner import check_letor_root, parse_folds, resolve_models
-    from ..metrics import get_convention, parse_metrics
+    """Run the comparison (the library checks every option before training), write the
+    report; 0 on success."""
+    from ..comparison import Progress, compare, compare_letor
     from ..report.writer import describe_written, parse_formats
-    from . import CLIError
 
-    # everything a user can get wrong is checked before any data is read or model trained
-    formats = parse_formats(args.format)
-    if args.tune < 0:
-        raise CLIError(f"--tune must be >= 0, got {args.tune}")
-    params = parse_params(args.params)
-    specs = resolve_models(args.models, params)
-    labels = [s.label for s in specs]
-    if args.baseline and args.baseline.strip().lower() not in labels:
-        raise CLIError(f"--baseline {args.baseline!r} is not among --models ({', '.join(labels)})")
-    baseline = args.baseline.strip().lower() if args.baseline else None
-    try:
-        metrics = list(parse_metrics(args.metrics))
-    except (ValueError, KeyError) as exc:
-        raise CLIError(f"--metrics {args.metrics!r}: {_message(exc)}") from None
-    try:
-        convention = get_convention(args.convention)
-    except (ValueError, KeyError) as exc:
-        raise CLIError(f"--convention {args.convention!r}: {_message(exc)}") from None
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise CLIError(f"--out {out} exists and is not a folder")
-
-    data: dict[str, str] = {}
-    if args.letor:
-        if any((args.train, args.valid, args.test)):
-            raise CLIError("give either --letor ROOT or --train/--valid/--test, not both")
-        folds = parse_folds(args.folds or "1-5")
-        check_letor_root(args.letor, folds)
-    else:
-        if args.folds is not None:
-            raise CLIError("--folds selects folds of --letor ROOT; give --letor too")
-        if any((args.train, args.valid, args.test)):
-            if not (args.train and args.test):
-                raise CLIError("--train and --test are both needed (--valid is optional)")
-            for option in ("train", "valid", "test"):
-                value = getattr(args, option)
-                if value:
-                    data[option] = str(_check_file(value, f"--{option}"))
-        else:
-            sample = find_sample()
-            data = {"train": str(sample / "train.txt"), "valid": str(sample / "vali.txt"),
-                    "test": str(sample / "test.txt")}
-        if args.tune and not data.get("valid"):
-            raise CLIError("--tune needs a validation split: pass --valid FILE")
-
+    formats = parse_formats(args.format)  # output options: checked before the (long) run
+    out = check_output_folder(args.out)
+    data = _data_options(args)
     command = typed_command() or full_command(args, data)
-    progress = Progress(enabled=not args.quiet)
-    common = dict(metrics=metrics, convention=convention, baseline=baseline, seed=args.seed,
-                  tune=args.tune, params=params, progress=progress, command=command)
+    options = dict(metrics=args.metrics, convention=args.convention,
+                   baseline=args.baseline.strip().lower() if args.baseline else None,
+                   seed=args.seed, tune=args.tune, params=parse_params(args.params),
+                   progress=Progress(enabled=not args.quiet), command=command)
     if args.letor:
-        from ..compare import compare_letor
-
-        result = compare_letor(args.models, args.letor, folds=folds, **common)
+        result = compare_letor(args.models, args.letor, folds=args.folds, **options)
     else:
-        from ..compare import compare
-
-        result = compare(args.models, _load(data, "train"), _load(data, "valid"),
-                         _load(data, "test"), **common)
+        result = compare(args.models, data["train"], data.get("valid"), data["test"],
+                         **options)
     result.config["full_command"] = full_command(args, data)
     written = result.save(out, formats=formats)
     if not args.quiet:
@@ -246,15 +189,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(data: dict[str, str], split: str) -> Any:
-    """Load one split (None when not given); parse errors name the file."""
-    path = data.get(split)
-    if path is None:
-        return None
-    from ..data import load_libsvm
-
-    return load_libsvm(path)
-
-
-def _message(exc: BaseException) -> str:
-    return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+def _data_options(args: argparse.Namespace) -> dict[str, str]:
+    """``{"train": path, "valid": path, "test": path}`` of the split to compare on (the
+    bundled sample when no data option is given; empty with --letor)."""
+    split_options = (args.train, args.valid, args.test)
+    if args.letor:
+        if any(split_options):
+            raise CLIError("give either --letor ROOT or --train/--valid/--test, not both")
+        return {}
+    if args.folds is not None:
+        raise CLIError("--folds selects folds of --letor ROOT; give --letor too")
+    if not any(split_options):
+        sample = find_sample()
+        return {"train": str(sample / "train.txt"), "valid": str(sample / "vali.txt"),
+                "test": str(sample / "test.txt")}
+    if not (args.train and args.test):
+        raise CLIError("--train and --test are both needed (--valid is optional)")
+    return {option: value for option, value in
+            (("train", args.train), ("valid", args.valid), ("test", args.test)) if value}

@@ -77,24 +77,13 @@ def read_scores(path: str | Path) -> Any:
     return np.asarray(values, dtype=np.float64)
 
 
-def _load_data(path: str) -> Any:
-    from ..data.ranking_data import RankingData
-
-    p = Path(path)
-    if p.is_dir():
-        return RankingData.load(p)
-    if not p.is_file():
-        raise FileNotFoundError(f"data file not found: {p}")
-    from ..data import load_libsvm
-
-    return load_libsvm(p)
-
-
 def run(args: argparse.Namespace) -> int:
+    """Score ``--scores`` against ``--data``, print the means (and write per-query values)."""
     from ..metrics import Evaluator, parse_metrics
+    from .common import load_data
 
     metrics = parse_metrics(args.metrics)
-    data = _load_data(args.data)
+    data = load_data(args.data, what="--data")
     scores = read_scores(args.scores)
     if scores.size != data.n_rows:
         raise ValueError(f"{args.scores} has {scores.size} scores but {args.data} has "

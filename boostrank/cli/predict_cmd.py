@@ -4,7 +4,8 @@
 
 Writes one score per line, in the order of the lines of ``--data`` (``-`` writes to stdout).
 With ``--metrics`` it also prints the metrics of those scores against the file's labels
-(common evaluator, ``--convention``).
+(common evaluator, ``--convention``). A data file with fewer features than the model is an
+error unless ``--pad-features`` says that its missing last features are zeros.
 """
 
 from __future__ import annotations
@@ -17,15 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from . import CLIError
+from .common import CLIError, add_command, load_data
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "predict", help="score a LibSVM file with a saved model",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    """Add the ``predict`` subcommand."""
+    parser = add_command(subparsers, "predict", help="score a LibSVM file with a saved model",
+                         doc=__doc__)
     parser.add_argument("--model", required=True, metavar="MODEL",
                         help="a model file written by boostrank train/tune")
     parser.add_argument("--data", required=True, metavar="FILE",
@@ -36,57 +35,62 @@ def register(subparsers: Any) -> None:
                         help="also evaluate, e.g. 'ndcg@1,3,5,10,map'")
     parser.add_argument("--convention", default="default",
                         help="evaluator convention for --metrics (default, letor, trec, ...)")
+    parser.add_argument("--pad-features", action="store_true",
+                        help="score a file with fewer features than the model by taking the "
+                             "missing last features as 0 (LibSVM semantics)")
     parser.set_defaults(func=run)
 
 
-def file_order(data: Any) -> np.ndarray | None:
-    """Row permutation putting ``data``'s rows back in file-line order (None: already are)."""
-    rows = getattr(data, "source_row", None)
-    if rows is None or rows.size == 0:
-        return None
-    order = np.argsort(rows, kind="stable")
-    if np.array_equal(order, np.arange(order.size)):
-        return None
-    return order
-
-
 def run(args: argparse.Namespace) -> int:
+    """Load the model and the data, write the scores (and metrics); 0 on success."""
+    from ..comparison.folds import file_order
     from ..estimator import BaseRanker
-    from .train_cmd import load_data
+    from ..metrics import Evaluator
 
     model_path = Path(args.model)
     if not model_path.is_file():
         raise FileNotFoundError(f"--model file {model_path} does not exist")
-    metrics = None
-    if args.metrics:
-        from ..metrics import get_convention, parse_metrics
-
-        metrics = parse_metrics(args.metrics)
-        get_convention(args.convention)
     model = BaseRanker.load(model_path)
     with warnings.catch_warnings():
         # rows regrouped by qid: the scores are written back in file-line order anyway
         warnings.filterwarnings("ignore", message=".*regrouped by qid.*")
-        data = load_data(args.data, n_features=model.n_features_in_, what="--data")
-    if data.n_features > model.n_features_in_:
-        raise CLIError(f"--data has {data.n_features} features; the model was trained with "
-                       f"{model.n_features_in_}")
-    scores = model.predict(data.X)
+        data = load_data(args.data, what="--data")
+    data = _match_features(data, model.n_features_in_, args)
+    evaluator = None
+    if args.metrics:  # checks metrics and convention before scoring
+        evaluator = Evaluator(data, metrics=args.metrics, convention=args.convention)
+    scores = np.asarray(model.predict(data.X, qid=data.qid), dtype=np.float64)
     order = file_order(data)
-    ordered = scores if order is None else scores[order]
-    text = "".join(f"{s:.17g}\n" for s in ordered)
-    if args.out == "-":
-        sys.stdout.write(text)
-    else:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
-    if metrics:
-        from ..metrics import evaluate
-
-        result = evaluate(data.y, scores, data.qid, metrics=metrics, convention=args.convention)
+    _write_scores(scores if order is None else scores[order], args.out)
+    if evaluator is not None:
+        result = evaluator(scores)
         stream = sys.stderr if args.out == "-" else sys.stdout
         width = max(len(m) for m in result)
         for name, value in result.items():
             print(f"{name:<{width}}  {value:.6f}", file=stream)
     return 0
+
+
+def _match_features(data: Any, n_features: int, args: argparse.Namespace) -> Any:
+    """``data`` as wide as the model: narrower only with ``--pad-features``, never wider."""
+    if data.n_features == n_features:
+        return data
+    if data.n_features > n_features:
+        raise CLIError(f"--data {args.data} has {data.n_features} features; the model "
+                       f"{args.model} was trained with {n_features}")
+    if not args.pad_features:
+        raise CLIError(f"--data {args.data} has {data.n_features} features but the model "
+                       f"{args.model} was trained with {n_features}; pass --pad-features if "
+                       f"features {data.n_features + 1}..{n_features} are absent from the file "
+                       "because they are 0")
+    return data.pad_features(n_features)
+
+
+def _write_scores(scores: np.ndarray, out: str) -> None:
+    text = "".join(f"{s:.17g}\n" for s in scores)
+    if out == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)

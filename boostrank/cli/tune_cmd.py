@@ -21,15 +21,19 @@ import argparse
 import sys
 from typing import Any
 
-from . import CLIError
+from .common import (
+    add_command,
+    build_model,
+    check_output_folder,
+    load_data,
+    parse_param_assignments,
+)
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "tune", help="tune a model's hyperparameters with Optuna",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    """Add the ``tune`` subcommand."""
+    parser = add_command(subparsers, "tune", help="tune a model's hyperparameters with Optuna",
+                         doc=__doc__)
     parser.add_argument("--model", required=True,
                         help="model name: lightgbm, xgboost, ranknet, listnet, ...")
     parser.add_argument("--train", required=True, metavar="FILE", help="training data")
@@ -63,41 +67,21 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the study (`tuning.tune` checks every option), write its outputs; 0 on success."""
     import logging
-    from pathlib import Path
-
-    from .train_cmd import build_model, load_data, parse_param_assignments
-
-    if args.valid is None and args.cv is None:
-        raise CLIError("give --valid FILE or --cv K")
-    if args.trials < 0:
-        raise CLIError(f"--trials must be >= 0, got {args.trials}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise CLIError(f"--out {out} exists and is not a folder")
-    start = parse_param_assignments(args.param)
-    model = build_model(args.model, dict(start))
-    start = {k: v for k, v in model.get_params(deep=False).items() if k in start}
-    # fail on a bad metric/convention/pruner/... before the (possibly slow) data loading
-    from tuning.pruners import make_pruner
-    from tuning.samplers import make_sampler
-    from tuning.storage import storage_kind
-    from tuning.tune import _resolve_convention, _resolve_metric
-
-    _resolve_metric(args.metric)
-    _resolve_convention(args.convention)
-    make_pruner(args.pruner)
-    make_sampler(args.sampler, seed=args.seed)
-    storage_kind(args.storage)
-    train = load_data(args.train, what="--train")
-    valid = None
-    if args.valid:
-        valid = load_data(args.valid, n_features=train.n_features, what="--valid")
 
     import optuna
 
     from tuning import tune
 
+    out = check_output_folder(args.out)
+    start = parse_param_assignments(args.param)
+    model = build_model(args.model, dict(start))
+    start = {k: v for k, v in model.get_params(deep=False).items() if k in start}
+    train = load_data(args.train, what="--train")
+    valid = None
+    if args.valid:
+        valid = load_data(args.valid, what="--valid", n_features=train.n_features)
     optuna.logging.set_verbosity(logging.WARNING)
     result = tune(
         model, train, valid, metric=args.metric, convention=args.convention,
