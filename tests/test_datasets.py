@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from boostrank.data import archives
 from boostrank.data import datasets as ds
 from boostrank.data.datasets import (
     DATASETS,
@@ -353,7 +354,7 @@ def test_zip_slip_is_refused(tmp_path):
 
 def test_rar_without_a_tool_explains_what_to_install(server, tmp_path, monkeypatch):
     server.files["/MQ2008.rar"] = b"Rar!\x1a\x07\x00" + b"\x00" * 64
-    monkeypatch.setattr(ds, "RAR_TOOLS", (("definitely-not-installed-rar-tool", None),))
+    monkeypatch.setattr(archives, "RAR_TOOLS", (("definitely-not-installed-rar-tool", None),))
     with pytest.raises(RuntimeError, match="RAR archive.*mirror"):
         fetch_dataset("MQ2008", tmp_path, server.base, progress=False)
     assert (tmp_path / "MQ2008.rar").is_file()  # kept for a retry with a tool installed
@@ -373,7 +374,7 @@ def test_rar_goes_through_the_external_tool(server, zip_bytes, source_tree, tmp_
                                              monkeypatch):
     # a stand-in "unrar": RAR magic followed by a zip, unpacked by a child Python process
     tool = (sys.executable, lambda exe, a, t: [exe, "-c", _FAKE_RAR_TOOL, str(a), str(t)])
-    monkeypatch.setattr(ds, "RAR_TOOLS", (tool,))
+    monkeypatch.setattr(archives, "RAR_TOOLS", (tool,))
     server.files["/MQ2008.rar"] = b"Rar!\x1a\x07\x00" + zip_bytes
     root = fetch_dataset("MQ2008", tmp_path, server.base, progress=False)
     assert root == tmp_path / "MQ2008"
