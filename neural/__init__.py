@@ -1,9 +1,10 @@
-"""PyTorch neural rankers: list losses, an MLP scorer, length-bucketed batching, estimators.
+"""PyTorch neural rankers: list losses, MLP and attention scorers, length-bucketed batching.
 
-``neural.RankNet``, ``neural.ListNet``, ``neural.LambdaRankNet``, ``neural.ListMLENet``,
-``neural.ApproxNDCGNet`` and the general ``neural.NeuralRanker(loss=...)`` follow the
-boostrank estimator contract. ``neural.losses`` holds the losses for plain PyTorch use.
-Submodules load on first access, so ``import neural`` itself is cheap.
+The general ``neural.NeuralRanker(loss=..., scorer=...)`` (`neural.ranker`) and the named
+rankers of `neural.estimators` (``RankNet``, ``ListNet``, ``LambdaRankNet``, ``ListMLENet``,
+``ApproxNDCGNet``, ``AttentionNeuralNDCG``, ``AttentionListNet``, ``AttentionLambdaLoss``)
+follow the boostrank estimator contract. ``neural.losses`` holds the losses for plain PyTorch
+use. Submodules load on first access, so ``import neural`` itself is cheap.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from typing import Any
 from boostrank._lazy import lazy_getattr
 
 _PUBLIC = {
-    "NeuralRanker": ".estimators:NeuralRanker",
+    "NeuralRanker": ".ranker:NeuralRanker",
+    "AttentionNeuralNDCG": ".estimators:AttentionNeuralNDCG",
+    "AttentionListNet": ".estimators:AttentionListNet",
+    "AttentionLambdaLoss": ".estimators:AttentionLambdaLoss",
+    "build_scorer": ".scorer:build_scorer",
     "RankNet": ".estimators:RankNet",
     "ListNet": ".estimators:ListNet",
     "LambdaRankNet": ".estimators:LambdaRankNet",
@@ -27,7 +32,8 @@ _PUBLIC = {
     "get_loss": ".losses:get_loss",
 }
 
-_SUBMODULES = ("losses", "batching", "estimators", "preprocessing", "scorer", "training")
+_SUBMODULES = ("losses", "batching", "distributed", "estimators", "parameters", "persistence",
+               "preprocessing", "ranker", "runtime", "scorer", "training")
 
 __all__ = sorted(_PUBLIC)
 _lazy = lazy_getattr(__name__, _PUBLIC)

@@ -43,9 +43,21 @@ class ListBatch:
     weights: torch.Tensor | None
 
     def pad(self, values: torch.Tensor, fill: float = 0.0) -> torch.Tensor:
-        """Packed per-document values [n_docs] -> padded [n_lists, list_len] (differentiable)."""
-        out = values.new_full((self.n_lists * self.list_len,), fill)
-        return out.scatter(0, self.pos, values).view(self.n_lists, self.list_len)
+        """Packed per-document values -> the padded layout (differentiable).
+
+        ``values`` [n_docs] gives [n_lists, list_len]; [n_docs, *rest] (e.g. features for a
+        listwise scorer) gives [n_lists, list_len, *rest]. Padding holds ``fill``.
+        """
+        if values.dim() == 1:
+            out = values.new_full((self.n_lists * self.list_len,), fill)
+            return out.scatter(0, self.pos, values).view(self.n_lists, self.list_len)
+        rest = tuple(values.shape[1:])
+        out = values.new_full((self.n_lists * self.list_len, *rest), fill)
+        return out.index_copy(0, self.pos, values).view(self.n_lists, self.list_len, *rest)
+
+    def unpad(self, padded: torch.Tensor) -> torch.Tensor:
+        """Padded [n_lists, list_len] values -> packed [n_docs], in the order of ``rows``."""
+        return padded.reshape(-1)[self.pos]
 
 
 def _segment_indices(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

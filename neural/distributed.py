@@ -5,8 +5,10 @@ Launch the same script on every process with ``torchrun``::
     torchrun --nproc_per_node=4 train.py          # one machine, 4 processes
     torchrun --nnodes=2 --node_rank=0 --master_addr=HOST --nproc_per_node=8 train.py
 
-``fit`` of every `neural.NeuralRanker` then notices the ``RANK`` / ``WORLD_SIZE`` /
-``LOCAL_RANK`` variables torchrun sets (`setup`) and:
+``fit`` of every `neural.NeuralRanker` asks `training_strategy` how to train: outside torchrun
+(or with ``WORLD_SIZE=1``) it gets `SingleProcess`, which trains on everything in this process;
+under torchrun it notices the ``RANK`` / ``WORLD_SIZE`` / ``LOCAL_RANK`` variables and gets
+`DistributedDataParallelStrategy`, which:
 
 - joins the process group (``gloo`` on CPU, ``nccl`` on CUDA, each process on GPU
   ``LOCAL_RANK``), unless the script already did;
@@ -24,7 +26,12 @@ Launch the same script on every process with ``torchrun``::
 - ``save`` writes the file on rank 0 only (other ranks return the path without writing).
 
 Batch normalisation (``norm="batch"``) keeps per-process statistics (buffers are not
-broadcast). Outside torchrun (or with ``WORLD_SIZE=1``) nothing here is used.
+broadcast).
+
+Both strategies offer the same methods, so the estimator's training code has no branches:
+``shard_training`` (this process's queries), ``local_batch_size``, ``equal_steps`` (the
+batcher), ``wrap_model``, ``eval_target`` (an eval set scored here, metric global) and
+``is_main``.
 """
 
 from __future__ import annotations
@@ -68,12 +75,72 @@ def is_main_process() -> bool:
 
 
 @dataclass
-class DistributedContext:
-    """This process's place in the job: ``rank`` of ``world_size``, its ``device``."""
+class SingleProcess:
+    """Training in this process alone: every method leaves the data and the model as they are.
 
-    rank: int
-    world_size: int
+    Parameters
+    ----------
+    device : torch.device
+        The training device.
+    """
+
     device: torch.device
+
+    def shard_training(
+        self, Z: np.ndarray, y: np.ndarray, group_offsets: np.ndarray,
+        query_weights: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """The training rows this process trains on: ``(Z, y, group_offsets, query_weights)``.
+
+        ``Z``: (n_rows, n_features) preprocessed features; ``y``: (n_rows,) labels;
+        ``group_offsets``: (n_queries + 1,); ``query_weights``: (n_queries,) or None.
+        """
+        return Z, y, group_offsets, query_weights
+
+    def local_batch_size(self, batch_size: int) -> int:
+        """Queries per step in this process for a global ``batch_size``."""
+        return int(batch_size)
+
+    def equal_steps(self, batcher: ListBatcher) -> ListBatcher:
+        """``batcher`` as every process must run it (here: unchanged)."""
+        return batcher
+
+    def wrap_model(self, model: torch.nn.Module) -> torch.nn.Module:
+        """The module the optimiser steps (here: ``model`` itself)."""
+        return model
+
+    def is_main(self) -> bool:
+        """Whether this process writes files and reports (True here)."""
+        return True
+
+    def eval_target(self, name: str, Z: np.ndarray, data: Any, metric: str,
+                    convention: Any) -> EvalTarget:
+        """An `EvalTarget` scoring eval set ``data`` with ``metric`` (keyed as given).
+
+        ``Z``: (n_rows, n_features) preprocessed features of the whole eval set; ``data``: the
+        eval set (`RankingData`), for labels and queries.
+        """
+        from boostrank.metrics import Evaluator
+
+        evaluator = Evaluator(data.y, data.qid, [metric], convention=convention)
+        canonical = evaluator.metrics[0]
+
+        def evaluate(scores: np.ndarray) -> dict[str, float]:
+            return {metric: float(evaluator(scores)[canonical])}
+
+        X = torch.from_numpy(np.ascontiguousarray(Z)).to(self.device)
+        return EvalTarget(name, X, evaluate, np.asarray(data.group_offsets, dtype=np.int64))
+
+
+@dataclass
+class DistributedDataParallelStrategy(SingleProcess):
+    """This process's place in a torchrun job: ``rank`` of ``world_size``, on ``device``.
+
+    Trains its block of whole queries under ``DistributedDataParallel``; see the module doc.
+    """
+
+    rank: int = 0
+    world_size: int = 1
 
     # ------------------------------------------------------------------ sharding
     def query_block(self, group_offsets: np.ndarray) -> tuple[int, int]:
@@ -91,11 +158,7 @@ class DistributedContext:
         self, Z: np.ndarray, y: np.ndarray, group_offsets: np.ndarray,
         query_weights: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        """This rank's training rows: ``(Z, y, group_offsets, query_weights)`` of its block.
-
-        ``Z``: (n_rows, n_features) preprocessed features; ``y``: (n_rows,) labels;
-        ``group_offsets``: (n_queries + 1,); ``query_weights``: (n_queries,) or None.
-        """
+        """This rank's training rows: ``(Z, y, group_offsets, query_weights)`` of its block."""
         offsets = np.asarray(group_offsets, dtype=np.int64)
         n_queries = offsets.size - 1
         if n_queries < self.world_size:
@@ -116,8 +179,12 @@ class DistributedContext:
         """``batcher`` yielding, each epoch, the same number of batches on every rank."""
         return _EqualStepsBatcher(batcher, self)
 
+    def is_main(self) -> bool:
+        """True on rank 0 only."""
+        return self.rank == 0
+
     # ------------------------------------------------------------------ model
-    def wrap(self, model: torch.nn.Module) -> torch.nn.Module:
+    def wrap_model(self, model: torch.nn.Module) -> torch.nn.Module:
         """``model`` in DistributedDataParallel (parameters broadcast from rank 0)."""
         from torch.nn.parallel import DistributedDataParallel
 
@@ -130,11 +197,7 @@ class DistributedContext:
     def eval_target(self, name: str, Z: np.ndarray, data: Any, metric: str,
                     convention: Any) -> EvalTarget:
         """An `EvalTarget` over this rank's block of eval set ``data`` whose ``evaluate``
-        returns the global mean of ``metric`` (per-query sums and counts all-reduced).
-
-        ``Z``: (n_rows, n_features) preprocessed features of the whole eval set; ``data``: the
-        eval set (`RankingData`), for labels and queries.
-        """
+        returns the global mean of ``metric`` (per-query sums and counts all-reduced)."""
         from boostrank.metrics import Evaluator
 
         offsets = np.asarray(data.group_offsets, dtype=np.int64)
@@ -157,13 +220,13 @@ class DistributedContext:
             return {metric: value}
 
         X = torch.from_numpy(np.ascontiguousarray(Z[lo:hi])).to(device)
-        return EvalTarget(name, X, evaluate)
+        return EvalTarget(name, X, evaluate, offsets[first:stop + 1] - lo)
 
 
 class _EqualStepsBatcher(ListBatcher):
     """A `ListBatcher` view whose epochs hold the smallest batch count over all ranks."""
 
-    def __init__(self, inner: ListBatcher, context: DistributedContext) -> None:
+    def __init__(self, inner: ListBatcher, context: DistributedDataParallelStrategy) -> None:
         self.__dict__.update(inner.__dict__)
         self._inner = inner
         self._context = context
@@ -176,16 +239,17 @@ class _EqualStepsBatcher(ListBatcher):
         yield from batches[: int(count.item())]
 
 
-def setup(device: torch.device) -> DistributedContext | None:
-    """Join the torchrun job this process belongs to; None when not launched by torchrun.
+def training_strategy(device: torch.device) -> SingleProcess:
+    """How this process trains: `SingleProcess`, or `DistributedDataParallelStrategy` when
+    it belongs to a torchrun job (or an initialised process group) of several processes.
 
-    ``device``: the device the estimator resolved; a CUDA device becomes ``cuda:LOCAL_RANK``.
-    Initialises the default process group (``nccl`` for CUDA, ``gloo`` otherwise, addresses
-    from torchrun's ``MASTER_ADDR``/``MASTER_PORT``) unless it already exists.
+    ``device``: the device the estimator resolved; under torchrun a CUDA device becomes
+    ``cuda:LOCAL_RANK``. Initialises the default process group (``nccl`` for CUDA, ``gloo``
+    otherwise, addresses from torchrun's ``MASTER_ADDR``/``MASTER_PORT``) unless it exists.
     """
     dist = torch.distributed
     if not launched_distributed() and not (dist.is_available() and dist.is_initialized()):
-        return None
+        return SingleProcess(device)
     if not dist.is_available():
         raise RuntimeError("this torch build has no torch.distributed support")
     if device.type == "cuda":
@@ -195,8 +259,8 @@ def setup(device: torch.device) -> DistributedContext | None:
         dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
         atexit.register(_shutdown)
     if dist.get_world_size() <= 1:
-        return None
-    return DistributedContext(dist.get_rank(), dist.get_world_size(), device)
+        return SingleProcess(device)
+    return DistributedDataParallelStrategy(device, dist.get_rank(), dist.get_world_size())
 
 
 def _shutdown() -> None:

@@ -1,8 +1,13 @@
-"""The scoring network: an MLP mapping each document's features to one score."""
+"""The scoring networks: `MLPScorer` (each document alone) and the listwise attention scorer.
+
+`build_scorer` makes either from its short name (`SCORERS`); `check_attention_params` checks
+the attention scorer's keyword parameters before any training.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -18,6 +23,11 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "silu": nn.SiLU,
 }
 NORMS = (None, "batch", "layer")
+#: scorer names: ``"mlp"`` scores documents one by one, ``"attention"`` whole padded lists
+SCORERS = ("mlp", "attention")
+#: keyword parameters of the attention scorer (``dropout`` comes from the estimator)
+ATTENTION_PARAMS = ("d_model", "n_layers", "n_heads", "d_ff", "positional", "max_len")
+POSITIONAL = (None, "learned", "fixed")
 
 
 class MLPScorer(nn.Module):
@@ -80,3 +90,66 @@ def check_scorer_params(hidden_sizes: Sequence[int], activation: str, dropout: f
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     if norm not in NORMS:
         raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
+
+
+def is_listwise(scorer: str) -> bool:
+    """True for scorers that see whole lists ``(x [lists, len, features], mask)``."""
+    return scorer == "attention"
+
+
+def check_attention_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the attention scorer's ``scorer_params``; ValueError naming the bad one.
+
+    Parameters
+    ----------
+    params : mapping
+        Keys among `ATTENTION_PARAMS`: ``d_model``, ``n_layers``, ``n_heads``, ``d_ff``,
+        ``max_len`` (positive ints; ``n_heads`` must divide ``d_model``) and ``positional``
+        (None, ``"learned"`` or ``"fixed"``).
+
+    Returns
+    -------
+    dict
+        The parameters as given (a copy).
+    """
+    params = dict(params)
+    unknown = sorted(set(params) - set(ATTENTION_PARAMS))
+    if unknown:
+        hint = " (dropout is the estimator's dropout=)" if "dropout" in unknown else ""
+        raise ValueError(f"scorer_params: unknown parameter(s) {unknown} for scorer='attention'"
+                         f"; allowed: {list(ATTENTION_PARAMS)}{hint}")
+    for name in ("d_model", "n_layers", "n_heads", "d_ff", "max_len"):
+        if name in params:
+            value = params[name]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if params.get("positional") not in POSITIONAL:
+        raise ValueError(f"positional must be one of {POSITIONAL}, got {params['positional']!r}")
+    d_model, n_heads = params.get("d_model", 64), params.get("n_heads", 4)
+    if d_model % n_heads:
+        raise ValueError(f"n_heads={n_heads} must divide d_model={d_model} (each head gets "
+                         "d_model / n_heads dimensions)")
+    return params
+
+
+def build_scorer(name: str, n_features: int, *, hidden_sizes: Sequence[int] = (64,),
+                 activation: str = "relu", dropout: float = 0.0, norm: str | None = None,
+                 scorer_params: Mapping[str, Any] | None = None) -> nn.Module:
+    """The scoring network called ``name`` (see `SCORERS`) for ``n_features`` inputs.
+
+    ``"mlp"`` uses ``hidden_sizes``, ``activation``, ``dropout`` and ``norm``;
+    ``"attention"`` uses ``dropout`` and ``scorer_params`` (`check_attention_params`), and
+    is ``neural.attention.AttentionScorer``: ``forward(x [lists, len, n_features], mask
+    [lists, len] bool) -> [lists, len]``.
+    """
+    if name == "mlp":
+        if scorer_params:
+            raise ValueError("scorer_params is for scorer='attention'; the MLP is set by "
+                             "hidden_sizes, activation, dropout and norm")
+        return MLPScorer(n_features, hidden_sizes, activation, dropout, norm)
+    if name == "attention":
+        from .attention import AttentionScorer
+
+        return AttentionScorer(int(n_features), dropout=float(dropout),
+                               **check_attention_params(scorer_params or {}))
+    raise ValueError(f"scorer must be one of {SCORERS}, got {name!r}")

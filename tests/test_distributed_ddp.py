@@ -27,7 +27,11 @@ from boostrank.data import make_ranking  # noqa: E402
 from boostrank.estimator import BaseRanker  # noqa: E402
 from boostrank.metrics import evaluate  # noqa: E402
 from neural import RankNet  # noqa: E402
-from neural.distributed import DistributedContext, launched_distributed  # noqa: E402
+from neural.distributed import (  # noqa: E402
+    DistributedDataParallelStrategy,
+    SingleProcess,
+    launched_distributed,
+)
 
 PARAMS = dict(hidden_sizes=(32,), n_epochs=12, batch_size=16, learning_rate=3e-3,
               early_stopping_rounds=4, random_state=0, device="cpu", n_jobs=1, dropout=0.0)
@@ -81,16 +85,37 @@ def test_not_distributed_without_torchrun(monkeypatch):
     assert not launched_distributed()  # one process: plain training
 
 
+def test_single_process_strategy_without_torchrun(monkeypatch):
+    from neural.distributed import training_strategy
+
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    strategy = training_strategy(torch.device("cpu"))
+    assert type(strategy) is SingleProcess and strategy.is_main()
+    data = make_ranking(5, (2, 6), 3, seed=0)
+    Z = data.X.astype(np.float32)
+    parts = strategy.shard_training(Z, data.y, data.group_offsets, None)
+    assert parts[0] is Z and parts[2] is data.group_offsets
+    assert strategy.local_batch_size(32) == 32
+    model = torch.nn.Linear(3, 1)
+    assert strategy.wrap_model(model) is model
+    target = strategy.eval_target("v", Z, data, "ndcg@10", "default")
+    expected = evaluate(data.y, data.X[:, 0], data.qid)["ndcg@10"]
+    assert target.evaluate(data.X[:, 0])["ndcg@10"] == pytest.approx(expected)
+    assert not DistributedDataParallelStrategy(torch.device("cpu"), 1, 2).is_main()
+
+
 def test_query_blocks_cover_every_query_once():
     data = make_ranking(41, (1, 50), 3, seed=0)
-    blocks = [DistributedContext(r, 3, torch.device("cpu")).query_block(data.group_offsets)
+    blocks = [DistributedDataParallelStrategy(torch.device("cpu"), r, 3).query_block(
+        data.group_offsets)
               for r in range(3)]
     assert blocks[0][0] == 0 and blocks[-1][1] == data.n_queries
     assert all(a[1] == b[0] for a, b in zip(blocks[:-1], blocks[1:], strict=True))
     rows = [int(data.group_offsets[b] - data.group_offsets[a]) for a, b in blocks]
     assert max(rows) - min(rows) <= 2 * int(data.group_sizes.max())
     Z = np.arange(data.n_rows, dtype=np.float32)[:, None]
-    ctx = DistributedContext(1, 3, torch.device("cpu"))
+    ctx = DistributedDataParallelStrategy(torch.device("cpu"), 1, 3)
     part_Z, part_y, offsets, _ = ctx.shard_training(Z, data.y, data.group_offsets, None)
     a, b = blocks[1]
     assert offsets[0] == 0 and offsets[-1] == part_Z.shape[0] == part_y.shape[0]
