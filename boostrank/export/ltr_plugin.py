@@ -1,0 +1,46 @@
+"""Request bodies of the Elasticsearch / OpenSearch Learning-to-Rank plugin (o19s).
+
+``POST _ltr/_featureset/<featureset>`` creates the feature set (the features in model order);
+``POST _ltr/_featureset/<featureset>/_createmodel`` uploads the model against it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .errors import ExportError
+
+
+def featureset_body(featureset: str, names: list[str],
+                    templates: Mapping[str, Any] | None = None,
+                    params: Sequence[str] = ("keywords",)) -> dict[str, Any]:
+    """The feature-set request body; ``templates`` maps a feature name to its query template.
+
+    A feature without a template gets ``{"match": {<name>: "{{keywords}}"}}``: a match query
+    on the field of that name (replace it by the query that logged the feature at training).
+    """
+    templates = dict(templates or {})
+    unknown = [key for key in templates if key not in names]
+    if unknown:
+        raise ExportError(f"feature_templates: {unknown[0]!r} is not an exported feature name")
+    features = []
+    for name in names:
+        template = templates.get(name, {"match": {name: "{{" + str(params[0]) + "}}"}}
+                                 if params else {"match_all": {}})
+        features.append({"name": name, "params": list(params),
+                         "template_language": "mustache", "template": template})
+    return {"featureset": {"name": featureset, "features": features}}
+
+
+def createmodel_body(model_name: str, model_type: str, definition: Any) -> dict[str, Any]:
+    """The ``_createmodel`` body; ``definition`` is sent as a string (the plugin parses it)."""
+    text = definition if isinstance(definition, str) else json.dumps(definition)
+    return {"model": {"name": model_name, "model": {"type": model_type, "definition": text}}}
+
+
+def upload_notes(featureset: str) -> str:
+    return (f"create the feature set: POST _ltr/_featureset/{featureset} with the "
+            f".featureset.json body; upload the model: POST _ltr/_featureset/{featureset}/"
+            "_createmodel with the .createmodel.json body")

@@ -1,0 +1,139 @@
+"""``onnx`` and ``torch`` for the neural rankers: the scorer with its preprocessing inside.
+
+`PreprocessedScorer` wraps the fitted ``model_`` (an ``MLPScorer``) behind the fitted feature
+preprocessing (``preprocessor_``: ``standard``, ``log1p`` or ``none``; NaN -> 0 and clipping
+included), so ``module(x)`` equals ``model.predict(x)`` up to float32 rounding.
+``query_minmax`` depends on the other documents of the query and cannot be exported.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .common import ExportResult
+from .errors import ExportError
+from .onnx_lib import ONNX_OPSET, import_onnx, set_metadata
+
+EXPORTABLE_PREPROCESSING = ("standard", "log1p", "none")
+TORCH_FORMAT = "boostrank-torch-scorer"
+
+
+def preprocessed_scorer(model: Any) -> Any:
+    """A CPU ``torch.nn.Module`` in eval mode: float32 ``[n, n_features]`` -> scores ``[n]``."""
+    import torch
+
+    pre = model.preprocessor_
+    if pre.method not in EXPORTABLE_PREPROCESSING:
+        raise ExportError(
+            f"preprocessing={pre.method!r} normalises each feature within its query, which a "
+            f"per-document graph cannot do; exportable preprocessing: "
+            f"{', '.join(EXPORTABLE_PREPROCESSING)}. Refit with one of them")
+    scorer = copy.deepcopy(model.model_).to("cpu").eval()
+
+    class PreprocessedScorer(torch.nn.Module):
+        """``scorer(clip(nan_to_0(transform(x))))`` with the fitted statistics as buffers."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            scale = np.asarray(pre.scale_, dtype=np.float64)
+            mean = np.asarray(pre.mean_, dtype=np.float64)
+            self.method = pre.method
+            self.clip = float(pre.clip)
+            self.register_buffer("inv_scale", torch.tensor(1.0 / scale, dtype=torch.float32))
+            self.register_buffer("offset", torch.tensor(mean / scale, dtype=torch.float32))
+            self.scorer = scorer
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            if self.method == "log1p":
+                x = torch.sign(x) * torch.log1p(torch.abs(x))
+            if self.method != "none":
+                x = x * self.inv_scale - self.offset
+            x = torch.where(torch.isnan(x), torch.zeros_like(x), x)
+            x = torch.clamp(x, -self.clip, self.clip)
+            return self.scorer(x)
+
+    return PreprocessedScorer().eval()
+
+
+def export_onnx_neural(model: Any, names: list[str], path: Path
+                       ) -> tuple[dict[Path, bytes], ExportResult]:
+    """``torch.onnx.export`` of `preprocessed_scorer` (input ``input``, output ``score``)."""
+    import torch
+
+    onnx = import_onnx()
+    module = preprocessed_scorer(model)
+    buffer = io.BytesIO()
+    example = torch.zeros(2, int(model.n_features_in_), dtype=torch.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(module, (example,), buffer, dynamo=False, input_names=["input"],
+                          output_names=["score"], opset_version=ONNX_OPSET,
+                          dynamic_axes={"input": {0: "n"}, "score": {0: "n"}})
+    proto = onnx.load_from_string(buffer.getvalue())
+    set_metadata(proto, {"feature_names": json.dumps(names), "source": type(model).__name__,
+                         "preprocessing": model.preprocessor_.method})
+    return {path: proto.SerializeToString()}, ExportResult(
+        "onnx", {"model": path}, names, None,
+        "the fitted preprocessing and the network in one float32 graph; scores equal predict "
+        "within float32 rounding (1e-5)")
+
+
+def export_torch(model: Any, names: list[str], path: Path
+                 ) -> tuple[dict[Path, bytes], ExportResult]:
+    """``torch.save`` of the scorer's weights, architecture and fitted preprocessing (loadable
+    with ``torch.load(path, weights_only=True)``; `load_torch_scorer` rebuilds the module)."""
+    import torch
+
+    preprocessed_scorer(model)  # refuses query-level preprocessing
+    pre = model.preprocessor_
+    payload = {
+        "format": TORCH_FORMAT, "feature_names": list(names),
+        "architecture": {"n_features": int(model.n_features_in_),
+                         "hidden_sizes": [int(s) for s in np.atleast_1d(model.hidden_sizes)],
+                         "activation": model.activation, "dropout": float(model.dropout),
+                         "norm": model.norm},
+        "preprocessing": {"method": pre.method, "clip": float(pre.clip),
+                          "mean": torch.tensor(np.asarray(pre.mean_, dtype=np.float64)),
+                          "scale": torch.tensor(np.asarray(pre.scale_, dtype=np.float64))},
+        "state_dict": {k: v.detach().cpu() for k, v in model.model_.state_dict().items()},
+    }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return {path: buffer.getvalue()}, ExportResult(
+        "torch", {"model": path}, names, None,
+        "the best epoch's weights and the fitted preprocessing; load_torch_scorer(path) gives a "
+        "module equal to predict up to float32 rounding")
+
+
+def load_torch_scorer(path: str | Path) -> Any:
+    """Rebuild the `preprocessed_scorer` module from a ``format='torch'`` export."""
+    import torch
+
+    from neural.preprocessing import FeaturePreprocessor
+    from neural.scorer import MLPScorer
+
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(payload, dict) or payload.get("format") != TORCH_FORMAT:
+        raise ExportError(f"{path} is not a boostrank torch export")
+    arch = payload["architecture"]
+    scorer = MLPScorer(arch["n_features"], tuple(arch["hidden_sizes"]), arch["activation"],
+                       arch["dropout"], arch["norm"])
+    scorer.load_state_dict(payload["state_dict"])
+    pre_state = payload["preprocessing"]
+    pre = FeaturePreprocessor.from_state(
+        {"method": pre_state["method"], "clip": pre_state["clip"],
+         "n_features": arch["n_features"]},
+        {"mean": pre_state["mean"].numpy(), "scale": pre_state["scale"].numpy()})
+
+    class _Fitted:  # the two public attributes preprocessed_scorer reads
+        model_ = scorer
+        preprocessor_ = pre
+
+    return preprocessed_scorer(_Fitted())
