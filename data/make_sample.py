@@ -32,7 +32,7 @@ PARAMS = dict(
     noise=0.75,
     sparsity=0.4,
     decimals=3,
-    seed=2026,
+    random_state=2026,
 )
 #: queries per split, taken in this order from one generated dataset
 SPLIT_QUERIES = {"train": 300, "vali": 100, "test": 100}

@@ -24,7 +24,7 @@ def ndcg_at_10(y: np.ndarray, score: np.ndarray, offsets: np.ndarray) -> float:
 
 
 def test_shapes_and_groups():
-    data = make_ranking(50, (3, 12), 7, seed=1)
+    data = make_ranking(50, (3, 12), 7, random_state=1)
     assert isinstance(data, RankingData)
     assert data.n_queries == 50 and data.n_features == 7
     assert data.group_sizes.min() >= 3 and data.group_sizes.max() <= 12
@@ -34,28 +34,28 @@ def test_shapes_and_groups():
     assert data.X.dtype == np.float64 and data.y.dtype == np.float64
     assert np.all((data.X >= 0) & (data.X <= 1))
     assert data.docid[0] == "D1-0" and data.docid[data.group_offsets[1]] == "D2-0"
-    fixed = make_ranking(4, 9, 3, seed=0)
+    fixed = make_ranking(4, 9, 3, random_state=0)
     assert fixed.group_sizes.tolist() == [9, 9, 9, 9]
-    assert make_ranking(3, (5, 5), 2, seed=0).group_sizes.tolist() == [5, 5, 5]
+    assert make_ranking(3, (5, 5), 2, random_state=0).group_sizes.tolist() == [5, 5, 5]
 
 
 def test_deterministic_for_a_seed():
-    a = make_ranking(40, (5, 20), 10, seed=123, sparsity=0.2)
-    b = make_ranking(40, (5, 20), 10, seed=123, sparsity=0.2)
+    a = make_ranking(40, (5, 20), 10, random_state=123, sparsity=0.2)
+    b = make_ranking(40, (5, 20), 10, random_state=123, sparsity=0.2)
     np.testing.assert_array_equal(a.X, b.X)
     np.testing.assert_array_equal(a.y, b.y)
     np.testing.assert_array_equal(a.qid, b.qid)
     np.testing.assert_array_equal(a.docid, b.docid)
-    c = make_ranking(40, (5, 20), 10, seed=124, sparsity=0.2)
+    c = make_ranking(40, (5, 20), 10, random_state=124, sparsity=0.2)
     assert a.X.shape != c.X.shape or not np.array_equal(a.X, c.X)
     # SeedSequence accepted and equivalent to the int
-    d = make_ranking(40, (5, 20), 10, seed=np.random.SeedSequence(123), sparsity=0.2)
+    d = make_ranking(40, (5, 20), 10, random_state=np.random.SeedSequence(123), sparsity=0.2)
     np.testing.assert_array_equal(a.X, d.X)
 
 
 @pytest.mark.parametrize("levels", [2, 3, 5, 7])
 def test_label_range_and_skew(levels):
-    data = make_ranking(400, 20, 12, relevance_levels=levels, seed=3)
+    data = make_ranking(400, 20, 12, relevance_levels=levels, random_state=3)
     counts = np.bincount(data.y.astype(int), minlength=levels)
     assert data.y.min() == 0 and data.y.max() == levels - 1
     assert np.array_equal(data.y, np.round(data.y))
@@ -68,11 +68,11 @@ def test_label_range_and_skew(levels):
 
 
 def test_sparsity_decimals_and_sparse_output():
-    dense = make_ranking(100, 10, 20, sparsity=0.4, decimals=3, seed=5)
+    dense = make_ranking(100, 10, 20, sparsity=0.4, decimals=3, random_state=5)
     zero_fraction = np.mean(dense.X == 0)
     assert 0.33 < zero_fraction < 0.45  # 19 of 20 columns at 40%, the context column never
     np.testing.assert_array_equal(dense.X, np.round(dense.X, 3))
-    csr = make_ranking(100, 10, 20, sparsity=0.4, decimals=3, seed=5, sparse=True)
+    csr = make_ranking(100, 10, 20, sparsity=0.4, decimals=3, random_state=5, sparse=True)
     assert sp.issparse(csr.X)
     np.testing.assert_array_equal(csr.X.toarray(), dense.X)
     np.testing.assert_array_equal(csr.y, dense.y)
@@ -80,8 +80,8 @@ def test_sparsity_decimals_and_sparse_output():
 
 def test_teacher_does_not_depend_on_query_count():
     """Same seed, more queries: the label distribution stays the same (fixed cut-offs)."""
-    small = make_ranking(300, 20, 10, seed=9)
-    large = make_ranking(1200, 20, 10, seed=9)
+    small = make_ranking(300, 20, 10, random_state=9)
+    large = make_ranking(1200, 20, 10, random_state=9)
     p_small = np.bincount(small.y.astype(int), minlength=5) / small.n_rows
     p_large = np.bincount(large.y.astype(int), minlength=5) / large.n_rows
     assert np.abs(p_small - p_large).max() < 0.05
@@ -89,7 +89,7 @@ def test_teacher_does_not_depend_on_query_count():
 
 def test_tiny_feature_counts_work():
     for n_features in (1, 2, 3):
-        data = make_ranking(30, (2, 6), n_features, seed=0)
+        data = make_ranking(30, (2, 6), n_features, random_state=0)
         assert data.n_features == n_features
         assert set(np.unique(data.y)) <= set(range(5))
 
@@ -116,7 +116,7 @@ def test_trees_beat_linear_and_random_by_far():
     lightgbm = pytest.importorskip("lightgbm")
     from sklearn.linear_model import Ridge
 
-    data = make_ranking(400, (5, 40), 20, seed=0)
+    data = make_ranking(400, (5, 40), 20, random_state=0)
     train, test = data.queries(slice(0, 300)), data.queries(slice(300, 400))
     trees = lightgbm.LGBMRanker(n_estimators=80, num_leaves=15, learning_rate=0.1,
                                 min_child_samples=10, random_state=0, verbose=-1, n_jobs=1)
@@ -136,7 +136,7 @@ def test_noise_controls_difficulty():
     lightgbm = pytest.importorskip("lightgbm")
 
     def score(noise: float) -> float:
-        data = make_ranking(300, 20, 10, noise=noise, seed=4)
+        data = make_ranking(300, 20, 10, noise=noise, random_state=4)
         train, test = data.queries(slice(0, 200)), data.queries(slice(200, 300))
         model = lightgbm.LGBMRanker(n_estimators=60, num_leaves=15, random_state=0,
                                     verbose=-1, n_jobs=1)
@@ -177,3 +177,15 @@ def test_bundled_sample_is_reproducible_and_small(repo_root, sample_dir, tmp_pat
         assert data.group_sizes.min() >= 5 and data.group_sizes.max() <= 30
         assert set(np.unique(data.y)) == {0.0, 1.0, 2.0, 3.0, 4.0}
         assert data.docid is not None and data.docid[0].startswith("D")
+
+
+def test_seed_is_a_deprecated_alias_of_random_state():
+    with pytest.warns(DeprecationWarning, match="random_state"):
+        old = make_ranking(20, (3, 9), 5, seed=7)
+    new = make_ranking(20, (3, 9), 5, random_state=7)
+    np.testing.assert_array_equal(old.X, new.X)
+    np.testing.assert_array_equal(old.y, new.y)
+    assert not np.array_equal(make_ranking(20, (3, 9), 5, random_state=8).X.shape, new.X.shape) \
+        or not np.array_equal(make_ranking(20, (3, 9), 5, random_state=8).X, new.X)
+    with pytest.raises(ValueError, match="random_state only"):
+        make_ranking(20, 5, 5, seed=1, random_state=1)

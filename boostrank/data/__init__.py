@@ -6,11 +6,13 @@ from .._lazy import lazy_getattr
 
 _PUBLIC = {
     "RankingData": ".ranking_data:RankingData",
-    "LibSVMFormatError": ".libsvm:LibSVMFormatError",
+    "DataFormatError": ".errors:DataFormatError",
+    "LibSVMFormatError": ".errors:LibSVMFormatError",
     "load_libsvm": ".libsvm:load_libsvm",
     "save_libsvm": ".libsvm:save_libsvm",
     "load_letor_fold": ".letor:load_letor_fold",
     "letor_folds": ".letor:letor_folds",
+    "resolve_letor_fold": ".letor:resolve_letor_fold",
     "make_ranking": ".synthetic:make_ranking",
     "fetch_dataset": ".datasets:fetch_dataset",
     "DATASETS": ".datasets:DATASETS",

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from .ranking_data import RankingData
 
@@ -178,6 +177,32 @@ def letor_split_path(root: str | os.PathLike, fold: int, split: str,
     return _pick(folder, split, prefer_cache=prefer_cache)
 
 
+def resolve_letor_fold(root: str | os.PathLike, fold: int = 1, *,
+                       prefer_cache: bool = True) -> dict[str, Path]:
+    """The one rule for what a LETOR root is: ``{"train": path, "vali": path, "test": path}``.
+
+    Parameters
+    ----------
+    root : a folder with ``Fold1 .. FoldN/`` (MQ2007/MQ2008/MSLR), or a *flat* root holding
+        the three split files directly (Istella-S, as `fetch_dataset` returns it), which is
+        fold 1; a single LETOR root nested up to 3 levels below is found too.
+    fold : fold number, 1-based.
+    prefer_cache : choose a fresh ``<split>.cache/`` binary cache over the text.
+
+    Returns
+    -------
+    dict split -> Path of the text file (``.txt``, ``.txt.gz``, ``.txt.bz2``, ``.txt.xz``;
+    ``valid``/``validation`` are accepted for ``vali``) or cache folder.
+
+    Raises
+    ------
+    FileNotFoundError naming the missing root, fold or split (and the names tried);
+    NotADirectoryError when ``root`` is a file; TypeError / ValueError for a bad ``fold``.
+    """
+    folder = _fold_folder(_resolve_root(root), _check_fold(fold))
+    return {split: _pick(folder, split, prefer_cache=prefer_cache) for split in SPLIT_STEMS}
+
+
 def _check_fold(fold: Any) -> int:
     if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)):
         raise TypeError(f"fold must be an int (1, 2, ...), got {fold!r}")
@@ -236,33 +261,13 @@ def _apply_kwargs_to_cache(data: RankingData, kwargs: dict[str, Any]) -> Ranking
     if n_features is not None:
         data = _with_n_features(data, int(n_features))
     if kwargs.get("keep_comments") is False and (data.docid is not None or data.comment is not None):
-        data = RankingData(data.X, data.y, data.qid, group_offsets=data.group_offsets,
-                           feature_names=data.feature_names, source=data.source,
-                           source_row=data.source_row)
+        data = data._replace_X(data.X, docid=None, comment=None)
     return data
 
 
 def _with_n_features(data: RankingData, n_features: int) -> RankingData:
     """Pad X with all-zero columns up to ``n_features`` (LibSVM: a missing feature is 0)."""
-    have = data.n_features
-    if have == n_features:
-        return data
-    if have > n_features:
-        raise ValueError(
-            f"{data.source or 'data'} has {have} features, more than n_features={n_features}"
-        )
-    if data.is_sparse:
-        X = sp.csr_matrix((data.X.data, data.X.indices, data.X.indptr),
-                          shape=(data.n_rows, n_features))
-    else:
-        X = np.zeros((data.n_rows, n_features), dtype=data.X.dtype)
-        X[:, :have] = data.X
-    names = None
-    if data.feature_names is not None:
-        names = list(data.feature_names) + [str(i) for i in range(have + 1, n_features + 1)]
-    return RankingData(X, data.y, data.qid, group_offsets=data.group_offsets, docid=data.docid,
-                       comment=data.comment, feature_names=names, source=data.source,
-                       source_row=data.source_row)
+    return data.pad_features(n_features)
 
 
 def _cache_path(cache_dir: Path, root: Path, fold_folder: Path, split: str) -> Path:
@@ -283,7 +288,8 @@ def load_letor_fold(
     Parameters
     ----------
     root : folder holding ``Fold1``, ``Fold2``, ... (or the three split files directly, which
-        counts as fold 1). A single nested LETOR root below it is found automatically.
+        counts as fold 1). A single nested LETOR root below it is found automatically. The
+        rule is `resolve_letor_fold`'s.
     fold : fold number, 1-based (MQ2007/MQ2008/MSLR have folds 1..5).
     prefer_cache : read a ``<split>.cache/`` binary cache (written by `RankingData.save` or
         ``boostrank data convert``) instead of the text when it is not older than the text.
@@ -298,20 +304,19 @@ def load_letor_fold(
     Returns
     -------
     (train, vali, test) : three `RankingData` with the same number of features (a split
-        whose highest feature index is lower than another's is padded with zero columns,
-        as LibSVM semantics say a missing feature is 0).
+        whose highest feature index is lower than another's is padded with zero columns by
+        `RankingData.pad_features`, as LibSVM semantics say a missing feature is 0).
 
     Raises
     ------
     FileNotFoundError naming the missing root, fold folder or split file (and the names tried).
     """
-    fold = _check_fold(fold)
+    paths = resolve_letor_fold(root, fold, prefer_cache=prefer_cache)
     resolved = _resolve_root(root)
-    folder = _fold_folder(resolved, fold)
+    folder = _fold_folder(resolved, _check_fold(fold))
     cache_root = None if cache_dir is None else Path(cache_dir).expanduser()
     splits: list[RankingData] = []
-    for split in ("train", "vali", "test"):
-        path = _pick(folder, split, prefer_cache=prefer_cache)
+    for split, path in paths.items():
         cached = None if cache_root is None else _cache_path(cache_root, resolved, folder, split)
         if cached is not None and (cached / "meta.json").is_file() and (
             path.is_dir() or _mtime(cached / "meta.json") >= _mtime(path)
@@ -329,6 +334,7 @@ def load_letor_fold(
 
 __all__ = [
     "load_letor_fold",
+    "resolve_letor_fold",
     "letor_folds",
     "letor_split_path",
     "find_letor_root",

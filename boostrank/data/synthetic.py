@@ -15,19 +15,20 @@ plus per-query effects:
 The latent relevance is standardized on a fixed reference sample, ``noise`` standard
 deviations of Gaussian noise are added, and the result is cut into graded labels at fixed
 quantiles (about half the documents are 0, each next grade half as frequent as the previous).
-The teacher and the label thresholds depend only on ``seed``, ``n_features``,
+The teacher and the label thresholds depend only on ``random_state``, ``n_features``,
 ``relevance_levels`` and ``sparsity``, never on the number of queries.
 
 To get train / validation / test sets from one distribution, generate once and split by
 query::
 
-    data = make_ranking(500, (5, 40), 30, seed=0)
+    data = make_ranking(500, (5, 40), 30, random_state=0)
     train, vali, test = data.queries(slice(0, 300)), data.queries(slice(300, 400)), \
         data.queries(slice(400, 500))
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,6 +154,7 @@ def make_ranking(
     sparsity: float = 0.0,
     decimals: int | None = None,
     sparse: bool = False,
+    random_state: int | np.random.SeedSequence | None = None,
     seed: int | np.random.SeedSequence | None = None,
 ) -> RankingData:
     """Generate a learning-to-rank dataset with a non-linear, query-dependent relevance.
@@ -173,13 +175,17 @@ def make_ranking(
     decimals : round the features to this many decimals (smaller text files); the labels are
         computed from the rounded values, so they stay consistent with what is stored.
     sparse : return ``X`` as a ``scipy.sparse.csr_matrix`` instead of a dense array.
-    seed : int or SeedSequence; the same seed and arguments give identical data.
+    random_state : int or SeedSequence; the same value and arguments give identical data
+        (None draws fresh entropy).
+    seed : deprecated alias of ``random_state`` (DeprecationWarning); the same value gives
+        the same data as ``random_state``.
 
     Returns
     -------
     RankingData with ``X`` (n_rows, n_features) float64 in [0, 1], ``y`` float64 labels,
     ``qid`` 1..n_queries (contiguous), ``docid`` like ``"D12-3"`` (query 12, document 3).
     """
+    random_state = _resolve_random_state(random_state, seed)
     n_queries, low, high = _check_sizes(n_queries, docs_per_query)
     if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) or n_features < 1:
         raise ValueError(f"n_features must be a positive int, got {n_features!r}")
@@ -196,7 +202,8 @@ def make_ranking(
         raise ValueError(f"decimals must be None or an int >= 1, got {decimals!r}")
     n_features = int(n_features)
 
-    seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    seq = (random_state if isinstance(random_state, np.random.SeedSequence)
+           else np.random.SeedSequence(random_state))
     teacher_seq, reference_seq, sample_seq = seq.spawn(3)
     teacher = _draw_teacher(np.random.default_rng(teacher_seq), n_features, float(sparsity))
 
@@ -223,6 +230,17 @@ def make_ranking(
     docid = np.char.add(np.char.add(np.char.add("D", qid.astype(str)), "-"), position.astype(str))
     return RankingData(sp.csr_matrix(X) if sparse else X, y, qid, group_offsets=offsets,
                        docid=docid)
+
+
+def _resolve_random_state(random_state: Any, seed: Any) -> Any:
+    """``random_state``, or the deprecated ``seed`` (with a DeprecationWarning)."""
+    if seed is None:
+        return random_state
+    if random_state is not None:
+        raise ValueError("give random_state only (seed is its deprecated alias), not both")
+    warnings.warn("make_ranking(seed=...) is deprecated; use random_state=...",
+                  DeprecationWarning, stacklevel=3)
+    return seed
 
 
 def _as_float(name: str, value: Any) -> float:
