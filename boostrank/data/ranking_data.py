@@ -71,10 +71,10 @@ def _integers(values: ArrayLike, name: str, what: str) -> np.ndarray:
         if integral.all():
             return arr.astype(np.int64)
         i = _first_bad(~integral)
-        raise ValueError(f"{name} must hold integers ({what}); row {i} has {arr[i]!r}")
+        raise ValueError(f"{name} must hold integers ({what}); row {i} has {arr[i].item()!r}")
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
-    raise ValueError(f"{name} must hold integers ({what}); row 0 has {arr[0]!r} "
+    raise ValueError(f"{name} must hold integers ({what}); row 0 has {arr[0].item()!r} "
                      f"(dtype {arr.dtype})")
 
 
