@@ -1,40 +1,61 @@
 """The estimator contract shared by the boosters and the neural rankers.
 
-Subclasses implement three hooks:
+`BaseRanker` does, once for every model family: the constructor-parameter check (the class's
+``parameter_constraints``, see `boostrank.params`), input validation and query regrouping
+(`boostrank.validation`), the empty-data check, eval-set parsing, ``predict(X, *, qid=None)``,
+``score`` through the common evaluator, and the model file (`boostrank.model_io`).
 
+Subclasses declare ``parameter_constraints`` and implement these hooks:
+
+- ``_resolve_params()``: after the constraints passed, derive what training needs from the
+  parameters (seeds, thread counts, cross-parameter checks); called once per ``fit``;
 - ``_fit(train, eval_sets, sample_weight, callbacks)``: train on ``train`` (a `RankingData`
   whose rows are grouped by query), evaluating each ``(name, RankingData)`` of ``eval_sets``
-  every round/epoch with `self._make_eval_scorer`; set fitted attributes.
-- ``_predict(X)``: scores (n_rows,) float64 for a validated feature matrix.
-- ``_payload()`` / ``_restore_payload(files, meta)``: the native model as bytes for `save`.
-
-The base class does input validation (arrays, CSR, pandas, `RankingData`), qid/group handling,
-eval-set parsing, `score` through the common evaluator, and the save/load framing (a zip file
-holding ``meta.json`` plus the backend's native files).
+  every round/epoch; set fitted attributes;
+- ``_predict(X)``: scores (n_rows,) float64 for a validated feature matrix;
+- ``_payload()`` / ``_restore_payload(files, meta)``: the native model as bytes for `save` /
+  back from them. Any exception ``_restore_payload`` raises reaches the caller of `load` as a
+  `boostrank.model_io.ModelFileError` naming the file.
 """
 
 from __future__ import annotations
 
-import importlib
-import io
-import json
 import os
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
-from .data.ranking_data import RankingData, as_ranking_data
-from .validation import check_features
-from .validation import feature_names_of as _feature_names_of
+from .data.ranking_data import RankingData
+from .model_io import (
+    MODEL_FORMAT,
+    MODEL_FORMAT_VERSION,
+    ModelFileError,
+    jsonable_params,
+    params_from_json,
+    read_model_file,
+    write_model_file,
+)
+from .params import validate_params
+from .validation import (
+    check_features,
+    check_labels,
+    check_non_empty,
+    check_qid,
+    feature_names_of,
+    to_ranking_data,
+)
 
-MODEL_FORMAT = "boostrank-model"
-MODEL_FORMAT_VERSION = 1
+__all__ = ["BaseRanker", "EvalStep", "TrainingCallback", "run_callbacks", "check_features",
+           "jsonable_params", "params_from_json", "MODEL_FORMAT", "MODEL_FORMAT_VERSION"]
+
+#: old private spellings kept for the packages that still import them (use the public names)
+_jsonable = jsonable_params
+_from_jsonable = params_from_json
 
 
 @dataclass
@@ -59,14 +80,24 @@ TrainingCallback = Callable[[EvalStep], Any]
 class BaseRanker(BaseEstimator):
     """scikit-learn-style base of every boostrank ranker (boosters and neural models).
 
-    Fitted attributes set here: ``n_features_in_``, ``feature_names_in_`` (when the training
-    X had column names). Subclasses add ``evals_result_`` / ``history_`` and
-    ``best_iteration_`` / ``best_epoch_``.
+    Attributes
+    ----------
+    parameter_constraints : dict (class attribute)
+        Constructor parameter -> list of allowed-value constraints (`boostrank.params`),
+        checked once at the start of ``fit``.
+    n_features_in_ : int
+        Features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names seen in ``fit`` (only when the training data had names).
+
+    Subclasses add ``evals_result_``, ``best_score_`` and ``best_iteration_`` (the number of
+    rounds or epochs kept, see `boostrank.early_stopping`).
     """
 
     _estimator_type = "ranker"
     #: key under which the evaluation metric of `score` is computed
     score_metric: str = "ndcg@10"
+    parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
 
     # ------------------------------------------------------------------ public API
     def fit(
@@ -82,131 +113,141 @@ class BaseRanker(BaseEstimator):
     ) -> BaseRanker:
         """Fit on ``(X, y, qid|group)`` or on a `RankingData` passed as ``X``.
 
-        ``X``: (n_rows, n_features) ndarray, CSR or DataFrame; ``y``: (n_rows,) graded labels;
-        ``qid``: (n_rows,) query id per row (rows of a query need not be contiguous: they are
-        regrouped stably); ``group``: query sizes (n_queries,) instead of ``qid``;
-        ``sample_weight``: (n_rows,) per-row weights; ``eval_set``: a `RankingData`, a tuple
-        ``(X, y, qid)`` or a list of them; ``callbacks``: callables receiving an `EvalStep`
-        after each round/epoch.
+        Parameters
+        ----------
+        X : ndarray (n_rows, n_features), CSR matrix, DataFrame or `RankingData`
+        y : array-like (n_rows,)
+            Graded relevance labels (None with a `RankingData`).
+        qid : array-like (n_rows,) of int, optional
+            Query id per row; rows of a query need not be contiguous (regrouped stably).
+        group : array-like (n_queries,) of int, optional
+            Query sizes instead of ``qid``.
+        sample_weight : array-like (n_rows,), optional
+            Per-row weights (finite, >= 0).
+        eval_set : `RankingData`, ``(X, y, qid)`` tuple, a list of them, or a dict name -> one
+            Evaluated every round/epoch (named ``valid_0``, ``valid_1``... unless a dict).
+        callbacks : sequence of callables, optional
+            Each receives an `EvalStep` after every round/epoch.
+
+        Returns
+        -------
+        self
         """
         self._validate_params_ranker()
-        names = _feature_names_of(X)
-        if isinstance(X, RankingData):
-            names = X.feature_names
-        raw_X = X.X if isinstance(X, RankingData) else X
-        features = check_features(raw_X, dtype=self._feature_dtype(), allow_nan=self._allow_nan())
-        if isinstance(X, RankingData):
-            if y is not None or qid is not None or group is not None:
-                raise ValueError("X is a RankingData: do not pass y, qid or group with it")
-            train = RankingData(features, X.y, X.qid, group_offsets=X.group_offsets,
-                                feature_names=X.feature_names)
-            order = None
-        else:
-            if y is None:
-                raise ValueError("fit needs labels y (or a RankingData as X)")
-            if qid is None and group is None:
-                raise ValueError(
-                    "fit needs query ids: pass qid= (one per row) or group= (query sizes), "
-                    "or a RankingData"
-                )
-            train, order = as_ranking_data(features, y, qid, group=group)
+        train, _, weights = to_ranking_data(
+            X, y, qid=qid, group=group, sample_weight=sample_weight,
+            dtype=self._feature_dtype(), allow_nan=self._allow_nan())
+        check_non_empty(train)
         self._check_labels(train.y, where="y")
-        weights = None
-        if sample_weight is not None:
-            weights = np.asarray(sample_weight, dtype=np.float64).ravel()
-            if weights.shape[0] != train.n_rows:
-                raise ValueError(
-                    f"sample_weight has {weights.shape[0]} entries for {train.n_rows} rows"
-                )
-            if order is not None:
-                weights = weights[order]
         self.n_features_in_ = train.n_features
-        if names is not None:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
+        if train.feature_names is not None:
+            self.feature_names_in_ = np.asarray(train.feature_names, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         eval_sets = self._parse_eval_set(eval_set)
         self._fit(train, eval_sets, weights, list(callbacks or ()))
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Scores (n_rows,) float64; higher means more relevant. No qid needed."""
+    def predict(self, X: Any, *, qid: Any = None) -> np.ndarray:
+        """Relevance scores; higher means more relevant.
+
+        Parameters
+        ----------
+        X : ndarray (n_rows, n_features), CSR matrix, DataFrame or `RankingData`
+        qid : array-like (n_rows,) of int, optional
+            Query id per row. The boosters score each row alone and ignore it (its length is
+            still checked); models with query-level preprocessing use it.
+
+        Returns
+        -------
+        ndarray (n_rows,) float64
+            In the caller's row order.
+        """
         self._check_fitted()
         features = self._check_predict_features(X)
+        if qid is not None:
+            check_qid(qid, features.shape[0])
         return np.asarray(self._predict(features), dtype=np.float64).ravel()
 
-    def score(
-        self,
-        X: Any,
-        y: Any = None,
-        *,
-        qid: Any = None,
-        group: Any = None,
-        sample_weight: Any = None,
-    ) -> float:
-        """Mean NDCG@10 over queries by the common evaluator's default convention (for a
-        booster that trained with linear gain or an explicit gain table: with that gain,
-        ``score_convention_``)."""
+    def score(self, X: Any, y: Any = None, *, qid: Any = None, group: Any = None,
+              sample_weight: Any = None) -> float:
+        """Mean NDCG@10 over queries (common evaluator).
+
+        The convention is the default one, with the training gain for a booster that trained
+        with linear gain or an explicit gain table (``score_convention_``). ``X``, ``y``,
+        ``qid`` and ``group`` are as in `fit`; ``sample_weight`` is refused (NDCG is a mean
+        over queries).
+        """
         from .metrics import evaluate
 
         if sample_weight is not None:
             raise ValueError("score does not take sample_weight (NDCG is a mean over queries)")
-        data, _ = as_ranking_data(X, y, qid, group=group)
-        scores = self.predict(data.X)
+        data, _, _ = to_ranking_data(X, y, qid=qid, group=group)
+        scores = self.predict(data, qid=data.qid)
         result = evaluate(data.y, scores, data.qid, metrics=(self.score_metric,),
                           convention=getattr(self, "score_convention_", "default"))
         return float(result[self.score_metric])
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the fitted model to one zip file: ``meta.json`` plus the native model files."""
+        """Write the fitted model to one zip file: ``meta.json`` plus the native model files.
+
+        Returns the path written. Load it with `load` (see `boostrank.model_io`).
+        """
+        from . import __version__
+        from .registry import class_path
+
         self._check_fitted()
-        path = Path(path)
         files, extra_meta = self._payload()
         meta = {
             "format": MODEL_FORMAT,
             "version": MODEL_FORMAT_VERSION,
-            "class": f"{type(self).__module__}:{type(self).__qualname__}",
-            "params": _jsonable(self.get_params(deep=False)),
+            "class": class_path(type(self)),
+            "params": jsonable_params(self.get_params(deep=False)),
             "n_features_in": int(self.n_features_in_),
             "feature_names_in": (None if not hasattr(self, "feature_names_in_")
                                  else [str(n) for n in self.feature_names_in_]),
-            "boostrank_version": _version(),
-            "extra": _jsonable(extra_meta),
+            "boostrank_version": __version__,
+            "extra": jsonable_params(extra_meta),
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("meta.json", json.dumps(meta, indent=1))
-            for name, content in files.items():
-                archive.writestr(name, content)
-        return path
+        return write_model_file(path, meta, files)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> BaseRanker:
-        """Load a model written by `save` (called on `BaseRanker` it finds the right class)."""
-        path = Path(path)
+        """Load a model written by `save` (called on `BaseRanker` it finds the right class).
+
+        Only boostrank's registered model classes (`boostrank.registry.MODELS`) and
+        subclasses of ``cls`` already defined by the program are resolved from the file;
+        no other module is ever imported.
+
+        Raises
+        ------
+        FileNotFoundError
+            When ``path`` does not exist.
+        ModelFileError
+            (a ``ValueError``) naming the file and the problem, for anything else.
+        """
+        from .registry import MODELS, resolve_class_path
+
+        meta, files = read_model_file(path)
+        model_cls = resolve_class_path(meta["class"], base=BaseRanker)
+        if model_cls is None:
+            raise ModelFileError(
+                f"{path}: meta.json names class {meta['class']!r}, which is not a boostrank "
+                f"model class (registered: {', '.join(sorted(MODELS))})")
+        if not (isinstance(model_cls, type) and issubclass(model_cls, cls)):
+            raise ModelFileError(f"{path} holds a {model_cls.__name__}, not a {cls.__name__}")
+        model = _construct(model_cls, meta, path)
         try:
-            archive = zipfile.ZipFile(path)
-        except (FileNotFoundError, IsADirectoryError):
+            model._restore_payload(files, meta.get("extra") or {})
+        except ModelFileError:
             raise
-        except zipfile.BadZipFile:
-            raise ValueError(f"{path} is not a boostrank model file") from None
-        with archive:
-            if "meta.json" not in archive.namelist():
-                raise ValueError(f"{path} is not a boostrank model file (no meta.json)")
-            meta = json.loads(archive.read("meta.json"))
-            files = {n: archive.read(n) for n in archive.namelist() if n != "meta.json"}
-        if meta.get("format") != MODEL_FORMAT:
-            raise ValueError(f"{path} is not a boostrank model file")
-        module_name, _, class_name = meta["class"].partition(":")
-        model_cls = getattr(importlib.import_module(module_name), class_name)
-        if not issubclass(model_cls, cls):
-            raise TypeError(f"{path} holds a {class_name}, not a {cls.__name__}")
-        model = model_cls(**_from_jsonable(meta["params"]))
-        model.n_features_in_ = int(meta["n_features_in"])
-        if meta.get("feature_names_in"):
-            model.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
-        model._restore_payload(files, meta.get("extra") or {})
+        except KeyError as exc:
+            raise ModelFileError(f"{path}: the model file has no {exc.args[0]!r} entry "
+                                 f"({model_cls.__name__} needs it)") from exc
+        except Exception as exc:
+            raise ModelFileError(f"{path}: cannot restore the {model_cls.__name__} model: "
+                                 f"{_first_line(exc)}") from exc
         return model
 
     # ------------------------------------------------------------------ helpers for subclasses
@@ -216,61 +257,28 @@ class BaseRanker(BaseEstimator):
         Accepts one `RankingData`, one ``(X, y, qid)`` tuple, or a list of either; a dict
         ``{name: data}`` keeps the names.
         """
-        if eval_set is None:
-            return []
-        if isinstance(eval_set, dict):
-            items = list(eval_set.items())
-        else:
-            if isinstance(eval_set, RankingData) or (
-                isinstance(eval_set, tuple) and len(eval_set) == 3
-                and not isinstance(eval_set[0], (RankingData, tuple))
-            ):
-                eval_set = [eval_set]
-            items = [(f"valid_{i}", item) for i, item in enumerate(eval_set)]
         parsed = []
-        for name, item in items:
+        for name, item in _eval_items(eval_set):
+            where = f"eval_set {name}"
             if isinstance(item, RankingData):
-                data = item
+                data, _, _ = to_ranking_data(item, name=where, dtype=self._feature_dtype(),
+                                             allow_nan=self._allow_nan())
             elif isinstance(item, (tuple, list)) and len(item) == 3:
-                data, _ = as_ranking_data(item[0], item[1], item[2], name=f"eval_set {name}")
+                data, _, _ = to_ranking_data(item[0], item[1], qid=item[2], name=where,
+                                             dtype=self._feature_dtype(),
+                                             allow_nan=self._allow_nan())
             else:
-                raise ValueError(
-                    f"eval_set {name}: expected a RankingData or an (X, y, qid) tuple, "
-                    f"got {type(item).__name__}"
-                )
-            features = check_features(data.X, dtype=self._feature_dtype(),
-                                      allow_nan=self._allow_nan(), name=f"eval_set {name} X")
-            if features.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"eval_set {name} has {features.shape[1]} features; training data has "
-                    f"{self.n_features_in_}"
-                )
-            self._check_labels(data.y, where=f"eval_set {name} y")
-            parsed.append((str(name), RankingData(features, data.y, data.qid,
-                                                  group_offsets=data.group_offsets)))
+                raise ValueError(f"{where}: expected a RankingData or an (X, y, qid) tuple, "
+                                 f"got {type(item).__name__}")
+            if data.n_features != self.n_features_in_:
+                raise ValueError(f"{where} has {data.n_features} features; training data has "
+                                 f"{self.n_features_in_}")
+            self._check_labels(data.y, where=f"{where} y")
+            parsed.append((str(name), data))
         return parsed
 
-    def _make_eval_scorer(self, data: RankingData, metrics: Sequence[str],
-                          convention: Any = "default"):
-        """A callable ``scores (n_rows,) -> {metric: mean}`` for repeated evaluation of ``data``.
-
-        Uses the common evaluator (`boostrank.metrics.evaluate`).
-        """
-        from .metrics import evaluate
-
-        y, qid, metrics = data.y, data.qid, tuple(metrics)
-
-        def scorer(scores: np.ndarray) -> dict[str, float]:
-            result = evaluate(y, np.asarray(scores, dtype=np.float64), qid, metrics=metrics,
-                              convention=convention)
-            return {k: float(v) for k, v in result.items()}
-
-        return scorer
-
     def _check_predict_features(self, X: Any) -> Any:
-        if isinstance(X, RankingData):
-            X = X.X
-        names = _feature_names_of(X)
+        names = feature_names_of(X)
         features = check_features(X, dtype=self._feature_dtype(), allow_nan=self._allow_nan())
         if features.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -293,11 +301,17 @@ class BaseRanker(BaseEstimator):
 
     # hooks with defaults ------------------------------------------------------------
     def _validate_params_ranker(self) -> None:
-        """Check constructor parameters; raise ValueError naming the parameter."""
+        """Check the constructor parameters against ``parameter_constraints`` (once), then
+        derive what training needs (`_resolve_params`). ValueError names the parameter."""
+        validate_params(self.parameter_constraints, self.get_params(deep=False),
+                        type(self).__name__)
+        self._resolve_params()
+
+    def _resolve_params(self) -> None:
+        """Derive training settings from the (valid) parameters; cross-parameter checks."""
 
     def _check_labels(self, y: np.ndarray, *, where: str) -> None:
-        if y.size and not np.isfinite(y).all():
-            raise ValueError(f"{where} contains NaN or infinite labels")
+        check_labels(y, name=where)
 
     def _feature_dtype(self) -> Any:
         return None
@@ -328,39 +342,35 @@ def run_callbacks(callbacks: Sequence[TrainingCallback], step: EvalStep) -> bool
     return stop
 
 
-def _version() -> str:
-    from . import __version__
-
-    return __version__
-
-
-def _jsonable(value: Any) -> Any:
-    """Parameters -> JSON (tuples become lists tagged so they load back as tuples)."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return {"__tuple__": [_jsonable(v) for v in value]}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise TypeError(f"cannot save parameter value {value!r} of type {type(value).__name__}")
+def _eval_items(eval_set: Any) -> list[tuple[str, Any]]:
+    if eval_set is None:
+        return []
+    if isinstance(eval_set, dict):
+        return list(eval_set.items())
+    if isinstance(eval_set, RankingData) or (
+            isinstance(eval_set, tuple) and len(eval_set) == 3
+            and not isinstance(eval_set[0], (RankingData, tuple))):
+        eval_set = [eval_set]
+    return [(f"valid_{i}", item) for i, item in enumerate(eval_set)]
 
 
-def _from_jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"__tuple__"}:
-            return tuple(_from_jsonable(v) for v in value["__tuple__"])
-        return {k: _from_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_jsonable(v) for v in value]
-    return value
+def _construct(model_cls: type, meta: dict[str, Any], path: Any) -> BaseRanker:
+    """The estimator of a model file with its parameters and feature metadata (not fitted)."""
+    params = params_from_json(meta["params"])
+    if not isinstance(params, dict):
+        raise ModelFileError(f"{path}: meta.json 'params' must be a JSON object")
+    try:
+        model = model_cls(**params)
+        model.n_features_in_ = int(meta["n_features_in"])
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: meta.json does not describe a {model_cls.__name__}: "
+                             f"{_first_line(exc)}") from exc
+    names = meta.get("feature_names_in")
+    if names:
+        model.feature_names_in_ = np.asarray(names, dtype=object)
+    return model
 
 
-def bytes_io(content: bytes) -> io.BytesIO:
-    """Wrap bytes from a model archive as a binary file object."""
-    return io.BytesIO(content)
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

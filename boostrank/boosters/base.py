@@ -1,10 +1,11 @@
 """`BoosterRanker`: what the LightGBM and XGBoost LambdaMART estimators share.
 
-On top of `boostrank.estimator.BaseRanker` (input validation, query regrouping, ``score``,
-save/load framing) it adds: checks of the common constructor parameters, relevance-label
-checks per objective (integers, binary, the exponential-gain limit), sample-weight checks,
-backend-safe feature names, the per-round evaluation / early-stopping bookkeeping
-(`EvalTracker`) and the fitted attributes every booster exposes:
+On top of `boostrank.estimator.BaseRanker` (parameter constraints, input validation, query
+regrouping, ``score``, save/load framing) it adds: the constraints of the common constructor
+parameters (`booster_constraints`), their translation into training settings (once per fit),
+relevance-label checks per objective, the choice of the training gain, backend-safe feature
+names, the per-round evaluation / early-stopping bookkeeping (`EvalTracker`) and the fitted
+attributes every booster exposes:
 
 - ``booster_``: the native booster (``lightgbm.Booster`` / ``xgboost.Booster``);
 - ``best_iteration_``: number of boosting rounds in the kept model (1-based, like LightGBM);
@@ -15,7 +16,11 @@ backend-safe feature names, the per-round evaluation / early-stopping bookkeepin
 
 from __future__ import annotations
 
+import numbers
 import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -23,77 +28,183 @@ from sklearn.exceptions import NotFittedError
 
 from ..data.ranking_data import RankingData
 from ..estimator import BaseRanker, TrainingCallback
-from . import _params as P
-from ._tracking import EvalTracker
+from ..metrics.gains import AUTO, GAIN_ALIASES, GAIN_NAMES, resolve_gain
+from ..model_io import ModelFileError
+from ..params import InstanceOf, Interval, Options, Satisfies
+from ..validation import (
+    MAX_SEED,
+    check_n_jobs,
+    check_random_state,
+    check_relevance_labels,
+    check_sample_weight,
+    check_verbose,
+)
+from .tracking import EvalTracker
 
-GAINS = ("auto", "exponential", "linear")
+__all__ = ["BoosterRanker", "BoosterSettings", "booster_constraints", "eval_at_cutoffs",
+           "check_backend_params", "user_stacklevel"]
+
+#: gain names a booster's ``gain`` accepts (old spellings too, with a DeprecationWarning)
+GAINS = (AUTO, *GAIN_NAMES)
+
+
+# ---------------------------------------------------------------------- parameter checks
+def eval_at_cutoffs(value: Any) -> tuple[int, ...]:
+    """``eval_at`` (one int or a non-empty sequence of ints >= 1) -> sorted unique cutoffs."""
+    items = [value] if isinstance(value, numbers.Integral) else value
+    try:
+        items = list(items)
+    except TypeError:
+        raise ValueError("not an integer or a sequence") from None
+    if not items:
+        raise ValueError("eval_at must name at least one cutoff k, e.g. (1, 3, 5, 10)")
+    for k in items:
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ValueError(f"cutoff {k!r} is not an integer >= 1")
+    return tuple(sorted({int(k) for k in items}))
+
+
+def _one_metric(value: Any) -> bool:
+    from ..metrics import parse_metrics
+
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    parsed = parse_metrics(value)
+    if len(parsed) != 1:
+        raise ValueError(f"{value!r} names {len(parsed)} metrics: {parsed}")
+    return True
+
+
+def _known_convention(value: Any) -> bool:
+    from ..metrics import get_convention
+
+    get_convention(value)
+    return True
+
+
+def _gain_name(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() in (*GAINS, *GAIN_ALIASES)
+
+
+def check_backend_params(value: dict[str, Any], reserved: Mapping[str, str]) -> bool:
+    """``params``: string keys, none of them owned by a constructor parameter or by boostrank.
+
+    ``reserved`` maps a backend key (or alias) to the constructor parameter that owns it (or to
+    why boostrank manages it). Raises ValueError naming the key and what to use instead.
+    """
+    for key in value:
+        if not isinstance(key, str):
+            raise ValueError(f"key {key!r} is not a string")
+        owner = reserved.get(key)
+        if owner is None:
+            continue
+        if owner.isidentifier():
+            raise ValueError(f"params[{key!r}] is set by boostrank; use the constructor "
+                             f"parameter {owner} instead")
+        raise ValueError(f"params[{key!r}] is managed by boostrank ({owner}) and cannot be set")
+    return True
+
+
+def booster_constraints(objectives: tuple[str, ...], devices: tuple[str, ...],
+                        reserved: Callable[[], Mapping[str, str]]) -> dict[str, list[Any]]:
+    """The constraints of the constructor parameters both boosters have.
+
+    ``reserved`` returns the backend keys that ``params`` may not set (see
+    `check_backend_params`); it is called only when ``params`` is checked.
+    """
+    unit = Interval(Real, 0, 1, closed="right")
+    non_negative = Interval(Real, 0, None, closed="left")
+    return {
+        "objective": [Options(objectives)],
+        "n_estimators": [Interval(Integral, 1, None)],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "subsample": [unit],
+        "colsample_bytree": [unit],
+        "reg_alpha": [non_negative],
+        "reg_lambda": [non_negative],
+        "eval_at": [Satisfies(eval_at_cutoffs,
+                              "an integer >= 1 or a non-empty sequence of them")],
+        "early_stopping_rounds": [Interval(Integral, 1, None), None],
+        "eval_metric": [Satisfies(_one_metric, "one metric name of the common evaluator "
+                                               "such as 'ndcg@10' (the one early stopping "
+                                               "watches)")],
+        "eval_convention": [Satisfies(_known_convention,
+                                      "a known convention name or a Convention")],
+        "gain": [Satisfies(_gain_name, "one of " + ", ".join(repr(g) for g in GAINS))],
+        "random_state": [Interval(Integral, 0, MAX_SEED), None,
+                         InstanceOf(np.random.RandomState, np.random.Generator,
+                                    description="a numpy RandomState/Generator")],
+        "n_jobs": [Interval(Integral, 1, None), Interval(Integral, None, -1), None],
+        "device": [Options(devices)],
+        "verbose": [InstanceOf(bool, np.bool_, description="a bool"),
+                    Interval(Integral, None, None)],
+        "params": [None, Satisfies(lambda v: isinstance(v, dict) and check_backend_params(
+            v, reserved()), "a dict of extra backend parameters")],
+    }
+
+
+@dataclass(frozen=True)
+class BoosterSettings:
+    """What one ``fit`` derives from the constructor parameters (computed once).
+
+    ``eval_metrics``: canonical metric names recorded every round; ``watch_metric``: the one
+    early stopping follows; ``gain``: canonical ``gain`` ('auto', 'exponential', 'linear');
+    ``seed``: int or None; ``threads``: backend threads or None (backend default);
+    ``verbose``: print every N rounds (0: silent); ``params``: extra backend parameters.
+    """
+
+    eval_metrics: tuple[str, ...]
+    watch_metric: str
+    gain: str
+    seed: int | None
+    threads: int | None
+    verbose: int
+    params: dict[str, Any]
 
 
 class BoosterRanker(BaseRanker):
     """Shared base of `LightGBMLambdaMART` and `XGBoostLambdaMART` (not used directly).
 
-    Subclasses define ``__init__`` (scikit-learn reads the parameters from its signature) and:
-    ``_objectives`` (allowed objective names), ``_devices``, ``_max_exp_label`` (largest label
-    the backend's exponential gain 2^l - 1 accepts), ``_reserved_params()``,
-    ``_validate_backend_params()``, ``_label_kind(objective)``, ``_train(...)``, ``_predict``,
-    ``_raw_importances()``, ``_payload`` / ``_restore_payload``.
+    Subclasses define ``__init__`` (scikit-learn reads the parameters from its signature),
+    ``parameter_constraints`` (`booster_constraints` plus their own) and: ``_max_exp_label``
+    (largest label the backend's exponential gain 2^l - 1 accepts), ``_backend``,
+    ``_model_member`` (name of the native model in the model file), ``_check_backend()``,
+    ``_label_kind()``, ``_explicit_gain()``, ``_training_gain_spec(labels)``, ``_train(...)``,
+    ``_predict``, ``_raw_importances()``, ``_booster_bytes()`` / ``_booster_from_bytes()``.
     """
 
-    _objectives: tuple[str, ...] = ()
-    _devices: tuple[str, ...] = ("cpu", "cuda")
     _max_exp_label: int = 30
     _backend: str = ""
+    _model_member: str = ""
 
-    # ------------------------------------------------------------------ parameter checks
-    def _validate_params_ranker(self) -> None:
-        """Check every constructor parameter before any data is touched (ValueError names it)."""
-        from ..metrics import get_convention, parse_metrics
+    # ------------------------------------------------------------------ parameters
+    def _resolve_params(self) -> None:
+        """Translate the valid parameters into `BoosterSettings` (``self._settings``)."""
+        from ..metrics import parse_metrics
 
-        P.check_choice("objective", self.objective, self._objectives)
-        P.check_int("n_estimators", self.n_estimators, low=1)
-        P.check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
-        P.check_float("subsample", self.subsample, low=0.0, high=1.0, low_open=True)
-        P.check_float("colsample_bytree", self.colsample_bytree, low=0.0, high=1.0,
-                      low_open=True)
-        P.check_float("reg_alpha", self.reg_alpha, low=0.0)
-        P.check_float("reg_lambda", self.reg_lambda, low=0.0)
-        eval_at = P.check_eval_at(self.eval_at)
-        P.check_int("early_stopping_rounds", self.early_stopping_rounds, low=1, allow_none=True)
-        if not isinstance(self.eval_metric, str):
-            raise ValueError(f"eval_metric must be one metric name such as 'ndcg@10', "
-                             f"got {self.eval_metric!r}")
-        try:
-            parsed = parse_metrics(self.eval_metric)
-        except (ValueError, KeyError) as exc:
-            raise ValueError(f"eval_metric={self.eval_metric!r} is not a known metric: "
-                             f"{exc}") from None
-        if len(parsed) != 1:
-            raise ValueError(f"eval_metric must name one metric (the one early stopping "
-                             f"watches), got {self.eval_metric!r} -> {parsed}")
-        try:
-            get_convention(self.eval_convention)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"eval_convention={self.eval_convention!r} is not a known "
-                             f"convention: {exc}") from None
-        P.check_choice("gain", self.gain, GAINS)
-        P.check_random_state(self.random_state)
-        P.resolve_n_jobs(self.n_jobs)
-        P.check_choice("device", self.device, self._devices)
-        P.check_verbose(self.verbose)
-        P.check_params_dict(self.params, self._reserved_params())
-        self._validate_backend_params()
-        metrics = [f"ndcg@{k}" for k in eval_at]
-        self._eval_metrics = metrics + [m for m in parsed if m not in metrics]
-        self._watch_metric = parsed[0]
+        watch = parse_metrics(self.eval_metric)[0]
+        metrics = [f"ndcg@{k}" for k in eval_at_cutoffs(self.eval_at)]
+        metrics += [watch] if watch not in metrics else []
+        self._eval_metrics, self._watch_metric = metrics, watch
+        self._settings = BoosterSettings(
+            eval_metrics=tuple(metrics), watch_metric=watch,
+            gain=resolve_gain(self.gain, allow_auto=True),
+            seed=check_random_state(self.random_state), threads=check_n_jobs(self.n_jobs),
+            verbose=check_verbose(self.verbose), params=dict(self.params or {}))
+        self._check_backend()
 
-    def _reserved_params(self) -> dict[str, str]:
-        return {}
+    @property
+    def settings(self) -> BoosterSettings:
+        """The training settings of the current / last ``fit`` (validates when none yet)."""
+        if "_settings" not in self.__dict__:
+            self._validate_params_ranker()
+        return self._settings
 
-    def _validate_backend_params(self) -> None:
-        """Checks of the backend-specific constructor parameters."""
+    def _check_backend(self) -> None:
+        """Checks that need the backend (parameters inside ``params``, device support)."""
 
-    # ------------------------------------------------------------------ labels and weights
-    def _label_kind(self, objective: str) -> str:
+    # ------------------------------------------------------------------ labels and gain
+    def _label_kind(self) -> str:
         """'graded' (integers >= 0), 'binary' (0/1) or 'real' (any finite value)."""
         return "graded"
 
@@ -102,32 +213,18 @@ class BoosterRanker(BaseRanker):
 
         ``allow_real``: non-negative non-integer labels are accepted (linear gain).
         """
-        kind = self._label_kind(self.objective)
-        if kind == "real" or y.size == 0:
-            return
-        if kind == "binary":
-            bad = np.flatnonzero((y != 0) & (y != 1))
-            if bad.size:
-                raise ValueError(
-                    f"objective={self.objective!r} needs binary relevance labels (0 or 1); "
-                    f"y[{bad[0]}] = {y[bad[0]]:g}. Binarise the labels or use another objective"
-                )
-            return
-        negative = np.flatnonzero(y < 0)
-        if negative.size:
-            raise ValueError(
-                f"objective={self.objective!r} needs relevance labels >= 0; "
-                f"y[{negative[0]}] = {y[negative[0]]:g}"
-            )
-        fractional = np.flatnonzero(y != np.round(y))
-        if fractional.size and not allow_real:
-            raise ValueError(
-                f"objective={self.objective!r} needs integer relevance labels 0, 1, 2, ...; "
-                f"y[{fractional[0]}] = {y[fractional[0]]:g}. {self._real_label_hint()}"
-            )
+        kind = self._label_kind()
+        if allow_real and kind == "graded":
+            kind = "real" if not (y < 0).any() else "graded"
+        check_relevance_labels(y, kind=kind, owner=f"objective={self.objective!r}",
+                               hint=self._real_label_hint())
 
     def _real_label_hint(self) -> str:
         return "Round or bin the labels."
+
+    def _explicit_gain(self) -> Any:
+        """A gain fixed through ``params`` ('linear' / 'exponential' / a table), else None."""
+        return None
 
     def _resolve_gain(self, y: np.ndarray, explicit: str | None = None, *,
                       check: bool = True) -> str:
@@ -138,7 +235,7 @@ class BoosterRanker(BaseRanker):
         a warning under 'auto' and an error under 'exponential'. ``check=False`` only reports
         the gain (no error, no warning; a contradiction resolves to linear).
         """
-        requested = self.gain
+        requested = self.settings.gain
         if explicit is not None:
             if requested not in ("auto", explicit):
                 if not check:
@@ -161,19 +258,17 @@ class BoosterRanker(BaseRanker):
                 f"labels go up to {max_label:g}, above {limit}, the largest label "
                 f"{self._backend}'s exponential gain 2^label - 1 supports: training with linear "
                 f"gain (gain = label) instead; pass gain='linear' to silence this warning",
-                UserWarning, stacklevel=_user_stacklevel(),
+                UserWarning, stacklevel=user_stacklevel(),
             )
         return "linear"
 
-    @staticmethod
-    def _check_sample_weight(weight: np.ndarray | None) -> np.ndarray | None:
-        if weight is None:
-            return None
-        if not np.isfinite(weight).all():
-            raise ValueError("sample_weight contains NaN or infinite values")
-        if (weight < 0).any():
-            raise ValueError("sample_weight must be >= 0")
-        return weight
+    def _training_gain_spec(self, labels: np.ndarray) -> Any:
+        """Check the training labels and choose the gain (errors and warnings: here, once).
+
+        Returns what the backend's parameter builder takes (``_lgb_params`` /
+        ``_xgb_params``).
+        """
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ features
     def _backend_feature_names(self, forbidden: str) -> list[str] | None:
@@ -208,18 +303,22 @@ class BoosterRanker(BaseRanker):
         for attr in ("booster_", "best_iteration_", "best_score_", "evals_result_"):
             if attr in self.__dict__:
                 delattr(self, attr)
-        sample_weight = self._check_sample_weight(sample_weight)
-        self.score_convention_ = self._default_convention_for(self._label_values(train))
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, sample_weight.shape[0])
+        labels = self._label_values(train)
+        # labels and gain first: a gain problem is reported as such, before any eval set is
+        # scored under the convention that gain implies
+        self._gain_spec = self._training_gain_spec(labels)
+        self.score_convention_ = self._default_convention_for(labels)
         convention = (self.score_convention_ if self.eval_convention in (None, "default")
                       else self.eval_convention)
+        settings = self.settings
         tracker = EvalTracker(
-            self, eval_sets, self._eval_metrics, self._watch_metric, convention,
-            self.early_stopping_rounds if eval_sets else None, callbacks,
-            P.check_verbose(self.verbose),
-        )
+            self, eval_sets, settings.eval_metrics, settings.watch_metric, convention,
+            self.early_stopping_rounds if eval_sets else None, callbacks, settings.verbose)
         if callbacks and not eval_sets:
             warnings.warn("callbacks are only called when an eval_set is given; they will not "
-                          "run", UserWarning, stacklevel=_user_stacklevel())
+                          "run", UserWarning, stacklevel=user_stacklevel())
         booster, rounds_run = self._train(train, eval_sets, sample_weight, tracker)
         kept = tracker.kept_rounds() if tracker.active else rounds_run
         kept = max(1, min(kept, rounds_run)) if rounds_run > 0 else 0
@@ -228,7 +327,7 @@ class BoosterRanker(BaseRanker):
         self.evals_result_, self.best_score_ = tracker.results(kept)
 
     def _label_values(self, train: Any) -> np.ndarray:
-        """The training labels (or their distinct values), for the evaluation gain."""
+        """The training labels (or their distinct values), for the gain and the checks."""
         return train.y
 
     def _default_convention_for(self, y: np.ndarray) -> Any:
@@ -257,15 +356,11 @@ class BoosterRanker(BaseRanker):
 
     def _training_gain(self, y: np.ndarray) -> Any:
         """'exponential', 'linear' or an explicit gain table the objective trains with (the
-        checks and warnings happen in ``_train``; this only reports)."""
+        checks and warnings happen in `_training_gain_spec`; this only reports)."""
         explicit = self._explicit_gain()
         if explicit is not None and not isinstance(explicit, str):
             return list(explicit)
         return self._resolve_gain(y, explicit, check=False)
-
-    def _explicit_gain(self) -> Any:
-        """A gain fixed through ``params`` ('linear' / 'exponential' / a table), else None."""
-        return None
 
     def _train(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
                sample_weight: np.ndarray | None, tracker: EvalTracker) -> tuple[Any, int]:
@@ -275,6 +370,27 @@ class BoosterRanker(BaseRanker):
     def _keep_rounds(self, booster: Any, kept: int, rounds_run: int) -> Any:
         """The booster limited to its first ``kept`` rounds."""
         return booster
+
+    def _backend_threads(self) -> int | None:
+        """Threads for the backend at fit or predict time (None: the backend's default)."""
+        return check_n_jobs(self.n_jobs)
+
+    # ------------------------------------------------------------------ persistence
+    def _payload(self) -> tuple[dict[str, bytes], dict[str, Any]]:
+        return {self._model_member: self._booster_bytes()}, self._fitted_meta()
+
+    def _restore_payload(self, files: dict[str, bytes], meta: dict[str, Any]) -> None:
+        if self._model_member not in files:
+            raise ModelFileError(f"the model file has no {self._model_member} "
+                                 f"({self._backend} model)")
+        self.booster_ = self._booster_from_bytes(files[self._model_member])
+        self._restore_fitted_meta(meta)
+
+    def _booster_bytes(self) -> bytes:
+        raise NotImplementedError
+
+    def _booster_from_bytes(self, content: bytes) -> Any:
+        raise NotImplementedError
 
     def _fitted_meta(self) -> dict[str, Any]:
         from ..metrics import get_convention
@@ -302,7 +418,7 @@ class BoosterRanker(BaseRanker):
                                                      max_label=stored["max_label"])
 
 
-def _user_stacklevel() -> int:
+def user_stacklevel() -> int:
     """``stacklevel`` for `warnings.warn` that points at the first caller outside boostrank."""
     import os
     import sys
@@ -312,3 +428,6 @@ def _user_stacklevel() -> int:
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     return level
+
+
+_user_stacklevel = user_stacklevel  # old private name

@@ -22,19 +22,23 @@ LightGBM must be a CUDA build (the PyPI wheel is not): `fit` says so clearly bef
 from __future__ import annotations
 
 import functools
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
 from ..data.ranking_data import RankingData
-from . import _params as P
-from ._tracking import EvalTracker
-from .base import BoosterRanker
+from ..params import Interval, Options
+from .base import BoosterRanker, booster_constraints
+from .tracking import EvalTracker
+
+__all__ = ["LightGBMLambdaMART", "LAMBDARANK_MAX_QUERY", "FORBIDDEN_NAME_CHARS"]
 
 #: LightGBM lambdarank refuses longer queries (``Number of rows ... exceeds upper limit``)
 LAMBDARANK_MAX_QUERY = 10_000
 #: characters LightGBM refuses in feature names (JSON specials)
-_FORBIDDEN_NAME_CHARS = '",:[]{}'
+FORBIDDEN_NAME_CHARS = '",:[]{}'
+_FORBIDDEN_NAME_CHARS = FORBIDDEN_NAME_CHARS  # old private name
 
 # constructor parameter -> LightGBM canonical parameter(s) it owns
 _OWNED = {
@@ -142,10 +146,18 @@ class LightGBMLambdaMART(BoosterRanker):
         Any other LightGBM parameter (``max_bin``, ``lambdarank_truncation_level``, ...).
     """
 
-    _objectives = ("lambdarank", "rank_xendcg")
-    _devices = ("cpu", "cuda", "gpu")
+    parameter_constraints = {
+        **booster_constraints(("lambdarank", "rank_xendcg"), ("cpu", "cuda", "gpu"),
+                              _reserved_keys),
+        "num_leaves": [Interval(Integral, 2, 131072)],
+        "max_depth": [Interval(Integral, 1, None), Options({-1})],
+        "min_child_samples": [Interval(Integral, 0, None)],
+        "min_child_weight": [Interval(Real, 0, None)],
+        "subsample_freq": [Interval(Integral, 0, None)],
+    }
     _max_exp_label = 30
     _backend = "LightGBM"
+    _model_member = "model.txt"
 
     def __init__(
         self,
@@ -196,15 +208,7 @@ class LightGBMLambdaMART(BoosterRanker):
         self.params = params
 
     # ------------------------------------------------------------------ parameters
-    def _reserved_params(self) -> dict[str, str]:
-        return _reserved_keys()
-
-    def _validate_backend_params(self) -> None:
-        P.check_int("num_leaves", self.num_leaves, low=2, high=131072)
-        P.check_int("max_depth", self.max_depth, low=1, extra=(-1,))
-        P.check_int("min_child_samples", self.min_child_samples, low=0)
-        P.check_float("min_child_weight", self.min_child_weight, low=0.0)
-        P.check_int("subsample_freq", self.subsample_freq, low=0)
+    def _check_backend(self) -> None:
         label_gain = (self.params or {}).get("label_gain")
         if label_gain is not None:
             values = np.asarray(label_gain, dtype=np.float64).ravel() \
@@ -225,15 +229,13 @@ class LightGBMLambdaMART(BoosterRanker):
                     f"with device='cuda'"
                 )
 
-    def _label_kind(self, objective: str) -> str:
-        return "graded"
-
     def _real_label_hint(self) -> str:
         return ("LightGBM's ranking objectives read labels as relevance grades; round or bin "
                 "them (XGBoostLambdaMART(objective='rank:pairwise') accepts real labels)")
 
     def _lgb_params(self, label_gain: list[float] | None) -> dict[str, Any]:
         """The exact parameter dict given to ``lightgbm.train`` (also used by the tests)."""
+        settings = self.settings
         params: dict[str, Any] = {
             "objective": self.objective,
             "learning_rate": float(self.learning_rate),
@@ -248,16 +250,14 @@ class LightGBMLambdaMART(BoosterRanker):
             "lambda_l2": float(self.reg_lambda),
             "metric": "None",
             "device_type": self.device,
-            "verbosity": 0 if P.check_verbose(self.verbose) else -1,  # 0: LightGBM warnings
+            "verbosity": 0 if settings.verbose else -1,  # 0: LightGBM warnings
         }
-        threads = P.resolve_n_jobs(self.n_jobs)
-        if threads:
-            params["num_threads"] = threads
-        seed = P.check_random_state(self.random_state)
-        if seed is not None:
-            params["seed"] = seed
+        if settings.threads:
+            params["num_threads"] = settings.threads
+        if settings.seed is not None:
+            params["seed"] = settings.seed
             params["deterministic"] = True
-        extra = dict(self.params or {})
+        extra = dict(settings.params)
         if label_gain is not None:
             extra["label_gain"] = label_gain
         params.update(extra)
@@ -287,7 +287,7 @@ class LightGBMLambdaMART(BoosterRanker):
         explicit = (self.params or {}).get("label_gain")
         max_label = int(y.max()) if y.size else 0
         if explicit is not None:
-            if self.gain != "auto":
+            if self.settings.gain != "auto":
                 raise ValueError(f"gain={self.gain!r} and params['label_gain'] both set the "
                                  "training gain; give only one of them")
             if len(explicit) <= max_label:
@@ -299,14 +299,18 @@ class LightGBMLambdaMART(BoosterRanker):
             return [float(i) for i in range(max(max_label, 30) + 1)]
         return None
 
+    def _training_gain_spec(self, labels: np.ndarray) -> list[float] | None:
+        """Checked labels -> the ``label_gain`` given to LightGBM (None: its default)."""
+        self._check_train_labels(labels)
+        return self._label_gain(labels)
+
     def _train(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
                sample_weight: np.ndarray | None, tracker: EvalTracker) -> tuple[Any, int]:
         import lightgbm as lgb
 
-        self._check_train_labels(train.y)
         self._check_query_sizes(train)
-        params = self._lgb_params(self._label_gain(train.y))
-        names = self._backend_feature_names(_FORBIDDEN_NAME_CHARS)
+        params = self._lgb_params(self._gain_spec)
+        names = self._backend_feature_names(FORBIDDEN_NAME_CHARS)
         dtrain = lgb.Dataset(train.X, label=train.y, group=train.group_sizes,
                              weight=sample_weight, feature_name=names or "auto",
                              params=params, free_raw_data=True)
@@ -325,7 +329,7 @@ class LightGBMLambdaMART(BoosterRanker):
 
         def after_round(env: Any) -> None:
             if tracker.end_round(env.iteration - env.begin_iteration):
-                raise lgb.callback.EarlyStopException(tracker.best_round, [])
+                raise lgb.callback.EarlyStopException(max(tracker.best_round, 0), [])
 
         after_round.order = 30  # type: ignore[attr-defined]
         booster = lgb.train(
@@ -344,7 +348,7 @@ class LightGBMLambdaMART(BoosterRanker):
 
     # ------------------------------------------------------------------ prediction, persistence
     def _predict(self, X: Any) -> np.ndarray:
-        threads = P.resolve_n_jobs(self.n_jobs)
+        threads = self._backend_threads()
         extra = {"num_threads": threads} if threads else {}
         return self.booster_.predict(X, num_iteration=self.best_iteration_, **extra)
 
@@ -352,15 +356,14 @@ class LightGBMLambdaMART(BoosterRanker):
         return self.booster_.feature_importance(importance_type="gain",
                                                 iteration=self.best_iteration_)
 
-    def _payload(self) -> tuple[dict[str, bytes], dict[str, Any]]:
-        text = self.booster_.model_to_string(num_iteration=self.best_iteration_)
-        return {"model.txt": text.encode("utf-8")}, self._fitted_meta()
+    def _booster_bytes(self) -> bytes:
+        return self.booster_.model_to_string(num_iteration=self.best_iteration_).encode("utf-8")
 
-    def _restore_payload(self, files: dict[str, bytes], meta: dict[str, Any]) -> None:
+    def _booster_from_bytes(self, content: bytes) -> Any:
         import lightgbm as lgb
 
-        if "model.txt" not in files:
-            raise ValueError("model file has no model.txt (LightGBM model)")
-        self.booster_ = lgb.Booster(model_str=files["model.txt"].decode("utf-8"))
-        self._restore_fitted_meta(meta)
+        return lgb.Booster(model_str=content.decode("utf-8"))
+
+    def _restore_payload(self, files: dict[str, bytes], meta: dict[str, Any]) -> None:
+        super()._restore_payload(files, meta)
         self.booster_.best_iteration = self.best_iteration_

@@ -2,12 +2,12 @@
 
 The backend hands the current scores of each eval set to `EvalTracker.evaluate` (LightGBM
 ``feval`` / XGBoost ``custom_metric``, which receive the booster's cached predictions, so no
-re-prediction happens) and calls `EvalTracker.end_round` once per boosting round.
+re-prediction happens) and calls `EvalTracker.end_round` once per boosting round. The stopping
+rule is `boostrank.early_stopping.EarlyStopping` (the neural rankers use the same one).
 """
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -15,17 +15,31 @@ from typing import Any
 import numpy as np
 
 from ..data.ranking_data import RankingData
+from ..early_stopping import EarlyStopping
 from ..estimator import EvalStep, TrainingCallback, run_callbacks
+
+__all__ = ["EvalTracker"]
 
 
 class EvalTracker:
     """Evaluates eval sets every round with the common evaluator and decides when to stop.
 
-    ``eval_sets``: ``[(name, RankingData), ...]`` (rows grouped by query); ``metrics``:
-    canonical metric names recorded every round; ``watch``: the metric early stopping follows on
-    the first eval set (higher is better); ``early_stopping_rounds``: stop after this many rounds
-    without a strict improvement (None: never); ``callbacks``: called with an `EvalStep` after
-    every round (exceptions propagate, True stops training); ``verbose``: print every N rounds.
+    Parameters
+    ----------
+    estimator : the model being trained (handed to the callbacks).
+    eval_sets : list of ``(name, RankingData)``
+        Rows grouped by query.
+    metrics : sequence of str
+        Canonical metric names recorded every round.
+    watch : str
+        The metric early stopping follows on the first eval set (higher is better).
+    convention : evaluator convention of every metric.
+    early_stopping_rounds : int or None
+        Stop after this many rounds without a strict improvement (None: never).
+    callbacks : sequence of callables
+        Called with an `EvalStep` after every round (exceptions propagate, True stops).
+    verbose : int
+        Print the metrics to stderr every ``verbose`` rounds (0: never).
     """
 
     def __init__(self, estimator: Any, eval_sets: Sequence[tuple[str, RankingData]],
@@ -38,7 +52,7 @@ class EvalTracker:
         self.names = [name for name, _ in eval_sets]
         self.metrics = list(metrics)
         self.watch = watch
-        self.early_stopping_rounds = early_stopping_rounds
+        self.stopping = EarlyStopping(early_stopping_rounds)
         self.callbacks = list(callbacks)
         self.verbose = verbose
         self.evaluators = {name: Evaluator(data.y, data.qid, self.metrics, convention=convention)
@@ -47,13 +61,22 @@ class EvalTracker:
             name: {m: [] for m in self.metrics} for name in self.names
         }
         self._current: dict[str, dict[str, float]] = {}
-        self.best_round = -1
-        self.best_value = -math.inf
-        self.rounds = 0
 
     @property
     def active(self) -> bool:
+        """Whether there is anything to evaluate (at least one eval set)."""
         return bool(self.names)
+
+    @property
+    def best_round(self) -> int:
+        """0-based best round so far (-1 before any finite value of the watched metric)."""
+        best = self.stopping.best_step
+        return -1 if best is None else best
+
+    @property
+    def rounds(self) -> int:
+        """Rounds recorded so far."""
+        return self.stopping.n_steps
 
     def evaluate(self, name: str, scores: np.ndarray) -> dict[str, float]:
         """Metrics of eval set ``name`` for the current round's ``scores`` (n_rows,)."""
@@ -72,25 +95,19 @@ class EvalTracker:
         for name, values in evals.items():
             for metric, value in values.items():
                 self.history[name][metric].append(value)
-        self.rounds = step + 1
-        watched = evals[self.names[0]][self.watch]
-        if self.best_round < 0 or (not math.isnan(watched) and watched > self.best_value) or (
-                math.isnan(self.best_value) and not math.isnan(watched)):
-            self.best_round, self.best_value = step, watched
+        stop = self.stopping.update(evals[self.names[0]][self.watch])
         if self.verbose and (step + 1) % self.verbose == 0:
             text = "  ".join(f"{n}'s {m}: {v:.6f}" for n, vals in evals.items()
                              for m, v in vals.items())
             print(f"[{step + 1}]  {text}", file=sys.stderr, flush=True)
-        stop = run_callbacks(self.callbacks, EvalStep(step, evals, self.estimator))
-        if (self.early_stopping_rounds is not None
-                and step - self.best_round >= self.early_stopping_rounds):
+        if run_callbacks(self.callbacks, EvalStep(step, evals, self.estimator)):
             stop = True
         return stop
 
     def kept_rounds(self) -> int:
         """Rounds in the kept model: the best one under early stopping, else all rounds run."""
-        if self.early_stopping_rounds is not None and self.best_round >= 0:
-            return self.best_round + 1
+        if self.stopping.rounds is not None:
+            return self.stopping.best_iteration
         return self.rounds
 
     def results(self, kept: int) -> tuple[dict[str, dict[str, list[float]]],

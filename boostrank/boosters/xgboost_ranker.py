@@ -24,16 +24,22 @@ eval set with no relevant document scores 1 under the default convention.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
 from ..data.ranking_data import RankingData
-from . import _params as P
-from ._tracking import EvalTracker
-from .base import BoosterRanker
+from ..params import Interval
+from ..validation import per_query_weights
+from .base import BoosterRanker, booster_constraints
+from .tracking import EvalTracker
 
-_FORBIDDEN_NAME_CHARS = "[]<"
+__all__ = ["XGBoostLambdaMART", "FORBIDDEN_NAME_CHARS"]
+
+#: characters XGBoost refuses in feature names
+FORBIDDEN_NAME_CHARS = "[]<"
+_FORBIDDEN_NAME_CHARS = FORBIDDEN_NAME_CHARS  # old private name
 
 _RESERVED = {
     "objective": "objective", "num_boost_round": "n_estimators",
@@ -87,10 +93,16 @@ class XGBoostLambdaMART(BoosterRanker):
         ``lambdarank_num_pair_per_sample``, ``ndcg_exp_gain``, ...).
     """
 
-    _objectives = ("rank:ndcg", "rank:pairwise", "rank:map")
-    _devices = ("cpu", "cuda")
+    parameter_constraints = {
+        **booster_constraints(("rank:ndcg", "rank:pairwise", "rank:map"), ("cpu", "cuda"),
+                              lambda: _RESERVED),
+        "max_depth": [Interval(Integral, 0, None)],
+        "max_leaves": [Interval(Integral, 0, None)],
+        "min_child_weight": [Interval(Real, 0, None)],
+    }
     _max_exp_label = 31
     _backend = "XGBoost"
+    _model_member = "model.json"
 
     def __init__(
         self,
@@ -137,13 +149,7 @@ class XGBoostLambdaMART(BoosterRanker):
         self.params = params
 
     # ------------------------------------------------------------------ parameters
-    def _reserved_params(self) -> dict[str, str]:
-        return _RESERVED
-
-    def _validate_backend_params(self) -> None:
-        P.check_int("max_depth", self.max_depth, low=0)
-        P.check_int("max_leaves", self.max_leaves, low=0)
-        P.check_float("min_child_weight", self.min_child_weight, low=0.0)
+    def _check_backend(self) -> None:
         exp_gain = (self.params or {}).get("ndcg_exp_gain")
         if exp_gain is not None and not isinstance(exp_gain, (bool, np.bool_)):
             raise ValueError(f"params['ndcg_exp_gain'] must be True or False, got {exp_gain!r}")
@@ -157,8 +163,8 @@ class XGBoostLambdaMART(BoosterRanker):
                     "xgboost-cpu); use device='cpu'"
                 )
 
-    def _label_kind(self, objective: str) -> str:
-        return {"rank:ndcg": "graded", "rank:map": "binary"}.get(objective, "real")
+    def _label_kind(self) -> str:
+        return {"rank:ndcg": "graded", "rank:map": "binary"}.get(self.objective, "real")
 
     def _real_label_hint(self) -> str:
         return ("Use gain='linear' (XGBoost ndcg_exp_gain=False accepts real labels >= 0) or "
@@ -172,6 +178,7 @@ class XGBoostLambdaMART(BoosterRanker):
 
     def _xgb_params(self, gain: str | None) -> dict[str, Any]:
         """The exact parameter dict given to ``xgboost.train`` (also used by the tests)."""
+        settings = self.settings
         params: dict[str, Any] = {
             "objective": self.objective,
             "eta": float(self.learning_rate),
@@ -183,16 +190,14 @@ class XGBoostLambdaMART(BoosterRanker):
             "alpha": float(self.reg_alpha),
             "lambda": float(self.reg_lambda),
             "device": self.device,
-            "verbosity": 1 if P.check_verbose(self.verbose) else 0,
+            "verbosity": 1 if settings.verbose else 0,
             "disable_default_eval_metric": 1,
         }
-        threads = P.resolve_n_jobs(self.n_jobs)
-        if threads:
-            params["nthread"] = threads
-        seed = P.check_random_state(self.random_state)
-        if seed is not None:
-            params["seed"] = seed
-        params.update(self.params or {})
+        if settings.threads:
+            params["nthread"] = settings.threads
+        if settings.seed is not None:
+            params["seed"] = settings.seed
+        params.update(settings.params)
         if gain is not None:
             params["ndcg_exp_gain"] = gain == "exponential"
         return params
@@ -201,39 +206,25 @@ class XGBoostLambdaMART(BoosterRanker):
     @staticmethod
     def _group_weights(train: RankingData, weight: np.ndarray | None) -> np.ndarray | None:
         """Per-row weights (constant inside each query) -> one weight per query (n_queries,)."""
-        if weight is None:
+        return per_query_weights(weight, train, why="XGBoost ranking weights are per query")
+
+    def _training_gain_spec(self, labels: np.ndarray) -> str | None:
+        """Checked labels -> the gain of ``rank:ndcg`` (None for the other objectives)."""
+        if self.objective != "rank:ndcg":
+            self._check_train_labels(labels)
             return None
-        offsets = train.group_offsets
-        starts = offsets[:-1]
-        first = np.repeat(weight[starts], np.diff(offsets))
-        varies = np.flatnonzero(weight != first)
-        if varies.size:
-            row = int(varies[0])
-            q = int(np.searchsorted(offsets, row, side="right") - 1)
-            rows = weight[offsets[q]:offsets[q + 1]]
-            raise ValueError(
-                f"XGBoost ranking weights are per query, but sample_weight varies inside query "
-                f"qid={int(train.query_ids[q])} (from {rows.min():g} to {rows.max():g}); give "
-                f"every row of a query the same weight (the query's weight)"
-            )
-        return weight[starts]
+        explicit = self._explicit_gain()
+        self._check_train_labels(labels, allow_real="linear" in (self.settings.gain, explicit))
+        return self._resolve_gain(labels, explicit)
 
     def _train(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
                sample_weight: np.ndarray | None, tracker: EvalTracker) -> tuple[Any, int]:
         import xgboost as xgb
 
-        explicit = self._explicit_gain()
-        gain = None
-        if self.objective == "rank:ndcg":
-            requested_linear = "linear" in (self.gain, explicit)
-            self._check_train_labels(train.y, allow_real=requested_linear)
-            gain = self._resolve_gain(train.y, explicit)
-        else:
-            self._check_train_labels(train.y)
         group_weight = self._group_weights(train, sample_weight)
-        params = self._xgb_params(gain)
-        names = self._backend_feature_names(_FORBIDDEN_NAME_CHARS)
-        threads = P.resolve_n_jobs(self.n_jobs) or -1
+        params = self._xgb_params(self._gain_spec)
+        names = self._backend_feature_names(FORBIDDEN_NAME_CHARS)
+        threads = self._backend_threads() or -1
         dtrain = xgb.DMatrix(train.X, label=train.y, qid=_sequential_qid(train),
                              weight=group_weight, feature_names=names, missing=np.nan,
                              nthread=threads)
@@ -269,7 +260,7 @@ class XGBoostLambdaMART(BoosterRanker):
     def _predict(self, X: Any) -> np.ndarray:
         import xgboost as xgb
 
-        threads = P.resolve_n_jobs(self.n_jobs) or -1
+        threads = self._backend_threads() or -1
         data = xgb.DMatrix(X, missing=np.nan, nthread=threads,
                            feature_names=self.booster_.feature_names)
         return self.booster_.predict(data)
@@ -279,18 +270,15 @@ class XGBoostLambdaMART(BoosterRanker):
         names = self.booster_.feature_names or [f"f{i}" for i in range(self.n_features_in_)]
         return np.array([scores.get(n, 0.0) for n in names], dtype=np.float64)
 
-    def _payload(self) -> tuple[dict[str, bytes], dict[str, Any]]:
-        return {"model.json": bytes(self.booster_.save_raw("json"))}, self._fitted_meta()
+    def _booster_bytes(self) -> bytes:
+        return bytes(self.booster_.save_raw("json"))
 
-    def _restore_payload(self, files: dict[str, bytes], meta: dict[str, Any]) -> None:
+    def _booster_from_bytes(self, content: bytes) -> Any:
         import xgboost as xgb
 
-        if "model.json" not in files:
-            raise ValueError("model file has no model.json (XGBoost model)")
         booster = xgb.Booster()
-        booster.load_model(bytearray(files["model.json"]))
-        self.booster_ = booster
-        self._restore_fitted_meta(meta)
+        booster.load_model(bytearray(content))
+        return booster
 
 
 def _sequential_qid(data: RankingData) -> np.ndarray:
