@@ -27,7 +27,6 @@ from typing import Any, ClassVar
 
 from boostrank.metrics.gains import resolve_gain
 
-from .parameters import loss_keywords
 from .ranker import NeuralRanker
 
 __all__ = [
@@ -111,13 +110,7 @@ class _ListNetKeywords:
 
     def _loss_spec(self) -> tuple[str, dict[str, Any]]:
         gain = resolve_gain(self.label_transform, param="label_transform")
-        accepted = loss_keywords("listnet") or frozenset()
-        if "gain" in accepted:
-            keywords: dict[str, Any] = {"gain": gain}
-        else:  # the loss still spells the gain as its older label transform names
-            keywords = {"label_transform": {"linear": "identity",
-                                            "exponential": "exp2"}[gain]}
-        return "listnet", {**keywords, "temperature": self.temperature}
+        return "listnet", {"label_transform": gain, "temperature": self.temperature}
 
 
 class ListNet(_ListNetKeywords, NamedNeuralRanker):

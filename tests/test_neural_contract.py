@@ -1,0 +1,221 @@
+"""The neural estimators' contract: scikit-learn parameters, labels, qid at predict, attention."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from sklearn.base import clone  # noqa: E402
+
+import neural  # noqa: E402
+from boostrank.data import make_ranking  # noqa: E402
+from boostrank.estimator import BaseRanker  # noqa: E402
+from neural import estimators  # noqa: E402
+
+FAST = dict(n_epochs=3, batch_size=16, random_state=0, device="cpu")
+NAMED = [getattr(estimators, name) for name in estimators.REGISTRY_NAMES.values()]
+ATTENTION_FAST = dict(d_model=16, n_heads=2, n_layers=1, d_ff=32, **FAST)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_ranking(40, (2, 20), 6, seed=3), make_ranking(15, (2, 20), 6, seed=4)
+
+
+def _signature_params(cls) -> set[str]:
+    return set(cls.parameter_defaults())
+
+
+@pytest.mark.parametrize("cls", NAMED + [neural.NeuralRanker], ids=lambda c: c.__name__)
+def test_get_params_clone_and_set_params_round_trip(cls):
+    params = cls().get_params()
+    # every shared NeuralRanker parameter, less what the class fixes, plus its own
+    shared = set(neural.NeuralRanker.parameter_defaults()) - set(cls.fixed_params)
+    assert shared <= set(params)
+    assert set(params) == _signature_params(cls)
+    assert not set(cls.fixed_params) & set(params)
+    model = cls(random_state=7, batch_size=8)
+    twin = clone(model)
+    assert type(twin) is cls and twin.get_params() == model.get_params()
+    assert twin.get_params()["random_state"] == 7
+    twin.set_params(batch_size=4)
+    assert twin.batch_size == 4 and model.batch_size == 8
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        twin.set_params(no_such_parameter=1)
+    assert "batch_size=8" in repr(model) and "random_state=7" in repr(model)
+    assert "n_epochs" not in repr(model)  # defaults are not shown
+
+
+def test_named_parameters_reach_the_loss_and_fixed_ones_are_refused():
+    model = neural.LambdaRankNet(sigma=2.0, ndcg_at=5)
+    assert model._loss_spec() == ("lambdarank", {"sigma": 2.0, "k": 5})
+    assert neural.RankNet().loss == "ranknet"
+    with pytest.raises(TypeError, match="loss"):
+        neural.RankNet(loss="listnet")
+    assert "sigma" in neural.RankNet().get_params()
+    assert "label_transform" in neural.ListNet().get_params()
+
+
+def test_listnet_gain_names_and_deprecated_aliases():
+    assert neural.ListNet()._loss_spec()[1]["temperature"] == 1.0
+    linear = neural.ListNet(label_transform="linear")._loss_spec()
+    with pytest.warns(DeprecationWarning, match="label_transform='identity' is deprecated"):
+        old = neural.ListNet(label_transform="identity")._loss_spec()
+    assert old == linear
+    with pytest.raises(ValueError, match="label_transform must be one of"):
+        neural.ListNet(label_transform="cubic")._loss_spec()
+
+
+@pytest.mark.parametrize(("labels", "match"), [
+    ([0, 1, -1], r"labels >= 0; y\[\d+\] = -1"),
+    ([0, 1, 0.5], r"integer relevance labels .*y\[\d+\] = 0.5"),
+])
+def test_negative_and_fractional_labels_are_refused_naming_y(labels, match):
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    y = np.resize(np.asarray(labels, dtype=float), 6)
+    qid = np.array([1, 1, 1, 2, 2, 2])
+    with pytest.raises(ValueError, match=match):
+        neural.RankNet(**FAST).fit(X, y, qid=qid)
+    if min(labels) >= 0:  # a loss defined on real labels trains on them
+        neural.ListNet(**FAST).fit(X, y, qid=qid)
+    else:
+        with pytest.raises(ValueError, match="labels >= 0"):
+            neural.ListNet(**FAST).fit(X, y, qid=qid)
+
+
+def test_eval_set_labels_are_checked_too(data):
+    train, valid = data
+    bad = (valid.X, np.where(np.arange(valid.n_rows) == 2, 0.5, valid.y), valid.qid)
+    with pytest.raises(ValueError, match=r"eval_set valid_0 y\[2\] = 0.5"):
+        neural.RankNet(**FAST).fit(train, eval_set=bad)
+
+
+def test_empty_training_set_is_one_clear_error():
+    X = np.zeros((0, 3))
+    with pytest.raises(ValueError, match="empty"):
+        neural.RankNet(**FAST).fit(X, np.zeros(0), qid=np.zeros(0, dtype=int))
+
+
+def test_predict_takes_qid_in_any_row_order(data):
+    train, valid = data
+    model = neural.NeuralRanker(loss="listnet", preprocessing="query_minmax",
+                                hidden_sizes=(8,), **FAST).fit(train)
+    with pytest.raises(ValueError, match=r"predict needs qid="):
+        model.predict(valid.X)
+    expected = model.predict(valid.X, qid=valid.qid)
+    order = np.random.default_rng(1).permutation(valid.n_rows)
+    shuffled = model.predict(valid.X[order], qid=valid.qid[order])
+    # (rows regrouped in another order: float32 matmuls may differ in the last bit)
+    np.testing.assert_allclose(shuffled, expected[order], rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="qid must hold integer query ids"):
+        model.predict(valid.X, qid=np.array(["a"] * valid.n_rows))
+    plain = neural.RankNet(hidden_sizes=(8,), **FAST).fit(train)
+    np.testing.assert_array_equal(plain.predict(valid.X, qid=valid.qid), plain.predict(valid.X))
+
+
+def test_input_noise_is_seeded_and_changes_training(data):
+    train, valid = data
+    base = neural.RankNet(hidden_sizes=(8,), **FAST).fit(train).predict(valid.X)
+    noisy = [neural.RankNet(hidden_sizes=(8,), input_noise=0.5, **FAST).fit(train)
+             .predict(valid.X) for _ in range(2)]
+    np.testing.assert_array_equal(noisy[0], noisy[1])
+    assert not np.array_equal(noisy[0], base)
+
+
+def test_long_lists_are_sampled_for_whole_matrix_losses(monkeypatch, data):
+    from neural import ranker
+
+    train, _ = data
+    monkeypatch.setattr(ranker, "MAX_QUADRATIC_LIST_LENGTH", 8)
+    seen = []
+    original = ranker.ListBatcher
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["max_list_length"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ranker, "ListBatcher", spy)
+    longest = int(train.group_sizes.max())
+    with pytest.warns(UserWarning, match=f"longest training query has {longest} documents"):
+        neural.ApproxNDCGNet(hidden_sizes=(8,), **FAST).fit(train)
+    assert seen == [8]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        neural.ApproxNDCGNet(hidden_sizes=(8,), max_list_length=5, **FAST).fit(train)
+    assert seen[-1] == 5
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ({"scorer": "attention", "scorer_params": {"d_model": 30, "n_heads": 4}}, "divide"),
+    ({"scorer": "attention", "scorer_params": {"width": 3}}, "unknown parameter"),
+    ({"scorer": "attention", "scorer_params": {"dropout": 0.3}}, "dropout="),
+    ({"scorer": "attention", "scorer_params": {"positional": "rotary"}}, "positional"),
+    ({"loss": "lambdarank", "loss_params": {"k": 0}}, "k must be"),
+    ({"loss": "listnet", "loss_params": {"temperature": 0.0}}, "temperature must be"),
+])
+def test_bad_scorer_and_loss_parameters_fail_before_training(params, match, data):
+    train, _ = data
+    model = neural.NeuralRanker(**params, **FAST)
+    with pytest.raises(ValueError, match=match):
+        model.fit(train)
+    assert not hasattr(model, "history_")
+
+
+# --------------------------------------------------------------------------- attention
+def _attention():
+    return pytest.importorskip("neural.attention")
+
+
+def test_attention_ranker_is_deterministic_and_needs_qid(data, tmp_path):
+    _attention()
+    train, valid = data
+    a = neural.AttentionListNet(**ATTENTION_FAST).fit(train, eval_set=valid)
+    b = neural.AttentionListNet(**ATTENTION_FAST).fit(train, eval_set=valid)
+    scores = a.predict(valid.X, qid=valid.qid)
+    np.testing.assert_array_equal(scores, b.predict(valid.X, qid=valid.qid))
+    assert a.history_["train_loss"] == b.history_["train_loss"]
+    with pytest.raises(ValueError, match=r"predict needs qid=.*attention"):
+        a.predict(valid.X)
+    # the kept epoch's recorded validation score is what predict gives
+    from boostrank.metrics import evaluate
+
+    again = evaluate(valid.y, scores, valid.qid)["ndcg@10"]
+    assert again == pytest.approx(a.best_score_["valid_0"]["ndcg@10"], abs=1e-9)
+    loaded = BaseRanker.load(a.save(tmp_path / "attention.zip"))
+    assert type(loaded) is neural.AttentionListNet
+    assert loaded.get_params() == a.get_params()
+    np.testing.assert_array_equal(loaded.predict(valid), scores)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(a)).predict(valid), scores)
+    twin = clone(a)
+    assert twin.get_params() == a.get_params() and not hasattr(twin, "model_")
+
+
+def test_attention_scores_do_not_depend_on_row_order(data):
+    _attention()
+    train, valid = data
+    model = neural.NeuralRanker(loss="listnet", scorer="attention",
+                                scorer_params={"d_model": 16, "n_heads": 2, "n_layers": 1},
+                                **FAST).fit(train)
+    expected = model.predict(valid.X, qid=valid.qid)
+    order = np.random.default_rng(5).permutation(valid.n_rows)
+    np.testing.assert_allclose(model.predict(valid.X[order], qid=valid.qid[order]),
+                               expected[order], rtol=1e-5, atol=1e-6)
+    # a document's score depends on the other documents of its list (listwise)
+    one = valid.queries(slice(0, 1))
+    alone = model.predict(one.X[:1], qid=one.qid[:1])
+    assert not np.allclose(alone, expected[:1])
+
+
+@pytest.mark.parametrize("cls", [neural.AttentionNeuralNDCG, neural.AttentionLambdaLoss],
+                         ids=lambda c: c.__name__)
+def test_named_attention_models_fit(cls, data):
+    _attention()
+    train, valid = data
+    model = cls(**ATTENTION_FAST).fit(train, eval_set=valid)
+    assert np.isfinite(model.predict(valid)).all()
+    assert 1 <= model.best_epoch_ == model.best_iteration_ <= model.n_epochs_run_
