@@ -46,7 +46,7 @@ SCRIPT = textwrap.dedent('''
     out = sys.argv[1]
     params = json.loads(sys.argv[2])
     params["hidden_sizes"] = tuple(params["hidden_sizes"])
-    data = make_ranking(300, (5, 30), 12, seed=7)
+    data = make_ranking(300, (5, 30), 12, random_state=7)
     train, valid, test = data.queries(slice(0, 180)), data.queries(slice(180, 230)), \\
         data.queries(slice(230, 300))
     model = RankNet(**params).fit(train, eval_set=valid)
@@ -65,7 +65,7 @@ SCRIPT = textwrap.dedent('''
 
 
 def _splits():
-    data = make_ranking(300, (5, 30), 12, seed=7)
+    data = make_ranking(300, (5, 30), 12, random_state=7)
     return data.queries(slice(0, 180)), data.queries(slice(180, 230)), data.queries(slice(230, 300))
 
 
@@ -92,7 +92,7 @@ def test_single_process_strategy_without_torchrun(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     strategy = training_strategy(torch.device("cpu"))
     assert type(strategy) is SingleProcess and strategy.is_main()
-    data = make_ranking(5, (2, 6), 3, seed=0)
+    data = make_ranking(5, (2, 6), 3, random_state=0)
     Z = data.X.astype(np.float32)
     parts = strategy.shard_training(Z, data.y, data.group_offsets, None)
     assert parts[0] is Z and parts[2] is data.group_offsets
@@ -106,7 +106,7 @@ def test_single_process_strategy_without_torchrun(monkeypatch):
 
 
 def test_query_blocks_cover_every_query_once():
-    data = make_ranking(41, (1, 50), 3, seed=0)
+    data = make_ranking(41, (1, 50), 3, random_state=0)
     blocks = [DistributedDataParallelStrategy(torch.device("cpu"), r, 3).query_block(
         data.group_offsets)
               for r in range(3)]

@@ -24,7 +24,7 @@ ATTENTION_FAST = dict(d_model=16, n_heads=2, n_layers=1, d_ff=32, **FAST)
 
 @pytest.fixture(scope="module")
 def data():
-    return make_ranking(40, (2, 20), 6, seed=3), make_ranking(15, (2, 20), 6, seed=4)
+    return make_ranking(40, (2, 20), 6, random_state=3), make_ranking(15, (2, 20), 6, random_state=4)
 
 
 def _signature_params(cls) -> set[str]:

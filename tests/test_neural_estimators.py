@@ -27,8 +27,8 @@ CLASSES = [neural.RankNet, neural.ListNet, neural.LambdaRankNet, neural.ListMLEN
 
 @pytest.fixture(scope="module")
 def data():
-    train = make_ranking(80, (2, 30), 8, seed=1)
-    valid = make_ranking(30, (2, 30), 8, seed=2)
+    train = make_ranking(80, (2, 30), 8, random_state=1)
+    valid = make_ranking(30, (2, 30), 8, random_state=2)
     return train, valid
 
 
@@ -196,7 +196,7 @@ def test_sample_weight_per_query(data):
 
 
 def test_extreme_and_constant_features_train_without_nan():
-    data = make_ranking(30, (3, 12), 5, seed=3)
+    data = make_ranking(30, (3, 12), 5, random_state=3)
     X = data.X.copy()
     X[:, 0] = 7.0
     X[::3, 1] = 1e300
