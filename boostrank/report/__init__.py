@@ -1,26 +1,32 @@
-"""Rendering of comparison results: tables, Markdown, self-contained HTML, JSON and PNG plots.
+"""Rendering of comparison results: tables, Markdown, self-contained HTML, JSON, LaTeX and PNG
+plots.
 
-`write_report(result, out_dir, formats=("md", "html", "json"))` writes a report folder;
-`render_markdown`, `render_html` and `result_to_dict` render a `ComparisonResult` one way each;
-`boostrank.report.plots` draws the figures with matplotlib (no pyplot, no global backend).
+`write_report(result, out_dir, formats=("md", "html", "json", "tex"))` writes a report
+folder; `render_markdown`, `render_html`, `render_latex` and `result_to_dict` render a
+`ComparisonResult` one way each; `collect_environment` records the software and hardware of
+a run and `input_files` the SHA-256 of every input file; `make_plots` draws the figures with
+matplotlib (imported only when drawing; no pyplot, no global backend).
 """
 
 from __future__ import annotations
 
-from .._lazy import lazy_getattr
+from .environment import collect_environment
+from .html import render_html
+from .json_report import result_to_dict
+from .latex import render_latex
+from .markdown import render_markdown
+from .plots import make_plots
+from .provenance import input_files, sha256_file
+from .writer import write_report
 
-_PUBLIC = {
-    "write_report": ".writer:write_report",
-    "render_markdown": ".markdown:render_markdown",
-    "render_html": ".html:render_html",
-    "result_to_dict": ".json_report:result_to_dict",
-    "collect_environment": ".environment:collect_environment",
-    "make_plots": ".plots:make_plots",
-}
-
-__all__ = sorted(_PUBLIC)
-__getattr__ = lazy_getattr(__name__, _PUBLIC)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__ = [
+    "collect_environment",
+    "input_files",
+    "make_plots",
+    "render_html",
+    "render_latex",
+    "render_markdown",
+    "result_to_dict",
+    "sha256_file",
+    "write_report",
+]

@@ -96,11 +96,9 @@ def render_html(result: Any, plots: list[Plot] | None = None) -> str:
     """The whole report as one HTML document (``plots`` default to `make_plots(result)`)."""
     if plots is None:
         plots = make_plots(result)
-    conv = getattr(result.convention, "name", str(result.convention))
     config = result.config
     first = result.metrics[0]
     best_model = max(result.models, key=lambda m: result.mean(m, first))
-    where = (f"{result.n_folds} folds" if result.n_folds > 1 else "train / valid / test split")
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -108,8 +106,7 @@ def render_html(result: Any, plots: list[Plot] | None = None) -> str:
         "<title>boostrank compare report</title>",
         f"<style>{CSS}</style></head><body><main>",
         "<h1>boostrank compare report</h1>",
-        f'<p class="lead">{len(result.models)} models on a {escape(where)}, scored with the '
-        f"common evaluator under the <b>{escape(conv)}</b> convention.</p>",
+        f'<p class="lead">{escape(T.subtitle(result))}</p>',
         '<div class="summary-cards">',
         _card(f"best {first}", f"{best_model} · {result.mean(best_model, first):.4f}"),
         _card("baseline", f"{result.baseline}"),
@@ -130,7 +127,7 @@ def render_html(result: Any, plots: list[Plot] | None = None) -> str:
 
     fold_tables = T.per_fold_tables(result)
     if fold_tables:
-        parts.append("<h2>Per fold</h2>")
+        parts += ["<h2>Per fold</h2>", f'<p class="note">{escape(T.PER_FOLD_NOTE)}</p>']
         for table in fold_tables:
             parts += [f"<h3>{escape(table.title)}</h3>", render_table(table)]
 
@@ -139,13 +136,20 @@ def render_html(result: Any, plots: list[Plot] | None = None) -> str:
         parts += [f"<h2>{escape(sig.title)}</h2>", render_table(sig),
                   f"<p class=\"note\">{escape(T.significance_explanation(result))}</p>"]
 
+    importances = T.importance_tables(result)
+    if importances:
+        parts.append("<h2>Feature importances</h2>")
+        for table in importances:
+            parts += [render_table(table)]
+            parts += [f'<p class="note">{escape(n)}</p>' for n in table.notes]
+
     if plots:
         parts.append("<h2>Plots</h2>")
         for plot in plots:
             parts += [f"<h3>{escape(plot.title)}</h3>", _img(plot)]
 
     parts += ["<h2>Evaluation convention</h2>",
-              f"<pre>{escape(_describe(result.convention))}</pre>"]
+              f"<pre>{escape(T.describe_convention(result.convention))}</pre>"]
     parts += ["<h2>Data</h2>", render_table(T.dataset_table(result))]
     sources = T.data_sources(result)
     if sources:
@@ -165,6 +169,9 @@ def render_html(result: Any, plots: list[Plot] | None = None) -> str:
         shown = f"<code>{escape(value)}</code>" if "command" in label else escape(value)
         parts.append(f"<dt>{escape(label)}</dt><dd>{shown}</dd>")
     parts.append("</dl>")
+    files = T.input_files_table(result)
+    if files.rows:
+        parts += [f"<h3>{escape(files.title)}</h3>", render_table(files)]
     env = T.environment_table(result)
     parts += ["<h3>Environment</h3>", render_table(env)]
     parts += [f'<p class="note">{escape(n)}</p>' for n in env.notes]
@@ -176,7 +183,3 @@ def _card(key: str, value: str) -> str:
     return (f'<div class="card"><div class="k">{escape(key)}</div>'
             f'<div class="v">{escape(value)}</div></div>')
 
-
-def _describe(convention: Any) -> str:
-    describe = getattr(convention, "describe", None)
-    return describe() if callable(describe) else str(convention)

@@ -8,8 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from . import tables as T
+from .provenance import input_files
+
 FORMAT = "boostrank-compare"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # fields are only ever added (input_files: path, bytes, sha256)
 
 AGGREGATION = {
     "mean": "single split: mean over test queries from boostrank.metrics.evaluate; "
@@ -97,7 +100,7 @@ def result_to_dict(result: Any) -> dict[str, Any]:
         "n_resamples": result.n_resamples,
         "convention": {
             "name": getattr(convention, "name", str(convention)),
-            "description": _describe(convention),
+            "description": T.describe_convention(convention),
         },
         "aggregation": AGGREGATION,
         "summary": summary,
@@ -108,12 +111,8 @@ def result_to_dict(result: Any) -> dict[str, Any]:
         },
         "folds": folds,
         "environment": result.environment,
+        "input_files": input_files(result),
     }
-
-
-def _describe(convention: Any) -> str:
-    describe = getattr(convention, "describe", None)
-    return describe() if callable(describe) else str(convention)
 
 
 def to_plain(value: Any) -> Any:

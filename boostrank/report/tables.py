@@ -14,6 +14,13 @@ from typing import Any
 import numpy as np
 
 MARK_SYMBOL = {"better": "▲", "worse": "▼"}
+PLOT_TITLES = {"ndcg_at_k": "NDCG@k for k = 1..10",
+               "differences": "Per-query differences to the baseline",
+               "learning_curves": "Learning curves (validation)"}
+PER_FOLD_NOTE = ("Each fold's mean over its test queries; last column: mean ± sample standard "
+                 "deviation (n - 1) over the folds. Bold: best in the column.")
+#: features shown per importance table
+TOP_FEATURES = 20
 FAMILY_TITLES = {
     "ndcg": "NDCG", "dcg": "DCG", "map": "MAP", "mrr": "MRR", "err": "ERR",
     "precision": "Precision", "recall": "Recall",
@@ -76,6 +83,46 @@ def fmt_int(value: int) -> str:
 
 
 # ---------------------------------------------------------------------- helpers
+def describe_convention(convention: Any) -> str:
+    """The one-line description of an evaluation convention (its ``describe()``)."""
+    describe = getattr(convention, "describe", None)
+    return describe() if callable(describe) else str(convention)
+
+
+def convention_name(convention: Any) -> str:
+    """The name of an evaluation convention (or its text)."""
+    return str(getattr(convention, "name", convention))
+
+
+def subtitle(result: Any) -> str:
+    """``"4 models on 2 folds (Fold1, Fold2), scored ... under the default convention."``"""
+    n_models = len(result.models)
+    models = f"{n_models} model{'s' if n_models != 1 else ''}"
+    if result.n_folds > 1:
+        where = f"{result.n_folds} folds ({', '.join(result.fold_names)})"
+    else:
+        where = "one train / valid / test split"
+    return (f"{models} on {where}, scored with the common evaluator under the "
+            f"{convention_name(result.convention)} convention.")
+
+
+def fold_spread(values: np.ndarray) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof 1; NaN for one fold) of per-fold values."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return float("nan"), float("nan")
+    sd = float(np.std(finite, ddof=1)) if finite.size > 1 else float("nan")
+    return float(np.mean(finite)), sd
+
+
+def fmt_mean_sd(mean: float, sd: float) -> str:
+    """``"0.4567 ± 0.0123"`` (the mean alone when the spread is undefined)."""
+    if not np.isfinite(sd):
+        return fmt_metric(mean)
+    return f"{fmt_metric(mean)} ± {sd:.4f}"
+
+
 def model_label(result: Any, model: str) -> Cell:
     suffix = " (baseline)" if model == result.baseline else ""
     return Cell(model + suffix, numeric=False)
@@ -111,7 +158,7 @@ def _cutoff(metric: str) -> float:
     return float(k) if k.isdigit() else float("inf")
 
 
-def _best_flags(values: list[float], higher: bool = True, fmt: Any = fmt_metric) -> list[bool]:
+def best_flags(values: list[float], higher: bool = True, fmt: Any = fmt_metric) -> list[bool]:
     """Which values are the column's best *as displayed* (equal shown values tie)."""
     finite = [v for v in values if np.isfinite(v)]
     if not finite:
@@ -126,13 +173,13 @@ def summary_tables(result: Any) -> list[Table]:
     tables = []
     fits = [result.fit_time(m) for m in result.models]
     predicts = [result.predict_time(m) for m in result.models]
-    fit_best = _best_flags(fits, higher=False, fmt=fmt_time)
-    predict_best = _best_flags(predicts, higher=False, fmt=fmt_time)
+    fit_best = best_flags(fits, higher=False, fmt=fmt_time)
+    predict_best = best_flags(predicts, higher=False, fmt=fmt_time)
     for title, metrics in metric_groups(result.metrics):
         columns: dict[str, list[Cell]] = {}
         for metric in metrics:
             means = [result.mean(m, metric) for m in result.models]
-            flags = _best_flags(means)
+            flags = best_flags(means)
             cells = []
             for model, value, best in zip(result.models, means, flags, strict=True):
                 low, high = result.ci(model, metric)
@@ -153,20 +200,25 @@ def summary_tables(result: Any) -> list[Table]:
 
 
 def per_fold_tables(result: Any) -> list[Table]:
-    """With several folds: per metric, models x folds of per-fold means plus the mean."""
+    """With several folds: per metric, models x folds of per-fold means, then the mean ±
+    sample standard deviation over the folds (see `PER_FOLD_NOTE`)."""
     if result.n_folds < 2:
         return []
     tables = []
     for metric in result.metrics:
-        frame = result.per_fold(metric)
-        header = ["model", *[str(c) for c in frame.columns]]
-        flags = {c: _best_flags(list(frame[c].to_numpy())) for c in frame.columns}
+        per_fold = {m: result.fold_means(m, metric) for m in result.models}
+        spread = {m: fold_spread(per_fold[m]) for m in result.models}
+        header = ["model", *result.fold_names, "mean ± sd"]
+        flags = [best_flags([float(per_fold[m][j]) for m in result.models])
+                 for j in range(result.n_folds)]
+        mean_flags = best_flags([spread[m][0] for m in result.models])
         rows = []
         for i, model in enumerate(result.models):
             row = [model_label(result, model)]
-            for column in frame.columns:
-                row.append(Cell(fmt_metric(float(frame.loc[model, column])),
-                                best=flags[column][i]))
+            row += [Cell(fmt_metric(float(per_fold[model][j])), best=flags[j][i])
+                    for j in range(result.n_folds)]
+            row.append(Cell(fmt_mean_sd(*spread[model]), best=mean_flags[i],
+                            mark=result.mark(model, metric)))
             rows.append(row)
         tables.append(Table(f"{metric} per fold", header, rows))
     return tables
@@ -301,17 +353,78 @@ def params_json(result: Any) -> dict[str, str]:
 
 
 def environment_table(result: Any) -> Table:
-    """Python, platform and the versions of the packages that matter."""
+    """boostrank version and commit, Python, platform, CPU / GPU and the package versions."""
     env = result.environment
-    rows = [[Cell("python", numeric=False),
-             Cell(f"{env.get('python')} ({env.get('implementation')})", numeric=False)],
-            [Cell("platform", numeric=False), Cell(str(env.get("platform")), numeric=False)],
-            [Cell("CPUs", numeric=False), Cell(str(env.get("cpu_count")), numeric=False)]]
-    for name, version in env.get("packages", {}).items():
-        rows.append([Cell(name, numeric=False), Cell(version or "not installed", numeric=False)])
+    git = env.get("boostrank_git")
+    commit = "not a git checkout" if not git else (
+        git["commit"] + (" (with uncommitted changes)" if git.get("dirty") else ""))
+    gpus = env.get("gpus")
+    pairs = [
+        ("boostrank", env.get("boostrank_version")
+         or env.get("packages", {}).get("boostrank") or "unknown"),
+        ("boostrank commit", commit if "boostrank_git" in env else "not recorded"),
+        ("python", f"{env.get('python')} ({env.get('implementation')})"),
+        ("platform", str(env.get("platform"))),
+        ("CPU", f"{env.get('cpu_model') or 'unknown model'}, {env.get('cpu_count')} logical "
+                "cores"),
+        ("GPU", ", ".join(gpus) if gpus else ("none" if gpus is not None else "not recorded")),
+    ]
+    pairs += [(name, version or "not installed")
+              for name, version in env.get("packages", {}).items() if name != "boostrank"]
+    rows = [[Cell(k, numeric=False), Cell(str(v), numeric=False)] for k, v in pairs]
     return Table("Environment", ["package", "version"], rows,
                  [f"{len(env.get('all_packages', {}))} installed distributions are listed in "
                   "results.json"])
+
+
+def input_files_table(result: Any) -> Table:
+    """Every input file with its size and SHA-256 (empty rows when no file is known)."""
+    from .provenance import input_files
+
+    several = result.n_folds > 1
+    header = [*(["fold"] if several else []), "split", "file", "bytes", "sha256"]
+    rows = []
+    for entry in input_files(result):
+        digest = entry["sha256"] or ("file not found" if entry.get("missing") else "n/a")
+        size = "n/a" if entry["bytes"] is None else fmt_int(entry["bytes"])
+        rows.append([*([Cell(entry["fold"], numeric=False)] if several else []),
+                     Cell(entry["split"], numeric=False), Cell(entry["path"], numeric=False),
+                     Cell(size), Cell(digest, numeric=False)])
+    return Table("Input files", header, rows)
+
+
+def importance_tables(result: Any) -> list[Table]:
+    """Feature importances of the models that report them (``ModelRun.importances``:
+    feature name -> value), each normalised to sum 1 and averaged over folds; the
+    `TOP_FEATURES` features with the largest importance for any model, most important first.
+    Empty when no run carries importances."""
+    means: dict[str, dict[str, float]] = {}
+    kinds = set()
+    for model in result.models:
+        runs = [f.runs[model] for f in result.folds]
+        values = [getattr(r, "importances", None) for r in runs]
+        if not values or any(not v for v in values):
+            continue
+        kinds.update(str(getattr(r, "importance_type", None) or "") for r in runs)
+        total: dict[str, float] = {}
+        for imp in values:
+            norm = float(sum(abs(float(v)) for v in imp.values())) or 1.0
+            for name, value in imp.items():
+                total[str(name)] = total.get(str(name), 0.0) + float(value) / norm / len(runs)
+        means[model] = total
+    if not means:
+        return []
+    features = sorted({f for imp in means.values() for f in imp},
+                      key=lambda f: (-max(imp.get(f, 0.0) for imp in means.values()), f))
+    shown = features[:TOP_FEATURES]
+    models = list(means)
+    rows = [[Cell(f, numeric=False)] + [Cell(f"{means[m].get(f, 0.0):.4f}") for m in models]
+            for f in shown]
+    kind = ", ".join(sorted(k for k in kinds if k)) or "model's default type"
+    note = (f"importance type: {kind}; each model's importances normalised to sum 1, mean "
+            f"over {result.n_folds} fold{'s' if result.n_folds > 1 else ''}; top {len(shown)} "
+            f"of {len(features)} features")
+    return [Table("Feature importances", ["feature", *models], rows, [note])]
 
 
 def reproducibility_lines(result: Any) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ Layout::
     OUT/report.md            Markdown report (format "md"), linking plots/*.png
     OUT/report.html          one self-contained page, plots inlined (format "html")
     OUT/results.json         every number, machine-readable (format "json")
+    OUT/tables.tex           LaTeX tables for papers: booktabs, best bold, markers (format "tex")
     OUT/plots/*.png          the figures (with "md" or "html")
     OUT/per_query.csv        per-query metric values: fold, qid, model, one column per metric
     OUT/predictions/...      one score per line, in the order of the test file's lines:
@@ -22,16 +23,17 @@ import numpy as np
 
 from .json_report import dumps, predictions_relpath, result_to_dict
 
-FORMATS = ("md", "html", "json")
+FORMATS = ("md", "html", "json", "tex")
 
 
 def parse_formats(formats: str | Sequence[str]) -> list[str]:
-    """``"md,html"`` or a list -> validated list of formats (md, html, json)."""
+    """``"md,html"`` or a list -> validated list of formats (md, html, json, tex; ``latex``
+    and ``markdown`` are accepted spellings)."""
     if isinstance(formats, str):
         formats = [f for f in (p.strip().lower() for p in formats.split(",")) if f]
     out = []
     for fmt in formats:
-        fmt = {"markdown": "md", "htm": "html"}.get(fmt.lower(), fmt.lower())
+        fmt = {"markdown": "md", "htm": "html", "latex": "tex"}.get(fmt.lower(), fmt.lower())
         if fmt not in FORMATS:
             raise ValueError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
         if fmt not in out:
@@ -58,7 +60,24 @@ def write_predictions(result: Any, out: Path) -> dict[str, Path]:
 
 def write_report(result: Any, out: str | os.PathLike,
                  formats: str | Sequence[str] = FORMATS) -> dict[str, Path]:
-    """Write the report folder ``out`` (created if needed); returns name -> path written."""
+    """Write the report folder ``out`` (created if needed; layout in the module docstring).
+
+    Parameters
+    ----------
+    result : ComparisonResult
+        What to report.
+    out : path
+        The report folder.
+    formats : str or sequence of str, default all of `FORMATS`
+        Which renderings to write (`parse_formats` syntax); ``per_query.csv`` and the
+        predictions are always written.
+
+    Returns
+    -------
+    dict of str to Path
+        What was written, by name (``md``, ``html``, ``json``, ``tex``, ``per_query``,
+        ``plot:<name>``, ``predictions:<fold>:<model>``).
+    """
     formats = parse_formats(formats)
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -93,6 +112,12 @@ def write_report(result: Any, out: str | os.PathLike,
         path = out / "report.md"
         path.write_text(render_markdown(result, images=images), encoding="utf-8")
         written["md"] = path
+    if "tex" in formats:
+        from .latex import render_latex
+
+        path = out / "tables.tex"
+        path.write_text(render_latex(result), encoding="utf-8")
+        written["tex"] = path
     if "html" in formats:
         from .html import render_html
 
@@ -105,5 +130,6 @@ def write_report(result: Any, out: str | os.PathLike,
 def describe_written(written: dict[str, Path]) -> list[str]:
     """Short human lines for what was written (used by the CLI)."""
     names = {"md": "Markdown report", "html": "HTML report", "json": "results",
+             "tex": "LaTeX tables",
              "per_query": "per-query scores"}
     return [f"{names[k]}: {p}" for k, p in written.items() if k in names]
