@@ -111,7 +111,7 @@ def test_train_params_file_and_overrides(files, tmp_path):
         (["predict", "--model", "{train}", "--data", "{train}", "--out", "{tmp}/s.txt"],
          "not a boostrank model"),
         (["tune", "--model", "lightgbm", "--train", "{train}", "--out", "{tmp}/o"],
-         "--valid FILE or --cv K"),
+         "or cross-validation (cv=k)"),
         (["tune", "--model", "lightgbm", "--train", "{train}", "--valid", "{train}",
           "--metric", "ndcg@10,map", "--out", "{tmp}/o"], "exactly one"),
         (["tune", "--model", "lightgbm", "--train", "{train}", "--valid", "{train}",

@@ -251,3 +251,36 @@ def test_clear_errors(client, splits):
     # sample weights work with LightGBM (per row)
     model = DaskLightGBMLambdaMART(client=client, n_estimators=3).fit(train, sample_weight=weights)
     assert model.best_iteration_ == 3
+
+
+@pytest.mark.parametrize("local_cls, dask_cls", PAIRS, ids=IDS)
+def test_parameters_are_the_local_ones_plus_client_and_n_partitions(local_cls, dask_cls):
+    """Real ``__init__`` (no faked signature): get_params lists exactly the single-machine
+    parameters plus client and n_partitions, with the same defaults; repr and clone work."""
+    import inspect
+
+    model = dask_cls(n_partitions=3, n_estimators=7)
+    local = local_cls().get_params(deep=False)
+    params = model.get_params(deep=False)
+    assert set(params) == set(local) | {"client", "n_partitions"}
+    assert {k: v for k, v in params.items() if k in local and k != "n_estimators"} == \
+        {k: v for k, v in local.items() if k != "n_estimators"}
+    assert params["n_estimators"] == 7 and params["n_partitions"] == 3
+    assert not hasattr(dask_cls.__init__, "__signature__")
+    assert {"client", "n_partitions"} <= set(inspect.signature(dask_cls).parameters)
+    assert "n_partitions=3" in repr(model)
+    assert clone(model).get_params(deep=False) == params
+
+
+def test_partitions_carry_positions(client):
+    """Display positions (click logs) follow the rows into every partition and back."""
+    data = make_ranking(30, (2, 9), 4, seed=2)
+    position = np.concatenate([np.arange(1, s + 1) for s in data.group_sizes])
+    data = RankingData(data.X, data.y, data.qid, group_offsets=data.group_offsets,
+                       position=position)
+    parts = partition_queries(data, 3)
+    np.testing.assert_array_equal(np.concatenate([p.position for p in parts]), position)
+    on_cluster = to_dask_ranking_data(client, data, n_partitions=3)
+    np.testing.assert_array_equal(on_cluster.gather().position, position)
+    checked = DaskLightGBMLambdaMART(client=client)._checked_partition(parts[1])
+    np.testing.assert_array_equal(checked.position, parts[1].position)

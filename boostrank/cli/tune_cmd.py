@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     result = tune(
         model, train, valid, metric=args.metric, convention=args.convention,
         n_trials=args.trials, timeout=args.timeout, storage=args.storage,
-        study_name=args.study, sampler=args.sampler, pruner=args.pruner, seed=args.seed,
+        study_name=args.study, sampler=args.sampler, pruner=args.pruner,
+        random_state=args.seed,
         n_jobs=args.jobs, cv=args.cv, show_progress=not args.no_progress,
     )
     # best_params.json must rebuild the model from its defaults: include the --param values

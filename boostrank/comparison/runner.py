@@ -320,7 +320,7 @@ def _tune(spec: ModelSpec, train: Any, valid: Any, metric: str, convention: Any,
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # our progress display says it all
     try:
         result = tuning.tune(model, train, valid, metric=metric, convention=convention,
-                             n_trials=n_trials, seed=seed, callbacks=callbacks)
+                             n_trials=n_trials, random_state=seed, callbacks=callbacks)
     finally:
         optuna.logging.set_verbosity(verbosity)
     best_value = getattr(result, "best_value", None)

@@ -33,7 +33,6 @@ the early-stopping point are trained but dropped: set ``n_estimators`` with that
 
 from __future__ import annotations
 
-import inspect
 import os
 import warnings
 from collections.abc import Sequence
@@ -42,16 +41,15 @@ from typing import Any
 
 import numpy as np
 
-from ..boosters import _params as P
-from ..boosters._tracking import EvalTracker
-from ..boosters.lightgbm_ranker import _FORBIDDEN_NAME_CHARS as _LGB_FORBIDDEN
+from ..boosters.lightgbm_ranker import FORBIDDEN_NAME_CHARS as LGB_FORBIDDEN_CHARS
 from ..boosters.lightgbm_ranker import LightGBMLambdaMART
-from ..boosters.xgboost_ranker import _FORBIDDEN_NAME_CHARS as _XGB_FORBIDDEN
+from ..boosters.tracking import EvalTracker
+from ..boosters.xgboost_ranker import FORBIDDEN_NAME_CHARS as XGB_FORBIDDEN_CHARS
 from ..boosters.xgboost_ranker import XGBoostLambdaMART
-from ..data.ranking_data import RankingData
-from ..estimator import TrainingCallback, check_features
-from .dask_data import DaskRankingData, _is_file_layout, to_dask_ranking_data
-from .partition import pad_features
+from ..data.ranking_data import ROW_COLUMNS, RankingData
+from ..estimator import TrainingCallback
+from ..validation import check_features, check_n_jobs
+from .dask_data import DaskRankingData, is_file_layout, to_dask_ranking_data
 
 #: fitted attributes copied by `to_local`
 _FITTED = ("n_features_in_", "feature_names_in_", "booster_", "best_iteration_", "best_score_",
@@ -59,33 +57,22 @@ _FITTED = ("n_features_in_", "feature_names_in_", "booster_", "best_iteration_",
 _DASK_PARAMS = ("client", "n_partitions")
 
 
-def _dask_init(parent: type):
-    """An ``__init__`` taking the parent's parameters plus ``client`` and ``n_partitions``.
-
-    Its ``__signature__`` lists every parameter explicitly, so scikit-learn's ``get_params`` /
-    ``clone`` see them (the parent's defaults are reused, never copied by hand).
-    """
-    parent_sig = inspect.signature(parent.__init__)
-
-    def __init__(self, *args: Any, client: Any = None, n_partitions: int | None = None,
-                 **params: Any) -> None:
-        parent.__init__(self, *args, **params)
-        self.client = client
-        self.n_partitions = n_partitions
-
-    extra = [inspect.Parameter("client", inspect.Parameter.KEYWORD_ONLY, default=None),
-             inspect.Parameter("n_partitions", inspect.Parameter.KEYWORD_ONLY, default=None)]
-    __init__.__signature__ = parent_sig.replace(  # type: ignore[attr-defined]
-        parameters=[*parent_sig.parameters.values(), *extra])
-    __init__.__doc__ = parent.__init__.__doc__
-    return __init__
-
-
 class _DaskBoosterMixin:
     """Distributed ``fit`` for a `BoosterRanker` subclass (see the module docstring)."""
 
     _local_class: type = LightGBMLambdaMART
-    _forbidden_chars = ""
+
+    def __init__(self, *, client: Any = None, n_partitions: int | None = None,
+                 **params: Any) -> None:
+        super().__init__(**params)  # type: ignore[call-arg]
+        self.client = client
+        self.n_partitions = n_partitions
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """The single-machine estimator's parameters plus ``client`` and ``n_partitions``
+        (scikit-learn's ``get_params`` / ``clone`` read this list)."""
+        return sorted({*cls._local_class._get_param_names(), *_DASK_PARAMS})
 
     # ------------------------------------------------------------------ public API
     def fit(self, X: Any, y: Any = None, *, qid: Any = None, group: Any = None,
@@ -151,8 +138,9 @@ class _DaskBoosterMixin:
         if isinstance(train, RankingData):
             self._check_weights_supported(sample_weight is not None)
             n = self.n_partitions  # type: ignore[attr-defined]
-            if n is not None:
-                P.check_int("n_partitions", n, low=1)
+            if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer))
+                                  or n < 1):
+                raise ValueError(f"n_partitions must be an integer >= 1 or None, got {n!r}")
             data = to_dask_ranking_data(client, train, n_partitions=n,
                                         sample_weight=sample_weight)
         else:
@@ -204,8 +192,9 @@ class _DaskBoosterMixin:
     def _checked_partition(self, part: RankingData) -> RankingData:
         X = check_features(part.X, dtype=self._feature_dtype(),  # type: ignore[attr-defined]
                            allow_nan=self._allow_nan())  # type: ignore[attr-defined]
+        row_columns = {name: getattr(part, name) for name in ROW_COLUMNS}  # position, docid...
         return RankingData(X, part.y, part.qid, group_offsets=part.group_offsets,
-                           feature_names=part.feature_names, source=part.source)
+                           feature_names=part.feature_names, source=part.source, **row_columns)
 
     def _load_eval_files(self, eval_set: Any) -> Any:
         """Eval sets given as LibSVM paths are read here, on the client."""
@@ -230,7 +219,7 @@ class _DaskBoosterMixin:
         # LibSVM eval files may stop before the last feature: widen them like the partitions
         def widen(item: Any) -> Any:
             if isinstance(item, RankingData) and item.n_features < self.n_features_in_:
-                return pad_features(item, self.n_features_in_)
+                return item.pad_features(self.n_features_in_)
             return item
 
         if isinstance(eval_set, dict):
@@ -266,7 +255,6 @@ class DaskLightGBMLambdaMART(_DaskBoosterMixin, LightGBMLambdaMART):
     module docstring for inputs, evaluation and what the fitted model is.
     """
 
-    __init__ = _dask_init(LightGBMLambdaMART)
     _local_class = LightGBMLambdaMART
 
     def _train_on_cluster(self, client: Any, data: DaskRankingData, labels: np.ndarray) -> Any:
@@ -278,7 +266,7 @@ class DaskLightGBMLambdaMART(_DaskBoosterMixin, LightGBMLambdaMART):
         self._check_query_sizes(SimpleNamespace(group_sizes=sizes, query_ids=qids))
         params = self._lgb_params(self._label_gain(labels))
         arrays = data.to_arrays(dtype=self._feature_dtype())
-        names = self._backend_feature_names(_LGB_FORBIDDEN)
+        names = self._backend_feature_names(LGB_FORBIDDEN_CHARS)
         model = lgb.DaskLGBMRanker(client=client, n_estimators=int(self.n_estimators),
                                    **_sklearn_lgb_kwargs(params))
         with warnings.catch_warnings():
@@ -315,7 +303,6 @@ class DaskXGBoostLambdaMART(_DaskBoosterMixin, XGBoostLambdaMART):
     ranking weights are per query and ``xgboost.dask`` partitions them by rows.
     """
 
-    __init__ = _dask_init(XGBoostLambdaMART)
     _local_class = XGBoostLambdaMART
 
     def _check_weights_supported(self, has_weights: bool) -> None:
@@ -338,7 +325,7 @@ class DaskXGBoostLambdaMART(_DaskBoosterMixin, XGBoostLambdaMART):
             self._check_train_labels(labels)
         params = self._xgb_params(gain)
         arrays = data.to_arrays(dtype=self._feature_dtype())
-        names = self._backend_feature_names(_XGB_FORBIDDEN)
+        names = self._backend_feature_names(XGB_FORBIDDEN_CHARS)
         quantile = str(params.get("tree_method", "hist")) in ("hist", "auto")
         matrix = dxgb.DaskQuantileDMatrix if quantile else dxgb.DaskDMatrix
         dtrain = matrix(client, arrays.X, arrays.y, qid=arrays.qid, feature_names=names,
@@ -356,7 +343,7 @@ class DaskXGBoostLambdaMART(_DaskBoosterMixin, XGBoostLambdaMART):
     def _replay_state(self, booster: Any, data: RankingData) -> dict[str, Any]:
         import xgboost as xgb
 
-        threads = P.resolve_n_jobs(self.n_jobs) or -1
+        threads = check_n_jobs(self.n_jobs) or -1
         matrix = xgb.DMatrix(data.X, missing=np.nan, nthread=threads,
                              feature_names=booster.feature_names)
         base = _xgb_base_margin(booster)
@@ -379,7 +366,7 @@ class DaskXGBoostLambdaMART(_DaskBoosterMixin, XGBoostLambdaMART):
 
 # ---------------------------------------------------------------------- helpers
 def _is_distributed_input(X: Any) -> bool:
-    if isinstance(X, DaskRankingData) or _is_file_layout(X):
+    if isinstance(X, DaskRankingData) or is_file_layout(X):
         return True
     return isinstance(X, list) and bool(X) and all(isinstance(p, RankingData) for p in X)
 

@@ -32,7 +32,6 @@ from .partition import (
     encode_partition_qids,
     load_file_partition,
     normalize_file_partitions,
-    pad_features,
     partition_queries,
     summarize,
 )
@@ -128,7 +127,7 @@ class DaskRankingData:
         """All partitions concatenated on the client (for small data: eval sets, tests)."""
         parts = self.client.gather(self.parts)
         n_features = self.n_features
-        return RankingData.concat([pad_features(p, n_features) for p in parts])
+        return RankingData.concat([p.pad_features(n_features) for p in parts])
 
 
 def to_dask_ranking_data(
@@ -149,7 +148,7 @@ def to_dask_ranking_data(
         if sample_weight is not None:
             raise ValueError("sample_weight cannot be given with a DaskRankingData")
         return data
-    if _is_file_layout(data):
+    if is_file_layout(data):
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported for LibSVM file input")
         if n_partitions is not None:
@@ -198,7 +197,9 @@ def _load_files(client: Any, layout: list[tuple[str, ...]],
     return DaskRankingData(client, parts, list(summaries))
 
 
-def _is_file_layout(data: Any) -> bool:
+def is_file_layout(data: Any) -> bool:
+    """True when ``data`` is LibSVM file path(s): one path, a list of paths, or a list of lists
+    of paths (the files of each partition)."""
     if isinstance(data, (str, os.PathLike)):
         return True
     if isinstance(data, Sequence) and not isinstance(data, RankingData) and data:
@@ -226,7 +227,7 @@ def _item(container: Any, key: Any) -> Any:
 def _partition_arrays(part: RankingData, base: int, n_features: int, sparse: bool,
                       dtype: Any) -> dict[str, Any]:
     """On a worker: one partition as engine-ready arrays (see `DaskArrays`)."""
-    part = pad_features(part, n_features)
+    part = part.pad_features(n_features)
     X = part.X
     if sparse:
         X = sp.csr_matrix(X)

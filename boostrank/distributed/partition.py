@@ -210,33 +210,10 @@ def load_file_partition(files: Sequence[str], **load_kwargs: object
 
     parts = [load_libsvm(path, **load_kwargs) for path in files]
     n_features = max(part.n_features for part in parts)
-    parts = [pad_features(part, n_features) for part in parts]
+    parts = [part.pad_features(n_features) for part in parts]
     file_of_query = np.concatenate([np.full(part.n_queries, i, dtype=np.int64)
                                     for i, part in enumerate(parts)])
     data = parts[0] if len(parts) == 1 else RankingData.concat(parts)
     summary = summarize(data, files, file_of_query)
     check_disjoint_queries([summary])
     return data, summary
-
-
-def pad_features(data: RankingData, n_features: int) -> RankingData:
-    """``data`` with X widened to ``n_features`` columns (LibSVM files may omit trailing
-    features: a feature never written in a file is absent, i.e. 0 in LibSVM semantics)."""
-    import scipy.sparse as sp
-
-    if data.n_features == n_features:
-        return data
-    if data.n_features > n_features:
-        raise ValueError(f"cannot narrow {data.n_features} features to {n_features}")
-    if data.is_sparse:
-        X = sp.csr_matrix((data.X.data, data.X.indices, data.X.indptr),
-                          shape=(data.n_rows, n_features))
-    else:
-        X = np.zeros((data.n_rows, n_features), dtype=data.X.dtype)
-        X[:, : data.n_features] = data.X
-    names = data.feature_names
-    if names is not None:
-        names = list(names) + [str(i + 1) for i in range(len(names), n_features)]
-    return RankingData(X, data.y, data.qid, group_offsets=data.group_offsets,
-                       docid=data.docid, comment=data.comment, feature_names=names,
-                       source=data.source, source_row=data.source_row)
