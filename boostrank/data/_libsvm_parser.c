@@ -421,6 +421,30 @@ static void note_qid(Ctx *c, int has_qid, const char *buf, const char *qpos)
     if (!has_qid && c->first_noqid_off < 0) c->first_noqid_off = off;
 }
 
+/*
+ * The label and the optional qid: token of a line whose first non-space byte is q (its data
+ * ends at le). Returns the position of the first feature token, or NULL with the error in c;
+ * *qpos is where the qid: token is (or would be).
+ */
+static const char *scan_head(Ctx *c, const char *buf, const char *q, const char *le,
+                             double *label, int *has_qid, int64_t *qv, const char **qpos)
+{
+    int special;
+    const char *r = scan_number(q, le, label, &special);
+    if (r == NULL || (r < le && !IS_END(*r))) {
+        fail(c, E_LABEL, buf, q);
+        return NULL;
+    }
+    if (special && !c->allow_nan) {
+        fail(c, E_LABEL_NAN, buf, q);
+        return NULL;
+    }
+    *qpos = skip_space(r, le);
+    const char *rest = scan_qid(*qpos, le, has_qid, qv);
+    if (rest == NULL) fail(c, E_QID, buf, *qpos);
+    return rest;
+}
+
 /* First pass over lines in [start, end): labels, structure, qid and indices; counts. */
 static int count_buffer(Ctx *c, const char *buf, Py_ssize_t start, Py_ssize_t stop)
 {
@@ -428,15 +452,11 @@ static int count_buffer(Ctx *c, const char *buf, Py_ssize_t start, Py_ssize_t st
     while (p < end) {
         if (!next_line(c, &p, end, &q, &le)) continue; /* blank or comment-only line */
         double label;
-        int special;
-        const char *r = scan_number(q, le, &label, &special);
-        if (r == NULL || (r < le && !IS_END(*r))) return fail(c, E_LABEL, buf, q);
-        if (special && !c->allow_nan) return fail(c, E_LABEL_NAN, buf, q);
-        const char *qpos = skip_space(r, le);
         int has_qid;
         int64_t qv;
-        q = scan_qid(qpos, le, &has_qid, &qv);
-        if (q == NULL) return fail(c, E_QID, buf, qpos);
+        const char *qpos;
+        q = scan_head(c, buf, q, le, &label, &has_qid, &qv, &qpos);
+        if (q == NULL) return -1;
         note_qid(c, has_qid, buf, qpos);
         int64_t k = 0;
         while (q < le && *q != '#') {
@@ -557,15 +577,11 @@ static int fill_buffer(Ctx *c, const char *buf, Py_ssize_t start, Py_ssize_t sto
         if (!next_line(c, &p, end, &q, &le)) continue;
 
         double label;
-        int special;
-        const char *r = scan_number(q, le, &label, &special);
-        if (r == NULL || (r < le && !IS_END(*r))) return fail(c, E_LABEL, buf, q);
-        if (special && !c->allow_nan) return fail(c, E_LABEL_NAN, buf, q);
-        const char *qpos = skip_space(r, le);
-        int has_qid;
+        int has_qid, special;
         int64_t qv = 0;
-        q = scan_qid(qpos, le, &has_qid, &qv);
-        if (q == NULL) return fail(c, E_QID, buf, qpos);
+        const char *qpos, *r;
+        q = scan_head(c, buf, q, le, &label, &has_qid, &qv, &qpos);
+        if (q == NULL) return -1;
         const int64_t row = c->row0 + c->n_rows;
         int64_t k = 0, prev = -1;
         int sorted = 1;
