@@ -66,28 +66,33 @@ def neural_sort(scores: torch.Tensor, mask: torch.Tensor, temperature: float) ->
     return torch.softmax(logits, dim=2) * row_valid.unsqueeze(2).to(scores.dtype)
 
 
+def mv(K: torch.Tensor, vec: torch.Tensor) -> torch.Tensor:
+    """``K vec`` per list [batch, list], as ``vec^T K^T`` (a row-vector product is several
+    times faster than a matrix-vector bmm on CPU)."""
+    return torch.bmm(vec.unsqueeze(1), K.transpose(1, 2)).squeeze(1)
+
+
+def t_mv(K: torch.Tensor, vec: torch.Tensor) -> torch.Tensor:
+    """``K^T vec`` per list [batch, list]."""
+    return torch.bmm(vec.unsqueeze(1), K).squeeze(1)
+
+
 class _Sinkhorn(torch.autograd.Function):
     """Scaling vectors ``u, v`` with ``diag(u) K diag(v)`` doubly stochastic on the real
     block; the backward pass replays the rounds on vectors and forms dK with one bmm."""
 
     @staticmethod
     def forward(ctx, K, row_valid, col_valid, max_iter, tol):  # noqa: D102
-        def t_mv(vec):  # K^T vec  -> [b, list]
-            return torch.bmm(vec.unsqueeze(1), K).squeeze(1)
-
-        def mv(vec):  # K vec
-            return torch.bmm(K, vec.unsqueeze(2)).squeeze(2)
-
         u = row_valid.to(K.dtype)
         history = []  # (u_prev, c, v, q) of each round
-        c = t_mv(u)
+        c = t_mv(K, u)
         for _ in range(max_iter):
             v = col_valid / c.clamp_min(SINKHORN_EPS)
-            q = mv(v)
+            q = mv(K, v)
             u_new = row_valid / q.clamp_min(SINKHORN_EPS)
             history.append((u, c, v, q))
             u = u_new
-            c = t_mv(u)
+            c = t_mv(K, u)
             if tol > 0 and ((v * c - col_valid).abs().max() < tol):
                 break
         ctx.history = history
@@ -108,15 +113,14 @@ class _Sinkhorn(torch.autograd.Function):
             g_q = -g_u * u_cur / q.clamp_min(SINKHORN_EPS) * (q > SINKHORN_EPS)
             left.append(g_q)
             right.append(v)
-            g_v_total = g_v + torch.bmm(g_q.unsqueeze(1), K).squeeze(1)
+            g_v_total = g_v + t_mv(K, g_q)
             g_c = -g_v_total * v / c.clamp_min(SINKHORN_EPS) * (c > SINKHORN_EPS)
             left.append(u_prev)
             right.append(g_c)
-            g_u = torch.bmm(K, g_c.unsqueeze(2)).squeeze(2)
+            g_u = mv(K, g_c)
             g_v = torch.zeros_like(g_v)
             u_out = u_prev
         grad_K = torch.bmm(torch.stack(left, dim=2), torch.stack(right, dim=1))
-        ctx.history = None
         return grad_K, None, None, None, None
 
 
@@ -189,10 +193,10 @@ def neuralndcg_loss(
     u, v = sinkhorn_scaling(K, row_valid, mask, max_iter, tol)
     disc = rank_discounts(length, k, scores.dtype, scores.device).expand(batch, -1)
     if transposed:
-        expected_disc = torch.bmm((u * disc).unsqueeze(1), K).squeeze(1) * v
+        expected_disc = t_mv(K, u * disc) * v
         dcg = (g * expected_disc).sum(dim=1)
     else:
-        expected_gain = torch.bmm(K, (v * g).unsqueeze(2)).squeeze(2) * u
+        expected_gain = mv(K, v * g) * u
         dcg = (expected_gain * disc).sum(dim=1)
     idcg = ideal_dcg(g, mask, k)
     valid = idcg > 0
