@@ -28,13 +28,11 @@ from boostrank.data.ranking_data import RankingData, contiguous_order, group_off
 from boostrank.estimator import BaseRanker, EvalStep, TrainingCallback, run_callbacks
 from boostrank.validation import (
     check_n_jobs,
-    check_non_empty,
     check_qid,
     check_random_state,
     check_relevance_labels,
     per_query_weights,
     restore_order,
-    validate_params,
 )
 
 from . import persistence
@@ -242,9 +240,10 @@ class NeuralRanker(BaseRanker):
         name, _ = self._loss_spec()
         return canonical_loss_name(name) if isinstance(name, str) else type(name).__name__.lower()
 
-    def _validate_params_ranker(self) -> None:
+    def _resolve_params(self) -> None:
+        """Cross-parameter checks after `parameter_constraints` (`BaseRanker.fit` runs both
+        before any training): the loss and its keywords, the scorer and its keywords."""
         owner = type(self).__name__
-        validate_params(self.parameter_constraints, self.get_params(), owner)
         if not isinstance(self.loss, (str, torch.nn.Module)):
             raise ValueError(f"{owner}: loss must be a loss name or a torch.nn.Module; got "
                              f"{self.loss!r}")
@@ -292,7 +291,6 @@ class NeuralRanker(BaseRanker):
                   sample_weight: np.ndarray | None, callbacks: list[TrainingCallback]) -> None:
         from .distributed import training_strategy
 
-        check_non_empty(train)
         strategy = training_strategy(resolve_device(self.device))
         device = strategy.device
         amp = (device.type == "cuda" if self.mixed_precision == "auto"
@@ -353,6 +351,8 @@ class NeuralRanker(BaseRanker):
                 f"{MAX_QUADRATIC_LIST_LENGTH} documents of every longer query (set "
                 "max_list_length to choose the sample size)", UserWarning, stacklevel=5)
             max_len = MAX_QUADRATIC_LIST_LENGTH
+        if listwise:
+            self._check_positional_length(min(longest, max_len or longest))
         Z, y, offsets, weights = strategy.shard_training(Z, train.y, train.group_offsets,
                                                          weights)
         device = strategy.device
@@ -365,6 +365,15 @@ class NeuralRanker(BaseRanker):
             max_elements=MAX_PAIRS_PER_BATCH if quadratic else None,
             element_power=2 if quadratic else 1, query_weights=weights)
         return strategy.equal_steps(batcher)
+
+    def _check_positional_length(self, length: int) -> None:
+        scorer_params = self._scorer_spec()[1]
+        limit = scorer_params.get("max_len", 512)
+        if scorer_params.get("positional") is not None and length > limit:
+            raise ValueError(
+                f"{type(self).__name__}: training lists have up to {length} documents, more "
+                f"than max_len={limit} of the positional encoding; raise max_len or set "
+                f"max_list_length <= {limit}")
 
     def _epoch_hook(self, callbacks: list[TrainingCallback]) -> Any:
         def on_epoch(epoch: int, evals: dict[str, dict[str, float]], loss: float) -> bool:
@@ -434,20 +443,6 @@ class NeuralRanker(BaseRanker):
 
     def _predict(self, X: Any) -> np.ndarray:
         return self._predict_grouped(X, None)
-
-    def score(self, X: Any, y: Any = None, *, qid: Any = None, group: Any = None,
-              sample_weight: Any = None) -> float:
-        """Mean NDCG@10 over queries by the common evaluator's default convention."""
-        from boostrank.metrics import evaluate
-        from boostrank.validation import to_ranking_data
-
-        if sample_weight is not None:
-            raise ValueError("score does not take sample_weight (NDCG is a mean over queries)")
-        data, _, _ = to_ranking_data(X, y, qid=qid, group=group)
-        scores = self.predict(data)
-        result = evaluate(data.y, scores, data.qid, metrics=(self.score_metric,),
-                          convention="default")
-        return float(result[self.score_metric])
 
     # ----------------------------------------------------------------- persistence
     def _payload(self) -> tuple[dict[str, bytes], dict[str, Any]]:

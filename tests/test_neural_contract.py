@@ -219,3 +219,21 @@ def test_named_attention_models_fit(cls, data):
     model = cls(**ATTENTION_FAST).fit(train, eval_set=valid)
     assert np.isfinite(model.predict(valid)).all()
     assert 1 <= model.best_epoch_ == model.best_iteration_ <= model.n_epochs_run_
+
+
+def test_attention_list_length_limits_are_clear_errors(monkeypatch, data):
+    _attention()
+    from neural import training
+
+    train, valid = data
+    longest = int(train.group_sizes.max())
+    positional = neural.AttentionListNet(positional="learned", **ATTENTION_FAST)
+    positional.set_params(n_epochs=1)
+    with pytest.raises(ValueError, match=f"up to {longest} documents, more than max_len=4"):
+        neural.NeuralRanker(loss="listnet", scorer="attention", **FAST,
+                            scorer_params={"d_model": 16, "n_heads": 2, "positional": "fixed",
+                                           "max_len": 4}).fit(train)
+    model = positional.fit(train)
+    monkeypatch.setattr(training, "MAX_LISTWISE_PREDICT_LENGTH", 5)
+    with pytest.raises(ValueError, match=r"query #\d+ has \d+ documents; the attention scorer"):
+        model.predict(valid)
