@@ -72,12 +72,12 @@ WORKER = textwrap.dedent('''
             self.inner.after_trial(study, trial, state, values)
 
 
-    data = make_ranking(90, (5, 20), 8, seed=0)
+    data = make_ranking(90, (5, 20), 8, random_state=0)
     train, valid = data.queries(slice(0, 60)), data.queries(slice(60, 90))
     model = SlowLightGBM(n_estimators=20, n_jobs=1)
     result = tuning.tune(
         model, train, valid, n_trials=int(n_trials), storage=url, study_name=study_name,
-        sampler=TaggingSampler(int(seed)), pruner="none", seed=int(seed), refit=False,
+        sampler=TaggingSampler(int(seed)), pruner="none", random_state=int(seed), refit=False,
         heartbeat_interval=int(sys.argv[6]), grace_period=int(sys.argv[7]),
     )
     print("done", name, result.n_complete, flush=True)

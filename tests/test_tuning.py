@@ -11,6 +11,7 @@ lightgbm_ranker = pytest.importorskip("boostrank.boosters.lightgbm_ranker")
 from boostrank.data import make_ranking  # noqa: E402
 from boostrank.metrics import evaluate  # noqa: E402
 from tuning import query_folds, tune  # noqa: E402
+from tuning.objective import CURVE_ATTR  # noqa: E402
 from tuning.pruners import make_pruner  # noqa: E402
 from tuning.samplers import make_sampler  # noqa: E402
 from tuning.spaces import SearchSpace, default_space, resolve_space  # noqa: E402
@@ -21,8 +22,8 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 @pytest.fixture(scope="module")
 def data():
-    train = make_ranking(120, (5, 15), 8, seed=11)
-    valid = make_ranking(60, (5, 15), 8, seed=12)
+    train = make_ranking(120, (5, 15), 8, random_state=11)
+    valid = make_ranking(60, (5, 15), 8, random_state=12)
     return train, valid
 
 
@@ -35,7 +36,7 @@ def small_lgbm(**params):
 def test_best_never_below_enqueued_default(data):
     train, valid = data
     model = small_lgbm()
-    result = tune(model, train, valid, n_trials=6, seed=1)
+    result = tune(model, train, valid, n_trials=6, random_state=1)
     first = result.study.trials[0]
     assert first.user_attrs["boostrank:default"] is True
     # brute force: the default configuration fitted by hand scores the default trial's value
@@ -57,18 +58,42 @@ def test_best_never_below_enqueued_default(data):
 
 def test_reported_values_are_the_estimators_per_round_metric(data):
     train, valid = data
-    result = tune(small_lgbm(), train, valid, n_trials=1, seed=0, pruner="median")
+    result = tune(small_lgbm(n_estimators=60, early_stopping_rounds=30), train, valid,
+                  n_trials=1, random_state=0, pruner="median")
     trial = result.study.trials[0]
-    reference = small_lgbm().fit(train, eval_set=valid)
+    reference = small_lgbm(n_estimators=60, early_stopping_rounds=30).fit(train, eval_set=valid)
     curve = reference.evals_result_["valid_0"]["ndcg@10"]
-    assert len(trial.intermediate_values) == len(curve)
-    # with early stopping the model keeps its best round: the reported value is the best so
-    # far, which ends at the trial's value
-    best_so_far = np.maximum.accumulate(np.asarray(curve))
-    assert [trial.intermediate_values[i] for i in range(len(curve))] == \
-        pytest.approx(best_so_far.tolist())
-    assert trial.intermediate_values[len(curve) - 1] == pytest.approx(trial.value, abs=1e-12)
+    # the full per-round curve is stored once, in the trial's attributes
+    assert trial.user_attrs[CURVE_ATTR] == pytest.approx(curve, abs=0)
     assert len(set(np.round(curve, 12))) > 1  # a real curve, not a constant one
+    # only the median pruner's check points (warm-up 5 rounds, then every 10) and the last
+    # round are reported; with early stopping the reported value is the best so far
+    last = len(curve) - 1
+    expected_steps = sorted({s for s in range(5, len(curve), 10)} | {last})
+    assert sorted(trial.intermediate_values) == expected_steps
+    best_so_far = np.maximum.accumulate(np.asarray(curve))
+    assert [trial.intermediate_values[s] for s in expected_steps] == \
+        pytest.approx(best_so_far[expected_steps].tolist(), abs=1e-15)
+    assert trial.intermediate_values[last] == pytest.approx(trial.value, abs=1e-12)
+
+
+def test_report_every_sets_the_check_points(data):
+    train, valid = data
+    result = tune(small_lgbm(early_stopping_rounds=None), train, valid, n_trials=1,
+                  random_state=0, pruner="median", report_every=3)
+    trial = result.study.trials[0]
+    assert sorted(trial.intermediate_values) == [5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35,
+                                                 38, 39]
+    with pytest.raises(ValueError, match="report_every"):
+        tune(small_lgbm(), train, valid, n_trials=1, report_every=0)
+
+
+def test_successive_halving_reports_at_its_rungs(data):
+    train, valid = data
+    result = tune(small_lgbm(early_stopping_rounds=None), train, valid, n_trials=1,
+                  random_state=0, pruner="successive_halving")
+    # minimum resource 5 rounds, reduction factor 3: rungs 5, 15 (then 45 > 40), + last
+    assert sorted(result.study.trials[0].intermediate_values) == [5, 15, 39]
 
 
 def test_without_early_stopping_the_current_round_is_reported(data):
@@ -78,19 +103,23 @@ def test_without_early_stopping_the_current_round_is_reported(data):
         return {"learning_rate": trial.suggest_float("learning_rate", 0.05, 0.3),
                 "early_stopping_rounds": None}
 
-    result = tune(small_lgbm(), train, valid, n_trials=2, seed=0, pruner="median",
+    result = tune(small_lgbm(), train, valid, n_trials=2, random_state=0, pruner="median",
                   space=space, enqueue_default=False)
     trial = result.study.trials[0]
     reference = small_lgbm(**trial.params, early_stopping_rounds=None).fit(
         train, eval_set=valid)
     curve = reference.evals_result_["valid_0"]["ndcg@10"]
-    assert [trial.intermediate_values[i] for i in range(len(curve))] == pytest.approx(curve)
+    assert trial.user_attrs[CURVE_ATTR] == pytest.approx(curve, abs=0)
+    steps = sorted(trial.intermediate_values)
+    assert steps == [5, 15, 25, 35, 39]
+    assert [trial.intermediate_values[s] for s in steps] == pytest.approx(
+        [curve[s] for s in steps], abs=0)
 
 
 def test_metric_and_convention_are_what_is_maximised(data):
     train, valid = data
     result = tune(small_lgbm(), train, valid, metric="MAP", convention="letor", n_trials=3,
-                  seed=0)
+                  random_state=0)
     assert result.metric == "map" and result.convention == "letor"
     assert result.study.direction == optuna.study.StudyDirection.MAXIMIZE
     assert result.best_params["eval_metric"] == "map"
@@ -114,7 +143,7 @@ def test_pruning_happens_on_a_case_built_to_prune(data):
 
     pruner = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=3)
     result = tune(small_lgbm(n_estimators=40), train, valid, space=space, pruner=pruner,
-                  n_trials=6, seed=0, enqueue_default=False)
+                  n_trials=6, random_state=0, enqueue_default=False)
     states = list(result.trials["state"])
     assert states[:2] == ["COMPLETE", "COMPLETE"]
     assert states.count("PRUNED") >= 3
@@ -126,14 +155,14 @@ def test_pruning_happens_on_a_case_built_to_prune(data):
 
 def test_pruner_none_reports_nothing(data):
     train, valid = data
-    result = tune(small_lgbm(), train, valid, n_trials=2, pruner="none", seed=0)
+    result = tune(small_lgbm(), train, valid, n_trials=2, pruner="none", random_state=0)
     assert all(not t.intermediate_values for t in result.study.trials)
 
 
 def test_same_seed_same_study(data):
     train, valid = data
-    a = tune(small_lgbm(), train, valid, n_trials=4, seed=5)
-    b = tune(small_lgbm(), train, valid, n_trials=4, seed=5)
+    a = tune(small_lgbm(), train, valid, n_trials=4, random_state=5)
+    b = tune(small_lgbm(), train, valid, n_trials=4, random_state=5)
     assert list(a.trials["value"]) == list(b.trials["value"])
     assert a.best_params == b.best_params
 
@@ -143,7 +172,7 @@ def test_default_space_and_params(data):
     space = default_space(small_lgbm())
     assert {"learning_rate", "num_leaves", "min_child_samples", "colsample_bytree",
             "subsample", "reg_alpha", "reg_lambda"} == set(space.param_names)
-    result = tune(small_lgbm(), train, valid, n_trials=3, seed=0)
+    result = tune(small_lgbm(), train, valid, n_trials=3, random_state=0)
     sampled = result.study.trials[1]
     assert set(sampled.params) == set(space.param_names)
     # the sampled trial's parameters are what the estimator got (bagging frequency fixed on)
@@ -157,7 +186,7 @@ def test_default_space_and_params(data):
 def test_dict_space(data):
     train, valid = data
     space = {"num_leaves": optuna.distributions.IntDistribution(3, 15)}
-    result = tune(small_lgbm(num_leaves=40), train, valid, space=space, n_trials=4, seed=0)
+    result = tune(small_lgbm(num_leaves=40), train, valid, space=space, n_trials=4, random_state=0)
     default, *sampled = result.study.trials
     # num_leaves=40 lies outside the range: the default trial keeps it without sampling it
     assert default.params == {} and result.trials.iloc[0]["param_num_leaves"] == 40
@@ -185,7 +214,7 @@ def test_cross_validation_splits_whole_queries(data):
 
 def test_cv_tuning_refits_for_mean_kept_rounds(data):
     train, _ = data
-    result = tune(small_lgbm(), train, None, cv=3, n_trials=3, seed=0)
+    result = tune(small_lgbm(), train, None, cv=3, n_trials=3, random_state=0)
     best = result.study.best_trial
     scores = best.user_attrs["boostrank:fold_scores"]
     assert len(scores) == 3 and result.best_value == pytest.approx(np.mean(scores))
@@ -259,7 +288,7 @@ def test_resolve_space_reports_names():
 
 
 def test_sampler_and_pruner_names():
-    assert isinstance(make_sampler("random", seed=1), optuna.samplers.RandomSampler)
+    assert isinstance(make_sampler("random", random_state=1), optuna.samplers.RandomSampler)
     assert isinstance(make_sampler("tpe"), optuna.samplers.TPESampler)
     assert isinstance(make_sampler("qmc"), optuna.samplers.QMCSampler)
     sampler = optuna.samplers.RandomSampler()
@@ -274,26 +303,27 @@ def test_sampler_and_pruner_names():
         make_pruner(3)
 
 
-def test_xgboost_tuning_reports_every_round(data):
+def test_xgboost_tuning_stores_every_round(data):
     xgb = pytest.importorskip("boostrank.boosters.xgboost_ranker")
     train, valid = data
     model = xgb.XGBoostLambdaMART(n_estimators=15, early_stopping_rounds=None, n_jobs=1,
                                   random_state=0)
-    result = tune(model, train, valid, n_trials=2, seed=0)
+    result = tune(model, train, valid, n_trials=2, random_state=0)
     assert result.best_value >= result.default_value
-    assert len(result.study.trials[0].intermediate_values) == 15
+    assert len(result.study.trials[0].user_attrs[CURVE_ATTR]) == 15
     assert "max_depth" in result.study.trials[1].params
 
 
 @pytest.mark.parametrize("name", ["ListNet", "RankNet"])
-def test_neural_tuning_reports_every_epoch(data, name):
+def test_neural_tuning_stores_every_epoch(data, name):
     estimators = pytest.importorskip("neural.estimators")
     train, valid = data
     model = getattr(estimators, name)(n_epochs=4, early_stopping_rounds=None, n_jobs=1,
                                       hidden_sizes=(16,), random_state=0)
-    result = tune(model, train, valid, n_trials=2, seed=0)
+    result = tune(model, train, valid, n_trials=2, random_state=0)
     assert result.best_value >= result.default_value
-    assert len(result.study.trials[0].intermediate_values) == 4
+    assert len(result.study.trials[0].user_attrs[CURVE_ATTR]) == 4
+    assert sorted(result.study.trials[0].intermediate_values) == [2, 3]  # after 2 epochs
     sampled = result.study.trials[1]
     loss_option = "temperature" if name == "ListNet" else "sigma"
     assert {"learning_rate", "hidden_sizes", "dropout", loss_option} <= set(sampled.params)

@@ -15,7 +15,8 @@ import pytest
 optuna = pytest.importorskip("optuna")
 pytest.importorskip("boostrank.boosters.lightgbm_ranker")
 
-from tuning.storage import HeartbeatJournalStorage, make_storage, storage_kind  # noqa: E402
+from tuning.journal import HeartbeatJournalStorage  # noqa: E402
+from tuning.storage import make_storage, storage_kind  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,11 +39,11 @@ STUDY = textwrap.dedent(
             return {"num_leaves": trial.suggest_int("num_leaves", 3, 31),
                     "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True)}
 
-        train = make_ranking(60, (5, 12), 6, seed=1)
-        valid = make_ranking(30, (5, 12), 6, seed=2)
+        train = make_ranking(60, (5, 12), 6, random_state=1)
+        valid = make_ranking(30, (5, 12), 6, random_state=2)
         model = LightGBMLambdaMART(n_estimators=15, early_stopping_rounds=None, n_jobs=1)
         result = tune(model, train, valid, n_trials=n_trials, storage=storage,
-                      study_name="s", space=space, seed=0, heartbeat_interval=1,
+                      study_name="s", space=space, random_state=0, heartbeat_interval=1,
                       grace_period=2, refit=False)
         return len(result.trials)
     """
@@ -139,15 +140,15 @@ def test_resume_with_other_metric_or_data_is_refused(tmp_path):
     from tuning import tune
 
     storage = str(tmp_path / "study.log")
-    train = make_ranking(40, (4, 8), 5, seed=1)
-    valid = make_ranking(20, (4, 8), 5, seed=2)
+    train = make_ranking(40, (4, 8), 5, random_state=1)
+    valid = make_ranking(20, (4, 8), 5, random_state=2)
     model = LightGBMLambdaMART(n_estimators=5, n_jobs=1)
     tune(model, train, valid, n_trials=1, storage=storage, refit=False)
     with pytest.raises(ValueError, match="metric"):
         tune(model, train, valid, n_trials=1, storage=storage, metric="map",
              study_name="boostrank-LightGBMLambdaMART-ndcg@10")
     with pytest.raises(ValueError, match="valid"):
-        tune(model, train, make_ranking(20, (4, 8), 5, seed=3), n_trials=1, storage=storage)
+        tune(model, train, make_ranking(20, (4, 8), 5, random_state=3), n_trials=1, storage=storage)
     resumed = tune(model, train, valid, n_trials=1, storage=storage, refit=False)
     assert len(resumed.trials) == 2 and resumed.extra["resumed"]
 
@@ -160,12 +161,12 @@ def test_workers_joining_a_study_do_not_repeat_each_others_samples(tmp_path):
     from tuning import tune
 
     storage = str(tmp_path / "study.log")
-    train = make_ranking(40, (4, 8), 5, seed=1)
-    valid = make_ranking(20, (4, 8), 5, seed=2)
+    train = make_ranking(40, (4, 8), 5, random_state=1)
+    valid = make_ranking(20, (4, 8), 5, random_state=2)
     model = LightGBMLambdaMART(n_estimators=5, n_jobs=1)
     for _ in range(2):
         result = tune(model, train, valid, n_trials=4, storage=storage, sampler="random",
-                      seed=0, refit=False, pruner="none")
+                      random_state=0, refit=False, pruner="none")
     trials = result.study.trials
     assert len(trials) == 8
     assert sum(bool(t.user_attrs.get("boostrank:default")) for t in trials) == 1

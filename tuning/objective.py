@@ -5,8 +5,10 @@ metric on the validation set (``eval_metric=metric``, ``eval_convention=conventi
 stopping and pruning see the same number the study maximises. Boosters call the pruning
 callback after every boosting round and neural models after every epoch (the estimator
 ``callbacks`` protocol, `boostrank.estimator.EvalStep`); the callback reports the value to the
-trial and raises ``optuna.TrialPruned`` when the pruner says so, which Optuna records as
-PRUNED (never as a failure). With early stopping (the default spaces always use it) the
+trial at the pruner's check points only (`tuning.pruners.ReportSchedule`, plus the last step),
+keeps the full curve in memory and stores it once at the end (`CURVE_ATTR`), and raises
+``optuna.TrialPruned`` when the pruner says so, which Optuna records as PRUNED (never as a
+failure). With early stopping (the default spaces always use it) the
 reported value is the best so far, the score the trial would get if it stopped now, since the
 model keeps its best round / epoch.
 
@@ -29,15 +31,20 @@ from typing import Any
 import numpy as np
 
 from boostrank.data.ranking_data import RankingData
-from boostrank.estimator import EvalStep, _jsonable
+from boostrank.estimator import EvalStep
 
+from .params_json import params_to_json
+from .pruners import ReportSchedule
 from .spaces import SearchSpace, suggest
 
 __all__ = [
+    "CURVE_ATTR",
     "DEFAULT_TRIAL_ATTR",
+    "KEEPS_BEST_ATTR",
     "PARAMS_ATTR",
     "PruningCallback",
     "RankingObjective",
+    "predict_scores",
     "score_predictions",
 ]
 
@@ -51,14 +58,24 @@ BEST_EPOCH_ATTR = "boostrank:best_epoch"
 FOLD_SCORES_ATTR = "boostrank:fold_scores"
 #: user attribute: boosting rounds / epochs trained (summed over folds; where pruned for PRUNED)
 STEPS_RUN_ATTR = "boostrank:steps_run"
+#: user attribute: the validation metric after every round / epoch (the full curve, raw values)
+CURVE_ATTR = "boostrank:curve"
+#: user attribute: True when the model keeps its best round / epoch (early stopping), so the
+#: values reported to the pruner are the running best of the curve
+KEEPS_BEST_ATTR = "boostrank:keeps_best"
+#: user attribute: seconds the trial spent fitting and scoring
+FIT_SECONDS_ATTR = "boostrank:fit_seconds"
 
 
 class PruningCallback:
-    """Estimator training callback: report ``metric`` on ``eval_name`` and prune if asked.
+    """Estimator training callback: record ``metric`` on ``eval_name``, report it to the trial
+    at the ``schedule``'s steps, and prune if the pruner says so.
 
-    Called with an `EvalStep` after every boosting round / epoch. ``step_offset`` shifts the
-    reported step (for custom loops); ``can_prune=False`` only reports (the default
-    configuration's trial is never pruned, so the study always has its value).
+    Called with an `EvalStep` after every boosting round / epoch. Every value goes into
+    ``curve`` (the full per-step curve, written once at the end as the trial's `CURVE_ATTR`);
+    only the steps of ``schedule`` (`tuning.pruners.ReportSchedule`) are reported to the
+    storage. ``can_prune=False`` only reports (the default configuration's trial is never
+    pruned, so the study always has its value).
 
     ``report_best=True`` reports the best value so far instead of the current one: with early
     stopping the fitted model keeps its best round / epoch, so the best value so far is what
@@ -66,20 +83,53 @@ class PruningCallback:
     pruner compares like with like (a trial past its peak is not judged by a noisy dip).
     """
 
-    def __init__(self, trial: Any, metric: str, eval_name: str = "valid_0",
-                 step_offset: int = 0, can_prune: bool = True,
+    def __init__(self, trial: Any, metric: str, schedule: ReportSchedule,
+                 eval_name: str = "valid_0", can_prune: bool = True,
                  report_best: bool = False) -> None:
         self.trial = trial
         self.metric = metric
+        self.schedule = schedule
         self.eval_name = eval_name
-        self.step_offset = step_offset
         self.can_prune = can_prune
         self.report_best = report_best
+        self.curve: list[float] = []
+        self.last_reported: int | None = None
         self._best = -np.inf
 
     def __call__(self, step: EvalStep) -> None:
         import optuna
 
+        value = self._value(step)
+        self.curve.append(value)
+        if not np.isfinite(value):
+            return
+        self._best = max(self._best, value)
+        position = int(step.step)
+        if self.schedule.reports_at(position):
+            self._report(position)
+            if self.can_prune and self.trial.should_prune():
+                self.trial.set_user_attr(STEPS_RUN_ATTR, position + 1)
+                raise optuna.TrialPruned(
+                    f"pruned at step {position} with {self.metric}={self.reported_value:.6g}"
+                )
+
+    def finish(self) -> None:
+        """Report the last step (when the schedule skipped it), so the trial's last step is
+        the number of steps it ran (Hyperband sizes its brackets from it)."""
+        last = len(self.curve) - 1
+        if self.schedule.active and last >= 0 and self.last_reported != last \
+                and np.isfinite(self._best):
+            self._report(last)
+
+    @property
+    def reported_value(self) -> float:
+        return float(self._best if self.report_best else self.curve[-1])
+
+    def _report(self, position: int) -> None:
+        self.trial.report(self.reported_value, position)
+        self.last_reported = position
+
+    def _value(self, step: EvalStep) -> float:
         evals = step.evals.get(self.eval_name)
         if evals is None:
             raise RuntimeError(
@@ -91,27 +141,33 @@ class PruningCallback:
                 f"{type(step.estimator).__name__} did not report {self.metric!r} on "
                 f"{self.eval_name!r} (reported: {sorted(evals)}); is eval_metric set?"
             )
-        value = float(evals[self.metric])
-        position = int(step.step) + self.step_offset
-        if np.isfinite(value):
-            if self.report_best:
-                self._best = value = max(self._best, value)
-            self.trial.report(value, position)
-            if self.can_prune and self.trial.should_prune():
-                self.trial.set_user_attr(STEPS_RUN_ATTR, position + 1)
-                raise optuna.TrialPruned(
-                    f"pruned at step {position} with {self.metric}={value:.6g}"
-                )
+        return float(evals[self.metric])
+
+
+def predict_scores(model: Any, data: RankingData) -> np.ndarray:
+    """Scores of ``model`` for ``data``'s rows, given its queries (``predict(X, qid=...)``:
+    query-level preprocessing of the neural models uses them; boosters ignore them)."""
+    try:
+        return np.asarray(model.predict(data.X, qid=data.qid), dtype=np.float64)
+    except TypeError as exc:  # an estimator whose predict takes no qid
+        if "qid" not in str(exc):
+            raise
+        return np.asarray(model.predict(data.X), dtype=np.float64)
 
 
 def score_predictions(data: RankingData, scores: np.ndarray, metric: str,
-                      convention: Any) -> float:
-    """Mean ``metric`` over the queries of ``data`` for ``scores`` (common evaluator)."""
+                      convention: Any, *, per_query: bool = False) -> Any:
+    """Mean ``metric`` over the queries of ``data`` for ``scores`` (common evaluator), or with
+    ``per_query`` the per-query values, shape (n_queries,)."""
     from boostrank.metrics import evaluate
 
-    result = evaluate(data.y, np.asarray(scores, dtype=np.float64), data.qid,
-                      metrics=(metric,), convention=convention)
-    return float(result[metric])
+    scores = np.asarray(scores, dtype=np.float64)
+    if per_query:
+        _, values = evaluate(data.y, scores, data.qid, metrics=(metric,),
+                             convention=convention, per_query=True)
+        return np.asarray(values[metric], dtype=np.float64)
+    return float(evaluate(data.y, scores, data.qid, metrics=(metric,),
+                          convention=convention)[metric])
 
 
 class RankingObjective:
@@ -122,8 +178,8 @@ class RankingObjective:
     ``space_names``: the parameters the space sets; ``train`` / ``valid``: `RankingData`;
     ``folds``: optional list of ``(train_part, valid_part)`` replacing train/valid;
     ``settings``: estimator parameters applied to every trial, the default one included
-    (``eval_metric``, ``eval_convention``, ``random_state``); ``prune``: whether to report
-    intermediate values.
+    (``eval_metric``, ``eval_convention``, ``random_state``); ``schedule``: the steps at which
+    a trial reports to the pruner (`tuning.pruners.ReportSchedule`; never: no pruning).
     """
 
     def __init__(
@@ -136,9 +192,9 @@ class RankingObjective:
         *,
         metric: str,
         convention: Any,
+        schedule: ReportSchedule,
         folds: Sequence[tuple[RankingData, RankingData]] | None = None,
         settings: dict[str, Any] | None = None,
-        prune: bool = True,
     ) -> None:
         self.estimator = estimator
         self.space = space
@@ -147,9 +203,9 @@ class RankingObjective:
         self.valid = valid
         self.metric = metric
         self.convention = convention
+        self.schedule = schedule
         self.folds = folds
         self.settings = dict(settings or {})
-        self.prune = prune
         self.base_params = estimator.get_params(deep=False)
         self._valid_names = set(self.base_params)
         self.fixed = space.fixed_params(self.base_params) if isinstance(space, SearchSpace) else {}
@@ -192,40 +248,15 @@ class RankingObjective:
 
     # ------------------------------------------------------------------ the objective
     def __call__(self, trial: Any) -> float:
-        import optuna
-
         changed = self.trial_params(trial)
         can_prune = not trial.user_attrs.get(DEFAULT_TRIAL_ATTR, False)
-        trial.set_user_attr(PARAMS_ATTR, _jsonable(self.recorded_params(changed)))
+        trial.set_user_attr(PARAMS_ATTR, params_to_json(self.recorded_params(changed)))
         started = time.perf_counter()
         if self.folds is None:
-            assert self.valid is not None
-            model = self.build(changed)
-            keeps_best = bool(model.get_params(deep=False).get("early_stopping_rounds"))
-            callbacks = ([PruningCallback(trial, self.metric, can_prune=can_prune,
-                                          report_best=keeps_best)]
-                         if self.prune else [])
-            value, kept = self._fit_and_score(model, self.train, self.valid, callbacks)
-            _record_kept(trial, kept)
-            trial.set_user_attr(STEPS_RUN_ATTR, kept.get("steps_run", 0))
+            value = self._split_value(trial, changed, can_prune)
         else:
-            scores, kept_all = [], []
-            for index, (fold_train, fold_valid) in enumerate(self.folds):
-                model = self.build(changed)
-                score, kept = self._fit_and_score(model, fold_train, fold_valid, [])
-                scores.append(score)
-                kept_all.append(kept)
-                steps_run = sum(k.get("steps_run", 0) for k in kept_all)
-                if self.prune and np.isfinite(score):
-                    trial.report(float(np.mean(scores)), index)
-                    if can_prune and trial.should_prune():
-                        trial.set_user_attr(STEPS_RUN_ATTR, steps_run)
-                        raise optuna.TrialPruned(f"pruned after fold {index + 1}")
-            value = float(np.mean(scores))
-            trial.set_user_attr(FOLD_SCORES_ATTR, [float(s) for s in scores])
-            _record_kept(trial, kept_all)
-            trial.set_user_attr(STEPS_RUN_ATTR, steps_run)
-        trial.set_user_attr("boostrank:fit_seconds", round(time.perf_counter() - started, 4))
+            value = self._cv_value(trial, changed, can_prune)
+        trial.set_user_attr(FIT_SECONDS_ATTR, round(time.perf_counter() - started, 4))
         if not np.isfinite(value):
             raise ValueError(
                 f"validation {self.metric} is not finite ({value}); no query of the validation "
@@ -233,10 +264,49 @@ class RankingObjective:
             )
         return value
 
+    def _split_value(self, trial: Any, changed: dict[str, Any], can_prune: bool) -> float:
+        """Fit on train, watch and score on valid; the full curve is stored once at the end."""
+        assert self.valid is not None
+        model = self.build(changed)
+        keeps_best = bool(model.get_params(deep=False).get("early_stopping_rounds"))
+        callback = PruningCallback(trial, self.metric, self.schedule, can_prune=can_prune,
+                                   report_best=keeps_best)
+        try:
+            value, kept = self._fit_and_score(model, self.train, self.valid, [callback])
+        finally:
+            if callback.curve:
+                trial.set_user_attr(CURVE_ATTR, callback.curve)
+                trial.set_user_attr(KEEPS_BEST_ATTR, keeps_best)
+        callback.finish()
+        _record_kept(trial, kept)
+        trial.set_user_attr(STEPS_RUN_ATTR, kept.get("steps_run", 0))
+        return value
+
+    def _cv_value(self, trial: Any, changed: dict[str, Any], can_prune: bool) -> float:
+        """Mean over the folds, reported after each fold (step = fold index) for pruning."""
+        import optuna
+
+        scores, kept_all = [], []
+        for index, (fold_train, fold_valid) in enumerate(self.folds or ()):
+            score, kept = self._fit_and_score(self.build(changed), fold_train, fold_valid, [])
+            scores.append(score)
+            kept_all.append(kept)
+            steps_run = sum(k.get("steps_run", 0) for k in kept_all)
+            if self.schedule.active and np.isfinite(score):
+                trial.report(float(np.mean(scores)), index)
+                if can_prune and trial.should_prune():
+                    trial.set_user_attr(STEPS_RUN_ATTR, steps_run)
+                    raise optuna.TrialPruned(f"pruned after fold {index + 1}")
+        trial.set_user_attr(FOLD_SCORES_ATTR, [float(s) for s in scores])
+        _record_kept(trial, kept_all)
+        trial.set_user_attr(STEPS_RUN_ATTR, steps_run)
+        return float(np.mean(scores))
+
     def _fit_and_score(self, model: Any, train: RankingData, valid: RankingData,
                        callbacks: list) -> tuple[float, dict[str, int]]:
         model.fit(train, eval_set=valid, callbacks=callbacks)
-        value = score_predictions(valid, model.predict(valid.X), self.metric, self.convention)
+        value = score_predictions(valid, predict_scores(model, valid), self.metric,
+                                  self.convention)
         kept = {}
         curve = (getattr(model, "evals_result_", None) or {}).get("valid_0", {}).get(self.metric)
         if curve is not None:

@@ -11,8 +11,8 @@ __all__ = ["SAMPLERS", "make_sampler"]
 SAMPLERS = ("tpe", "random", "cmaes", "qmc", "gp")
 
 
-def make_sampler(sampler: Any = "tpe", *, seed: int | None = 0) -> Any:
-    """An Optuna sampler from a name (seeded with ``seed``) or a sampler object (as is).
+def make_sampler(sampler: Any = "tpe", *, random_state: int | None = 0) -> Any:
+    """An Optuna sampler from a name (seeded with ``random_state``) or a sampler object (as is).
 
     ``tpe``: `optuna.samplers.TPESampler` (the default; its first 10 trials are random);
     ``random``: `RandomSampler`; ``cmaes``: `CmaEsSampler` (needs the ``cmaes`` package;
@@ -25,7 +25,7 @@ def make_sampler(sampler: Any = "tpe", *, seed: int | None = 0) -> Any:
         return sampler
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return _named_sampler(sampler, seed)
+        return _named_sampler(sampler, random_state)
 
 
 def _named_sampler(sampler: Any, seed: int | None) -> Any:

@@ -24,7 +24,7 @@ Default spaces (see `describe`):
     ``learning_rate`` 1e-4-0.03 (log), ``hidden_sizes`` one of (64,), (128,), (256,), (128, 64),
     (256, 128), (256, 128, 64), ``dropout`` 0-0.5, ``weight_decay`` 1e-8-1e-2 (log),
     ``batch_size`` 16, 32, 64 or 128 and the loss options the model has (``sigma`` for the
-    pairwise losses, ``temperature`` and ``label_transform`` (identity or exp2) for ListNet);
+    pairwise losses, ``temperature`` and ``label_transform`` (linear or exponential gain) for ListNet);
     epochs by early stopping with the
     estimator's epoch count as the cap.
 
@@ -34,13 +34,13 @@ serves every neural model. Parameters the space does not name keep the estimator
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
     "Codec",
+    "SPACE_OF_MODEL",
     "SearchSpace",
     "SpaceLike",
     "default_space",
@@ -193,9 +193,9 @@ def _lightgbm_fixed(base: dict[str, Any]) -> dict[str, Any]:
 
 
 def _epochs_by_early_stopping(base: dict[str, Any]) -> dict[str, Any]:
-    for name in ("early_stopping_rounds", "patience", "early_stopping_patience"):
-        if name in base and not base.get(name):
-            return {name: 5}
+    """Neural epochs: early stopping (5 epochs unless set) with ``n_epochs`` as the cap."""
+    if "early_stopping_rounds" in base and not base.get("early_stopping_rounds"):
+        return {"early_stopping_rounds": 5}
     return {}
 
 
@@ -255,7 +255,7 @@ def neural_space() -> SearchSpace:
             "batch_size": CategoricalDistribution([16, 32, 64, 128]),
             "sigma": FloatDistribution(0.5, 2.0),
             "temperature": FloatDistribution(0.5, 2.0),
-            "label_transform": CategoricalDistribution(["identity", "exp2"]),
+            "label_transform": CategoricalDistribution(["linear", "exponential"]),
         },
         codecs={"hidden_sizes": HIDDEN_SIZES},
         fixed=_epochs_by_early_stopping,
@@ -264,15 +264,28 @@ def neural_space() -> SearchSpace:
     )
 
 
+#: registered model name (`boostrank.registry.MODELS`) -> default space name
+SPACE_OF_MODEL = {
+    "lightgbm": "lightgbm",
+    "xgboost": "xgboost",
+    "ranknet": "neural",
+    "listnet": "neural",
+    "lambdarank_nn": "neural",
+    "listmle": "neural",
+    "approxndcg": "neural",
+}
+
+
 def _family(estimator: Any) -> str:
-    module = type(estimator).__module__
-    name = type(estimator).__name__.lower()
-    if module == "neural" or module.startswith("neural."):
-        return "neural"
-    if "xgboost" in name or "xgboost" in module:
-        return "xgboost"
-    if "lightgbm" in name or "lightgbm" in module:
-        return "lightgbm"
+    """The default space of ``estimator``'s registered class, or of its nearest registered
+    base class (a subclass such as the Dask boosters inherits its parent's space)."""
+    from boostrank.registry import MODELS, class_path
+
+    registered = {path: name for name, path in MODELS.items()}
+    for cls in type(estimator).__mro__:
+        name = registered.get(class_path(cls))
+        if name in SPACE_OF_MODEL:
+            return SPACE_OF_MODEL[name]
     raise ValueError(
         f"no default search space for {type(estimator).__name__}; pass space= (a dict of "
         "optuna distributions or a callable trial -> params)"
@@ -353,12 +366,6 @@ def _check_callable(space: Callable, estimator: Any, valid: set[str]) -> list[st
     """Dry-run a callable space on a throw-away in-memory trial and check its result."""
     import optuna
 
-    try:
-        inspect.signature(space).bind(None)
-    except TypeError:
-        raise TypeError("a callable space must take one argument, the optuna trial") from None
-    except ValueError:  # builtins without a signature
-        pass
     scratch = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     trial = scratch.ask()
     params = space(trial)

@@ -29,24 +29,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from optuna.exceptions import UpdateFinishedTrialError
-from optuna.storages._heartbeat import BaseHeartbeat
-from optuna.storages.journal import JournalStorage
-from optuna.trial import TrialState
-
 __all__ = [
     "DEFAULT_HEARTBEAT_INTERVAL",
-    "HeartbeatJournalStorage",
     "fail_stale_trials",
     "make_storage",
     "storage_kind",
 ]
 
 #: seconds between heartbeats of a running trial (persistent storages)
-DEFAULT_HEARTBEAT_INTERVAL = 30  # same value as tuning.tune.DEFAULT_HEARTBEAT_INTERVAL
+DEFAULT_HEARTBEAT_INTERVAL = 30
 
 _JOURNAL_SUFFIXES = (".log", ".journal", ".jsonl")
-_HEARTBEAT_KEY = "boostrank:heartbeat"
 
 
 def storage_kind(storage: Any) -> str:
@@ -164,53 +157,11 @@ def _journal_storage(text: str, heartbeat_interval: int | None, grace_period: in
         if not path.parent.resolve().is_dir():
             raise FileNotFoundError(f"journal storage {path}: folder {path.parent} does not exist")
         backend = JournalFileBackend(str(path))
+    from .journal import HeartbeatJournalStorage
+
     return HeartbeatJournalStorage(backend, heartbeat_interval=heartbeat_interval,
                                    grace_period=grace_period,
                                    failed_trial_callback=failed_trial_callback)
-
-
-class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
-    """`JournalStorage` with Optuna's heartbeat protocol (see the module docstring).
-
-    ``log_storage``: a journal backend (`JournalFileBackend`, `JournalRedisBackend`);
-    ``heartbeat_interval`` / ``grace_period``: seconds (None interval disables the heartbeat);
-    ``failed_trial_callback(study, frozen_trial)`` runs for each trial failed as stale.
-    """
-
-    def __init__(self, log_storage: Any, *, heartbeat_interval: int | None = None,
-                 grace_period: int | None = None,
-                 failed_trial_callback: Callable | None = None) -> None:
-        super().__init__(log_storage)
-        self.heartbeat_interval = heartbeat_interval
-        self.grace_period = grace_period
-        self.failed_trial_callback = failed_trial_callback
-
-    def record_heartbeat(self, trial_id: int) -> None:
-        try:
-            self.set_trial_system_attr(trial_id, _HEARTBEAT_KEY, time.time())
-        except (UpdateFinishedTrialError, KeyError):
-            pass  # the trial finished (or another process failed it) meanwhile
-
-    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
-        if self.heartbeat_interval is None:
-            return []
-        grace = self.grace_period or 2 * self.heartbeat_interval
-        now = time.time()
-        stale = []
-        for trial in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,)):
-            beat = trial.system_attrs.get(_HEARTBEAT_KEY)
-            if beat is not None and now - float(beat) > grace:
-                stale.append(trial._trial_id)
-        return stale
-
-    def get_heartbeat_interval(self) -> int | None:
-        return self.heartbeat_interval
-
-    def get_heartbeat_stale_trial_callback(self) -> Callable | None:
-        return self.failed_trial_callback
-
-    def get_failed_trial_callback(self) -> Callable | None:  # Optuna < 4.9 name
-        return self.failed_trial_callback
 
 
 def fail_stale_trials(study: Any) -> None:
@@ -222,3 +173,4 @@ def fail_stale_trials(study: Any) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
+
