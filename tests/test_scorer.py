@@ -17,13 +17,13 @@ from boostrank.metrics import RankingScorer, evaluate, make_scorer
 
 @pytest.fixture(scope="module")
 def shuffled():
-    """60 queries of 4..13 documents, graded labels 0..3 that follow the features, rows
+    """60 queries of 4..13 documents, graded labels 0..2 (LETOR's range) that follow the features, rows
     shuffled so that the rows of a query are not contiguous."""
     rng = np.random.default_rng(3)
     sizes = rng.integers(4, 14, size=60)
     qid = np.repeat(np.arange(60), sizes)
     X = rng.normal(size=(qid.size, 6))
-    y = np.clip(np.round(X[:, 0] + 0.5 * X[:, 1] + rng.normal(0, 0.6, qid.size) + 1), 0, 3)
+    y = np.clip(np.round(X[:, 0] + 0.5 * X[:, 1] + rng.normal(0, 0.6, qid.size) + 1), 0, 2)
     order = rng.permutation(qid.size)
     return X[order], y[order], qid[order]
 
@@ -35,8 +35,9 @@ def routing():
 
 
 def _model(**params):
-    return LightGBMLambdaMART(n_estimators=6, num_leaves=5, min_child_samples=3, n_jobs=1,
-                              random_state=0, **params)
+    settings = {"n_estimators": 6, "num_leaves": 5, "min_child_samples": 3, "n_jobs": 1,
+                "random_state": 0}
+    return LightGBMLambdaMART(**{**settings, **params})
 
 
 def _hand_loop(model, X, y, qid, metric, convention, n_splits=3):
