@@ -565,6 +565,48 @@ static int count_fast_buffer(Ctx *c, const char *buf, Py_ssize_t start, Py_ssize
     return 0;
 }
 
+/* Sort the k entries of an unsorted row by index (c->tent); a repeated index is E_DUPLICATE
+ * at its later occurrence. */
+static int sort_row(Ctx *c, const char *buf, int64_t k)
+{
+    for (int64_t i = 0; i < k; i++) { c->tent[i].idx = c->tidx[i]; c->tent[i].pos = i; }
+    qsort(c->tent, (size_t)k, sizeof(Entry), cmp_entry);
+    for (int64_t i = 1; i < k; i++) {
+        if (c->tent[i].idx == c->tent[i - 1].idx) {
+            int64_t later = c->tent[i].pos > c->tent[i - 1].pos ? c->tent[i].pos
+                                                                : c->tent[i - 1].pos;
+            return fail(c, E_DUPLICATE, buf, buf + c->toff[later]);
+        }
+    }
+    return 0;
+}
+
+/* Write row's CSR entries from the temporaries (not in fast mode, which wrote them already),
+ * its indptr and its comment span (the text after '#' at q, up to le, trimmed). */
+static void finish_row(Ctx *c, const char *buf, int64_t row, int64_t k, int sorted,
+                       const char *q, const char *le)
+{
+    if (c->data != NULL) {
+        int64_t pos = c->nnz0 + c->nnz;
+        for (int64_t i = 0; i < k && !c->fast; i++) {
+            int64_t src = sorted ? i : c->tent[i].pos;
+            c->indices[pos + i] = (int32_t)c->tidx[src];
+            store(c->data, c->x_double, pos + i, c->tval[src]);
+        }
+        c->indptr[row + 1] = pos + k;
+    }
+    if (c->cspan != NULL) {
+        int64_t *span = c->cspan + 2 * (row - c->rows_base);
+        span[0] = span[1] = 0;
+        if (q < le) {
+            const char *cs = skip_space(q + 1, le), *ce = le;
+            while (ce > cs && IS_SPACE(ce[-1])) ce--;
+            span[0] = (int64_t)(cs - buf);
+            span[1] = (int64_t)(ce - buf);
+        }
+    }
+}
+
 /* Second pass over [start, end): numbers and the checks that need the layout; writes. */
 static int fill_buffer(Ctx *c, const char *buf, Py_ssize_t start, Py_ssize_t stop)
 {
@@ -623,39 +665,11 @@ static int fill_buffer(Ctx *c, const char *buf, Py_ssize_t start, Py_ssize_t sto
             k++;
             q = skip_space(r, le);
         }
-        if (!sorted) {
-            for (int64_t i = 0; i < k; i++) { c->tent[i].idx = c->tidx[i]; c->tent[i].pos = i; }
-            qsort(c->tent, (size_t)k, sizeof(Entry), cmp_entry);
-            for (int64_t i = 1; i < k; i++) {
-                if (c->tent[i].idx == c->tent[i - 1].idx) {
-                    int64_t later = c->tent[i].pos > c->tent[i - 1].pos ? c->tent[i].pos
-                                                                        : c->tent[i - 1].pos;
-                    return fail(c, E_DUPLICATE, buf, buf + c->toff[later]);
-                }
-            }
-        }
+        if (!sorted && sort_row(c, buf, k) != 0) return -1;
         c->y[row] = label;
         c->qid[row] = qv;
         c->srow[row] = line;
-        if (c->data != NULL) {
-            int64_t pos = c->nnz0 + c->nnz;
-            for (int64_t i = 0; i < k && !c->fast; i++) {
-                int64_t src = sorted ? i : c->tent[i].pos;
-                c->indices[pos + i] = (int32_t)c->tidx[src];
-                store(c->data, c->x_double, pos + i, c->tval[src]);
-            }
-            c->indptr[row + 1] = pos + k;
-        }
-        if (c->cspan != NULL) {
-            int64_t *span = c->cspan + 2 * (row - c->rows_base);
-            span[0] = span[1] = 0;
-            if (q < le) {
-                const char *cs = skip_space(q + 1, le), *ce = le;
-                while (ce > cs && IS_SPACE(ce[-1])) ce--;
-                span[0] = (int64_t)(cs - buf);
-                span[1] = (int64_t)(ce - buf);
-            }
-        }
+        finish_row(c, buf, row, k, sorted, q, le);
         c->n_rows++;
         c->nnz += k;
     }
@@ -824,6 +838,66 @@ static int append_comments(PyObject *list, const char *buf, const int64_t *span,
     return 0;
 }
 
+/* Check what fill() was given besides the buffers; sets a Python error and returns -1. */
+static int check_fill_args(Py_buffer *vy, Py_buffer *vqid, Py_buffer *vsrow, Py_buffer *vdata,
+                           Py_buffer *vind, Py_buffer *vptr, PyObject *ocomments,
+                           PyObject *oparts)
+{
+    const char *problem = NULL;
+    if (vy->buf == NULL || vqid->buf == NULL || vsrow->buf == NULL)
+        problem = "y, qid and source_row are required";
+    else if ((vdata->buf != NULL) != (vind->buf != NULL) ||
+             (vdata->buf != NULL) != (vptr->buf != NULL))
+        problem = "give data, indices and indptr together";
+    else if (ocomments != Py_None && !PyList_Check(ocomments))
+        problem = "comments must be a list or None";
+    else if (!PyList_Check(oparts) || PyList_GET_SIZE(oparts) > MAX_PARTS)
+        problem = "parts must be a list of at most 64 tuples";
+    if (problem == NULL) return 0;
+    PyErr_SetString(PyExc_TypeError, problem);
+    return -1;
+}
+
+/* One part (start, stop, row0, nnz0, line0, n_rows) of fill() into c; n_rows goes to
+ * c->n_rows for the caller to read. Sets a Python error and returns -1 when it is bad. */
+static int parse_part(PyObject *item, Py_ssize_t len, Ctx *c, Py_ssize_t *start,
+                      Py_ssize_t *stop)
+{
+    long long row0, nnz0, line0, n_rows;
+    if (!PyArg_ParseTuple(item, "nnLLLL", start, stop, &row0, &nnz0, &line0, &n_rows))
+        return -1;
+    if (*start < 0 || *stop > len || *start > *stop) {
+        PyErr_SetString(PyExc_ValueError, "part outside the buffer");
+        return -1;
+    }
+    c->row0 = row0;
+    c->nnz0 = nnz0;
+    c->line0 = line0;
+    c->n_rows = n_rows;
+    return 0;
+}
+
+/* The settings every part of fill() shares: options and the 7 output buffers (y, qid,
+ * source_row, X, data, indices, indptr). */
+static void init_fill_ctx(Ctx *c, Py_buffer **views, int allow_nan, int fast, long long base,
+                          long long n_features)
+{
+    Py_buffer *vX = views[3], *vdata = views[4];
+    memset(c, 0, sizeof(Ctx));
+    c->allow_nan = allow_nan;
+    c->fast = fast;
+    c->base = base;
+    c->n_features = n_features;
+    c->y = (double *)views[0]->buf;
+    c->qid = (int64_t *)views[1]->buf;
+    c->srow = (int64_t *)views[2]->buf;
+    c->X = (char *)vX->buf;
+    c->data = (char *)vdata->buf;
+    c->x_double = vX->buf ? vX->itemsize == 8 : (vdata->buf ? vdata->itemsize == 8 : 1);
+    c->indices = (int32_t *)views[5]->buf;
+    c->indptr = (int64_t *)views[6]->buf;
+}
+
 static PyObject *py_fill(PyObject *self, PyObject *args)
 {
     Py_buffer view;
@@ -850,57 +924,23 @@ static PyObject *py_fill(PyObject *self, PyObject *args)
     for (; got < 7; got++) {
         if (get_out(objs[got], views[got], names[got], sizes_a[got], sizes_b[got]) != 0) goto done;
     }
-    if (vy.buf == NULL || vqid.buf == NULL || vsrow.buf == NULL) {
-        PyErr_SetString(PyExc_TypeError, "y, qid and source_row are required");
+    if (check_fill_args(&vy, &vqid, &vsrow, &vdata, &vind, &vptr, ocomments, oparts) != 0)
         goto done;
-    }
-    if ((vdata.buf != NULL) != (vind.buf != NULL) || (vdata.buf != NULL) != (vptr.buf != NULL)) {
-        PyErr_SetString(PyExc_TypeError, "give data, indices and indptr together");
-        goto done;
-    }
-    if (ocomments != Py_None && !PyList_Check(ocomments)) {
-        PyErr_SetString(PyExc_TypeError, "comments must be a list or None");
-        goto done;
-    }
-    if (!PyList_Check(oparts) || PyList_GET_SIZE(oparts) > MAX_PARTS) {
-        PyErr_SetString(PyExc_TypeError, "parts must be a list of at most 64 tuples");
-        goto done;
-    }
+    Ctx proto;
+    init_fill_ctx(&proto, views, allow_nan, fast, base, n_features);
     used = (int)PyList_GET_SIZE(oparts);
-    int64_t rows_base = 0, total_rows = 0;
+    int64_t total_rows = 0;
     for (int i = 0; i < used; i++) {
         Py_ssize_t start, stop;
-        long long row0, nnz0, line0, n_rows;
-        if (!PyArg_ParseTuple(PyList_GET_ITEM(oparts, i), "nnLLLL", &start, &stop, &row0, &nnz0,
-                              &line0, &n_rows)) {
+        ctx[i] = proto;
+        if (parse_part(PyList_GET_ITEM(oparts, i), view.len, &ctx[i], &start, &stop) != 0) {
             used = i;
             goto done;
         }
-        if (start < 0 || stop > view.len || start > stop) {
-            PyErr_SetString(PyExc_ValueError, "part outside the buffer");
-            used = i;
-            goto done;
-        }
-        memset(&ctx[i], 0, sizeof(Ctx));
+        ctx[i].rows_base = i == 0 ? ctx[0].row0 : ctx[0].rows_base;
+        total_rows += ctx[i].n_rows;
+        ctx[i].n_rows = 0;
         Ctx *c = &ctx[i];
-        if (i == 0) rows_base = row0;
-        total_rows += n_rows;
-        c->allow_nan = allow_nan;
-        c->fast = fast;
-        c->row0 = row0;
-        c->nnz0 = nnz0;
-        c->line0 = line0;
-        c->base = base;
-        c->n_features = n_features;
-        c->y = (double *)vy.buf;
-        c->qid = (int64_t *)vqid.buf;
-        c->srow = (int64_t *)vsrow.buf;
-        c->X = (char *)vX.buf;
-        c->data = (char *)vdata.buf;
-        c->x_double = vX.buf ? vX.itemsize == 8 : (vdata.buf ? vdata.itemsize == 8 : 1);
-        c->indices = (int32_t *)vind.buf;
-        c->indptr = (int64_t *)vptr.buf;
-        c->rows_base = rows_base;
         jobs[i] = (Job){c, (const char *)view.buf, start, stop, 1, 0};
         if (max_row_nnz > 0 && grow(c, max_row_nnz) != 0) {
             PyErr_NoMemory();

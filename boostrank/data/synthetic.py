@@ -144,6 +144,25 @@ def _check_sizes(n_queries: Any, docs_per_query: Any) -> tuple[int, int, int]:
     return int(n_queries), low, high
 
 
+def _check_model(n_features: Any, relevance_levels: Any, noise: Any, sparsity: Any,
+                 decimals: Any) -> tuple[int, float, float]:
+    """Validate the generator's parameters; return ``(n_features, noise, sparsity)``."""
+    if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) or n_features < 1:
+        raise ValueError(f"n_features must be a positive int, got {n_features!r}")
+    if isinstance(relevance_levels, bool) or not isinstance(relevance_levels, (int, np.integer)) \
+            or relevance_levels < 2:
+        raise ValueError(f"relevance_levels must be an int >= 2, got {relevance_levels!r}")
+    noise = _as_float("noise", noise)
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    sparsity = _as_float("sparsity", sparsity)
+    if not 0.0 <= sparsity < 1.0:
+        raise ValueError(f"sparsity must be in [0, 1), got {sparsity!r}")
+    if decimals is not None and (not isinstance(decimals, (int, np.integer)) or decimals < 1):
+        raise ValueError(f"decimals must be None or an int >= 1, got {decimals!r}")
+    return int(n_features), noise, sparsity
+
+
 def make_ranking(
     n_queries: int,
     docs_per_query: int | tuple[int, int],
@@ -187,20 +206,8 @@ def make_ranking(
     """
     random_state = _resolve_random_state(random_state, seed)
     n_queries, low, high = _check_sizes(n_queries, docs_per_query)
-    if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) or n_features < 1:
-        raise ValueError(f"n_features must be a positive int, got {n_features!r}")
-    if isinstance(relevance_levels, bool) or not isinstance(relevance_levels, (int, np.integer)) \
-            or relevance_levels < 2:
-        raise ValueError(f"relevance_levels must be an int >= 2, got {relevance_levels!r}")
-    noise = _as_float("noise", noise)
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    sparsity = _as_float("sparsity", sparsity)
-    if not 0.0 <= sparsity < 1.0:
-        raise ValueError(f"sparsity must be in [0, 1), got {sparsity!r}")
-    if decimals is not None and (not isinstance(decimals, (int, np.integer)) or decimals < 1):
-        raise ValueError(f"decimals must be None or an int >= 1, got {decimals!r}")
-    n_features = int(n_features)
+    n_features, noise, sparsity = _check_model(n_features, relevance_levels, noise, sparsity,
+                                               decimals)
 
     seq = (random_state if isinstance(random_state, np.random.SeedSequence)
            else np.random.SeedSequence(random_state))
