@@ -26,7 +26,7 @@ def files(tmp_path_factory):
     paths = {}
     for name, n_queries, seed in (("train", 40, 1), ("vali", 15, 2), ("test", 15, 3)):
         paths[name] = folder / f"{name}.txt"
-        save_libsvm(make_ranking(n_queries, (4, 10), 6, seed=seed, decimals=4), paths[name])
+        save_libsvm(make_ranking(n_queries, (4, 10), 6, random_state=seed, decimals=4), paths[name])
     # a truncated gzip file: the first half of a valid one
     whole = gzip.compress(paths["test"].read_bytes())
     paths["truncated"] = folder / "truncated.txt.gz"
@@ -69,7 +69,7 @@ def test_truncated_gzip_is_one_line_naming_the_file_in_every_command(files, tmp_
 def test_predict_refuses_a_narrower_file_unless_asked(files, tmp_path, capsys):
     """Bad input 8: a model trained on more features than the file has."""
     wide = tmp_path / "wide.txt"
-    save_libsvm(make_ranking(30, (4, 10), 9, seed=5), wide)
+    save_libsvm(make_ranking(30, (4, 10), 9, random_state=5), wide)
     model = tmp_path / "wide.brm"
     assert main(["train", "--model", "lightgbm", "--train", str(wide), *FAST, "--out",
                  str(model), "--quiet"]) == 0

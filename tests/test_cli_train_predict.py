@@ -24,7 +24,7 @@ def files(tmp_path_factory):
     paths = {}
     for name, n_queries, seed in (("train", 60, 1), ("vali", 30, 2), ("test", 30, 3)):
         path = folder / f"{name}.txt"
-        save_libsvm(make_ranking(n_queries, (4, 12), 6, seed=seed, decimals=4), path)
+        save_libsvm(make_ranking(n_queries, (4, 12), 6, random_state=seed, decimals=4), path)
         paths[name] = path
     return paths
 
@@ -60,7 +60,7 @@ def test_predict_writes_scores_in_file_line_order(tmp_path):
     data_path.write_text("\n".join(lines) + "\n")
     model = LightGBMLambdaMART(n_estimators=5, n_jobs=1, min_child_samples=1,
                                early_stopping_rounds=None)
-    model.fit(make_ranking(20, 6, 4, seed=4))
+    model.fit(make_ranking(20, 6, 4, random_state=4))
     model_path = model.save(tmp_path / "m.brm")
     out = tmp_path / "s.txt"
     assert main(["predict", "--model", str(model_path), "--data", str(data_path),

@@ -30,9 +30,9 @@ METRICS = ["ndcg@10", "ndcg@1", "ndcg@5", "map", "mrr"]
 
 @pytest.fixture(scope="module")
 def splits():
-    train = make_ranking(60, (4, 18), 8, seed=11)
-    valid = make_ranking(20, (4, 18), 8, seed=12)
-    test = make_ranking(40, (3, 18), 8, seed=13)
+    train = make_ranking(60, (4, 18), 8, random_state=11)
+    valid = make_ranking(20, (4, 18), 8, random_state=12)
+    test = make_ranking(40, (3, 18), 8, random_state=13)
     return train, valid, test
 
 
@@ -200,7 +200,7 @@ def test_letor_folds_mean_over_folds(tmp_path):
         folder = tmp_path / f"Fold{fold}"
         folder.mkdir()
         for name, n_queries, offset in (("train", 40, 0), ("vali", 12, 1), ("test", 15, 2)):
-            save_libsvm(make_ranking(n_queries, (3, 12), 6, seed=seed + offset),
+            save_libsvm(make_ranking(n_queries, (3, 12), 6, random_state=seed + offset),
                         folder / f"{name}.txt")
     res = compare_letor(["lightgbm"], tmp_path, folds="1-2", metrics="ndcg@10,map",
                         params={"lightgbm": FAST["lightgbm"]}, progress=False,
@@ -241,7 +241,7 @@ def test_bad_arguments_fail_before_training(splits):
         compare(["lightgbm"], train, valid, test, baseline="xgboost", progress=False)
     with pytest.raises(ValueError, match="unknown convention"):
         compare(["lightgbm"], train, valid, test, convention="nosuch", progress=False)
-    narrow = make_ranking(10, 5, 5, seed=1)
+    narrow = make_ranking(10, 5, 5, random_state=1)
     with pytest.raises(ValueError, match="test has 5 features but train has 8"):
         compare(["lightgbm"], train, valid, narrow, progress=False)
 
@@ -286,7 +286,7 @@ def test_letor_flat_root_and_compressed_folds(tmp_path):
     flat = tmp_path / "flat"
     flat.mkdir()
     for name, seed in (("train", 1), ("vali", 2), ("test", 3)):
-        save_libsvm(make_ranking(20, (3, 10), 5, seed=seed), flat / f"{name}.txt")
+        save_libsvm(make_ranking(20, (3, 10), 5, random_state=seed), flat / f"{name}.txt")
     res = compare_letor(["lightgbm"], flat, folds=None, metrics="ndcg@10", progress=False,
                         params={"lightgbm": FAST["lightgbm"]}, n_resamples=100)
     assert res.fold_names == ["Fold1"]

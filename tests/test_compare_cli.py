@@ -23,7 +23,7 @@ FAST_XGB = '{"n_estimators": 20, "max_depth": 3, "n_jobs": 1}'
 def files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("split")
     for name, n_queries, seed in (("train", 50, 1), ("vali", 15, 2), ("test", 30, 3)):
-        save_libsvm(make_ranking(n_queries, (3, 15), 7, seed=seed), folder / f"{name}.txt")
+        save_libsvm(make_ranking(n_queries, (3, 15), 7, random_state=seed), folder / f"{name}.txt")
     return folder
 
 
@@ -127,7 +127,7 @@ def test_unknown_metric(files, capsys):
 
 def test_feature_count_differs(files, tmp_path, capsys):
     wide = tmp_path / "wide.txt"
-    save_libsvm(make_ranking(5, 4, 9, seed=4), wide)
+    save_libsvm(make_ranking(5, 4, 9, random_state=4), wide)
     err = _error_line(capsys, ["compare", "--train", str(files / "train.txt"), "--test",
                                str(wide), "--models", "lightgbm"])
     assert "has 9 features but train" in err and "has 7" in err

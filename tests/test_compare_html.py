@@ -40,9 +40,9 @@ def browser():
 
 @pytest.fixture(scope="module")
 def report(browser, tmp_path_factory):
-    train = make_ranking(50, (4, 16), 8, seed=21)
-    valid = make_ranking(15, (4, 16), 8, seed=22)
-    test = make_ranking(30, (4, 16), 8, seed=23)
+    train = make_ranking(50, (4, 16), 8, random_state=21)
+    valid = make_ranking(15, (4, 16), 8, random_state=22)
+    test = make_ranking(30, (4, 16), 8, random_state=23)
     result = compare(["lightgbm", "xgboost"], train, valid, test,
                      params={"lightgbm": {"n_estimators": 20, "num_leaves": 7, "n_jobs": 1},
                              "xgboost": {"n_estimators": 20, "max_depth": 3, "n_jobs": 1}},

@@ -52,7 +52,7 @@ def client():
 
 @pytest.fixture(scope="module")
 def splits():
-    data = make_ranking(1000, (5, 40), 20, seed=3)
+    data = make_ranking(1000, (5, 40), 20, random_state=3)
     return data.queries(slice(0, 500)), data.queries(slice(500, 600)), data.queries(slice(600, 1000))
 
 
@@ -66,7 +66,7 @@ PARAMS = dict(n_estimators=80, learning_rate=0.1, random_state=0, n_jobs=1,
 
 # ---------------------------------------------------------------------- partitioning
 def test_partition_queries_keeps_queries_whole_and_balances_rows():
-    data = make_ranking(97, (1, 60), 5, seed=1)
+    data = make_ranking(97, (1, 60), 5, random_state=1)
     parts = partition_queries(data, 4)
     assert len(parts) == 4
     joined = RankingData.concat(parts)
@@ -83,7 +83,7 @@ def test_partition_queries_keeps_queries_whole_and_balances_rows():
 
 
 def test_query_in_two_files_is_an_error_naming_both(tmp_path, client):
-    data = make_ranking(30, (3, 8), 4, seed=2)
+    data = make_ranking(30, (3, 8), 4, random_state=2)
     first = data.queries(slice(0, 16))
     second = data.queries(slice(15, 30))  # query #15 is in both files
     a, b = save_libsvm(first, tmp_path / "a.txt"), save_libsvm(second, tmp_path / "b.txt")
@@ -101,7 +101,7 @@ def test_query_in_two_files_is_an_error_naming_both(tmp_path, client):
 def test_unreadable_file_error_comes_back_from_the_worker(tmp_path, client):
     from boostrank.data import LibSVMFormatError
 
-    good = save_libsvm(make_ranking(5, 4, 3, seed=0), tmp_path / "good.txt")
+    good = save_libsvm(make_ranking(5, 4, 3, random_state=0), tmp_path / "good.txt")
     bad = tmp_path / "bad.txt"
     bad.write_text("1 qid:1 1:0.5\n2 qid:1 1:zero\n")
     with pytest.raises(LibSVMFormatError, match="bad.txt"):
@@ -274,7 +274,7 @@ def test_parameters_are_the_local_ones_plus_client_and_n_partitions(local_cls, d
 
 def test_partitions_carry_positions(client):
     """Display positions (click logs) follow the rows into every partition and back."""
-    data = make_ranking(30, (2, 9), 4, seed=2)
+    data = make_ranking(30, (2, 9), 4, random_state=2)
     position = np.concatenate([np.arange(1, s + 1) for s in data.group_sizes])
     data = RankingData(data.X, data.y, data.qid, group_offsets=data.group_offsets,
                        position=position)

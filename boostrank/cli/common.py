@@ -26,6 +26,10 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     CLIError, ValueError, OSError, KeyError, EOFError, zlib.error, lzma.LZMAError,
 )
 
+#: ``--help`` of every ``--convention`` option (the library checks the name and lists the presets)
+CONVENTION_HELP = ("evaluation convention: a preset of boostrank.metrics.PRESETS such as "
+                   "default, lightgbm, xgboost, trec or letor (default: default)")
+
 _ROLE = re.compile(r":(?:func|class|meth|mod|attr):`([^`]+)`")
 
 
@@ -128,6 +132,6 @@ def check_output_folder(path: str | os.PathLike, option: str = "--out") -> Path:
     return out
 
 
-__all__ = ["CLIError", "USER_ERRORS", "add_command", "build_model", "check_output_folder",
+__all__ = ["CLIError", "CONVENTION_HELP", "USER_ERRORS", "add_command", "build_model", "check_output_folder",
            "load_data", "parse_param_assignments", "plain_text",
            "read_params_file"]

@@ -1,7 +1,7 @@
 """``boostrank compare``: the main job, a head-to-head report of rankers on the same folds.
 
 With no arguments it compares LightGBM, XGBoost, RankNet and ListNet on the bundled
-``data/sample`` split and writes ``./boostrank-report``. Only light imports at module level.
+``data/sample`` split and writes ``./boostrank-report``.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import CLIError, check_output_folder
+from ..comparison.runner import DEFAULT_METRICS
+from ..comparison.runner import DEFAULT_MODELS as DEFAULT_MODEL_NAMES
+from .common import CONVENTION_HELP, CLIError, check_output_folder
 
-DEFAULT_MODELS = "lightgbm,xgboost,ranknet,listnet"
-DEFAULT_METRICS = "ndcg@10,1,3,5,map,mrr"
+DEFAULT_MODELS = ",".join(DEFAULT_MODEL_NAMES)
 DEFAULT_OUT = "boostrank-report"
-CONVENTIONS = ("default", "lightgbm", "xgboost", "trec", "letor", "sklearn")
 
 EPILOG = """\
 examples:
@@ -67,8 +67,7 @@ def register(subparsers: Any) -> None:
                             help=f"evaluator metrics (default: {DEFAULT_METRICS}); the first "
                                  "picks the default baseline and is what --tune optimises")
     evaluation.add_argument("--convention", default="default", metavar="NAME",
-                            help=f"evaluation convention: {'|'.join(CONVENTIONS)} "
-                                 "(default: default)")
+                            help=CONVENTION_HELP)
     evaluation.add_argument("--baseline", metavar="NAME",
                             help="model the others are tested against (default: the best on "
                                  "the first metric)")

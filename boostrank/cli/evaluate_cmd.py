@@ -12,8 +12,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from .common import CONVENTION_HELP
+
 DEFAULT_METRICS = "ndcg@1,3,5,10,map,mrr"
-CONVENTIONS = ("default", "lightgbm", "xgboost", "trec", "letor", "sklearn")
 
 EPILOG = """\
 examples:
@@ -40,8 +41,7 @@ def register(subparsers: Any) -> None:
                         help="predicted scores, one float per line, aligned with the data rows")
     parser.add_argument("--metrics", default=DEFAULT_METRICS, metavar="LIST",
                         help=f"comma-separated metrics (default: {DEFAULT_METRICS})")
-    parser.add_argument("--convention", default="default", choices=CONVENTIONS,
-                        help="whose rules to follow (default: default = LightGBM's)")
+    parser.add_argument("--convention", default="default", metavar="NAME", help=CONVENTION_HELP)
     parser.add_argument("--per-query", metavar="OUT.csv", dest="per_query",
                         help="also write one CSV row per query (qid, n_docs, metrics)")
     parser.add_argument("--json", action="store_true",

@@ -133,15 +133,7 @@ def compare_folds(
     conv = _convention(convention)
     specs = resolve_models(models, params)
     labels = [s.label for s in specs]
-    if baseline is not None and baseline not in labels:
-        raise ValueError(f"baseline {baseline!r} is not among the compared models: "
-                         f"{', '.join(labels)}")
-    if isinstance(tune, bool) or int(tune) != tune or tune < 0:
-        raise ValueError(f"tune must be a number of trials >= 0, got {tune!r}")
-    if not (0.0 < alpha < 1.0):
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    if not folds:
-        raise ValueError("no folds to compare on")
+    _check_options(labels, baseline=baseline, tune=tune, alpha=alpha, n_folds=len(folds))
     reporter = progress if isinstance(progress, Progress) else Progress(enabled=bool(progress))
     for spec in specs:  # fail on parameter values before any training
         spec.build(seed)
@@ -156,31 +148,46 @@ def compare_folds(
         fold = _new_fold(str(fold_name), train, valid, test)
         for spec in specs:
             reporter.job_start(fold.name, index, len(folds), spec.label)
-            run = _run_one(spec, fold.name, (train, valid, test), metric_list, conv,
-                           seed=seed, tune=int(tune), reporter=reporter)
-            fold.runs[spec.label] = run
-            reporter.job_done(run.fit_time, run.predict_time, metric_list[0],
-                              run.means[metric_list[0]])
+            fold.runs[spec.label] = _run_one(spec, fold.name, (train, valid, test), metric_list,
+                                             conv, seed=seed, tune=int(tune), reporter=reporter)
         fold_results.append(fold)
 
-    config = {
-        "seed": int(seed),
-        "tune": int(tune),
-        "params": {s.label: jsonable_params(s.params) for s in specs},
-        "models": {s.label: (s.name or f"instance of {type(s.template).__name__}")
-                   for s in specs},
-        "metrics": metric_list,
-        "convention": getattr(conv, "name", str(convention)),
-        "alpha": float(alpha),
-        "n_resamples": int(n_resamples),
-        "command": command,
-        "created": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-    }
+    config = _run_config(specs, metric_list, getattr(conv, "name", str(convention)),
+                         seed=seed, tune=tune, alpha=alpha, n_resamples=n_resamples,
+                         command=command)
     return ComparisonResult(labels, metric_list, conv, fold_results, baseline=baseline,
                             seed=seed, alpha=alpha, n_resamples=n_resamples, config=config)
 
 
 # ---------------------------------------------------------------------- argument handling
+def _check_options(labels: list[str], *, baseline: str | None, tune: Any, alpha: float,
+                   n_folds: int) -> None:
+    if baseline is not None and baseline not in labels:
+        raise ValueError(f"baseline {baseline!r} is not among the compared models: "
+                         f"{', '.join(labels)}")
+    if isinstance(tune, bool) or int(tune) != tune or tune < 0:
+        raise ValueError(f"tune must be a number of trials >= 0, got {tune!r}")
+    if not (0.0 < alpha < 1.0):
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    if n_folds == 0:
+        raise ValueError("no folds to compare on")
+
+
+def _run_config(specs: list[ModelSpec], metrics: list[str], convention: str, *, seed: int,
+                tune: int, alpha: float, n_resamples: int, command: str | None
+                ) -> dict[str, Any]:
+    """What the report records about the run (JSON-ready)."""
+    return {
+        "seed": int(seed), "tune": int(tune),
+        "params": {s.label: jsonable_params(s.params) for s in specs},
+        "models": {s.label: (s.name or f"instance of {type(s.template).__name__}")
+                   for s in specs},
+        "metrics": metrics, "convention": convention,
+        "alpha": float(alpha), "n_resamples": int(n_resamples), "command": command,
+        "created": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+    }
+
+
 def _convention(convention: Any) -> Any:
     from ..metrics import get_convention
 
@@ -245,7 +252,7 @@ def _run_one(spec: ModelSpec, fold: str, splits: FoldData, metrics: list[str],
     curve_metrics = [f"ndcg@{k}" for k in NDCG_CURVE_KS]
     curve = evaluate(test.y, scores, test.qid, metrics=curve_metrics, convention=convention,
                      docid=docid)
-    return ModelRun(
+    run = ModelRun(
         model=spec.label, fold=fold, scores=scores,
         means={m: float(means[m]) for m in metrics},
         per_query={m: np.asarray(per_query[m], dtype=np.float64) for m in metrics},
@@ -253,6 +260,8 @@ def _run_one(spec: ModelSpec, fold: str, splits: FoldData, metrics: list[str],
         fit_time=float(fit_time), predict_time=float(predict_time), tuning=tuning_info,
         **_fitted_facts(estimator),
     )
+    reporter.job_done(run.fit_time, run.predict_time, metrics[0], run.means[metrics[0]])
+    return run
 
 
 def _fit(spec: ModelSpec, train: Any, valid: Any, seed: int, reporter: Progress) -> Any:

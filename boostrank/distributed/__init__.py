@@ -1,6 +1,7 @@
 """Past one machine: LambdaMART on a Dask cluster and whole-query data partitioning.
 
-Loaded lazily: importing ``boostrank.distributed`` imports neither dask, lightgbm nor xgboost.
+Importing ``boostrank.distributed`` imports neither dask, lightgbm nor xgboost (they are imported
+when a model is fitted on a cluster).
 
 - `DaskLightGBMLambdaMART` / `DaskXGBoostLambdaMART`: the boosters trained on a
   ``dask.distributed`` cluster; the fitted model predicts and saves like the single-machine one.
@@ -15,21 +16,16 @@ Tuning with many workers needs no code here (one PostgreSQL URL shared by every
 
 from __future__ import annotations
 
-from .._lazy import lazy_getattr
+from .dask_boosters import DaskLightGBMLambdaMART, DaskXGBoostLambdaMART
+from .dask_data import DaskRankingData, to_dask_ranking_data
+from .partition import PartitionError, check_disjoint_queries, partition_queries
 
-_PUBLIC = {
-    "DaskLightGBMLambdaMART": ".dask_boosters:DaskLightGBMLambdaMART",
-    "DaskXGBoostLambdaMART": ".dask_boosters:DaskXGBoostLambdaMART",
-    "DaskRankingData": ".dask_data:DaskRankingData",
-    "to_dask_ranking_data": ".dask_data:to_dask_ranking_data",
-    "PartitionError": ".partition:PartitionError",
-    "partition_queries": ".partition:partition_queries",
-    "check_disjoint_queries": ".partition:check_disjoint_queries",
-}
-
-__all__ = sorted(_PUBLIC)
-__getattr__ = lazy_getattr(__name__, _PUBLIC)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__ = [
+    "DaskLightGBMLambdaMART",
+    "DaskRankingData",
+    "DaskXGBoostLambdaMART",
+    "PartitionError",
+    "check_disjoint_queries",
+    "partition_queries",
+    "to_dask_ranking_data",
+]
