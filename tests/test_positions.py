@@ -139,13 +139,13 @@ def test_positions_follow_regrouped_rows(tmp_path: Path, engine: str) -> None:
 
 
 @pytest.mark.parametrize("text,line,token,reason", [
-    ("1\n2.5\n1\n", 2, "2.5", "position is not a positive integer"),
-    ("1\n0\n1\n", 2, "0", "position is zero"),
-    ("1\n-1\n1\n", 2, "-1", "not a positive integer"),
-    ("1\nx\n1\n", 2, "x", "not a positive integer"),
-    ("1\n2\n", 2, "2", "2 positions but the data file has 3 rows"),
-    ("1\n2\n3\n4\n", 4, "4", "more positions than the 3 rows"),
-    ("", 1, "", "0 positions but the data file has 3 rows"),
+    pytest.param("1\n2.5\n1\n", 2, "2.5", "position is not a positive integer", id="fraction"),
+    pytest.param("1\n0\n1\n", 2, "0", "position is zero", id="zero"),
+    pytest.param("1\n-1\n1\n", 2, "-1", "not a positive integer", id="negative"),
+    pytest.param("1\nx\n1\n", 2, "x", "not a positive integer", id="text"),
+    pytest.param("1\n2\n", 2, "2", "2 positions but the data file has 3 rows", id="few"),
+    pytest.param("1\n2\n3\n4\n", 4, "4", "more positions than the 3 rows", id="many"),
+    pytest.param("", 1, "", "0 positions but the data file has 3 rows", id="empty"),
 ])
 def test_bad_position_sidecar_names_file_line_token(tmp_path: Path, engine: str, text: str,
                                                     line: int, token: str,
