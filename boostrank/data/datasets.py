@@ -62,7 +62,6 @@ from .registry import DATASETS, Dataset, get_dataset
 MARKER_NAME = ".boostrank-dataset.json"
 _RAR_HINT = (" and run fetch_dataset again (the archive is kept), or fetch a zip/tar.gz copy "
              f"with mirror=... or ${MIRROR_ENV}")
-_ = (RAR_TOOLS, USER_AGENT)  # re-exported for callers of the former single module
 
 
 def _letor_root_in(folder: Path, dataset: Dataset) -> Path:
@@ -228,6 +227,7 @@ __all__ = [
     "MIRROR_ENV",
     "MARKER_NAME",
     "RAR_TOOLS",
+    "USER_AGENT",
     "archive_kind",
     "archive_name",
     "download",

@@ -54,15 +54,15 @@ from .sidecars import POSITION_SUFFIX, find_sidecar, read_group_sizes, read_posi
 from .textio import CHUNK_BYTES, open_binary, skip_bom
 
 __all__ = ["LibSVMFormatError", "load_libsvm", "save_libsvm", "read_group_sizes",
-           "read_positions", "SPARSE_DENSITY", "DEFAULT_MAX_FEATURES", "ENGINE_ENV",
-           "THREADS_ENV", "native_available"]
+           "read_positions", "choose_engine", "native_available", "SPARSE_DENSITY",
+           "DEFAULT_MAX_FEATURES", "MAX_INDEX", "CHUNK_BYTES", "ENGINE_ENV", "THREADS_ENV"]
 
 #: environment variable choosing the parser: "auto" (C when built), "c" or "python"
 ENGINE_ENV = "BOOSTRANK_LIBSVM_ENGINE"
-# former module-level names kept for existing callers (benchmarks/bench_ingest.py)
+# former module-level names kept for existing callers (benchmarks/bench_ingest.py); new code
+# uses native_available() and boostrank.data.libsvm_native.n_parts
 _C = libsvm_native._C
 _n_parts = libsvm_native.n_parts
-_ = (CHUNK_BYTES, MAX_INDEX)
 
 _DOCID = re.compile(r"\bdocid\s*=\s*(\S+)")
 
