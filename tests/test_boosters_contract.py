@@ -254,3 +254,12 @@ def test_eval_convention_and_verbose(cls, data, capsys):
 def test_callbacks_without_eval_set_warn(cls, data):
     with pytest.warns(UserWarning, match="only called when an eval_set is given"):
         small(cls, n_estimators=2).fit(data[0], callbacks=[print])
+
+
+@pytest.mark.parametrize("cls", BOOSTERS)
+def test_every_parameter_is_stored_under_its_own_name(cls):
+    import inspect
+
+    names = [n for n in inspect.signature(cls.__init__).parameters if n != "self"]
+    values = {name: f"value-{i}" for i, name in enumerate(names)}  # all distinct
+    assert cls(**values).get_params() == values

@@ -177,6 +177,32 @@ class BoosterRanker(BaseRanker):
     _backend: str = ""
     _model_member: str = ""
 
+    def __init__(self, objective: str, n_estimators: int, learning_rate: float,
+                 subsample: float, colsample_bytree: float, reg_alpha: float,
+                 reg_lambda: float, eval_at: Any, early_stopping_rounds: int | None,
+                 eval_metric: str, eval_convention: Any, gain: str, random_state: Any,
+                 n_jobs: int | None, device: str, verbose: int | bool,
+                 params: dict[str, Any] | None) -> None:
+        """Store the parameters both boosters have (subclasses list them all in their own
+        signature, which is what scikit-learn's ``get_params`` reads, and pass these on)."""
+        self.objective = objective
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_alpha = reg_alpha
+        self.reg_lambda = reg_lambda
+        self.eval_at = eval_at
+        self.early_stopping_rounds = early_stopping_rounds
+        self.eval_metric = eval_metric
+        self.eval_convention = eval_convention
+        self.gain = gain
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.device = device
+        self.verbose = verbose
+        self.params = params
+
     # ------------------------------------------------------------------ parameters
     def _resolve_params(self) -> None:
         """Translate the valid parameters into `BoosterSettings` (``self._settings``)."""

@@ -127,26 +127,12 @@ class XGBoostLambdaMART(BoosterRanker):
         verbose: int = 0,
         params: dict[str, Any] | None = None,
     ) -> None:
-        self.objective = objective
-        self.n_estimators = n_estimators
-        self.learning_rate = learning_rate
+        super().__init__(objective, n_estimators, learning_rate, subsample, colsample_bytree,
+                         reg_alpha, reg_lambda, eval_at, early_stopping_rounds, eval_metric,
+                         eval_convention, gain, random_state, n_jobs, device, verbose, params)
         self.max_depth = max_depth
         self.max_leaves = max_leaves
         self.min_child_weight = min_child_weight
-        self.subsample = subsample
-        self.colsample_bytree = colsample_bytree
-        self.reg_alpha = reg_alpha
-        self.reg_lambda = reg_lambda
-        self.eval_at = eval_at
-        self.early_stopping_rounds = early_stopping_rounds
-        self.eval_metric = eval_metric
-        self.eval_convention = eval_convention
-        self.gain = gain
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.device = device
-        self.verbose = verbose
-        self.params = params
 
     # ------------------------------------------------------------------ parameters
     def _check_backend(self) -> None:
