@@ -15,6 +15,10 @@ text next to it, since it reloads far faster than parsing.
 If the given root holds neither, a single nested LETOR root a few levels down is used
 (so ``load_letor_fold("~/data/MQ2008")`` works whether the archive unpacked to
 ``MQ2008/Fold1`` or ``MQ2008/MQ2008/Fold1``).
+
+`resolve_letor_fold` is the one implementation of this rule (root, fold -> the three split
+paths); `load_letor_fold` and the ``compare --letor`` command use it, `letor_split_path` applies
+the same rule to one split.
 """
 
 from __future__ import annotations
