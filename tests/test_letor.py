@@ -19,6 +19,7 @@ from boostrank.data.letor import (  # noqa: E402
     letor_folds,
     letor_split_path,
     load_letor_fold,
+    resolve_letor_fold,
 )
 
 SPLITS = ("train", "vali", "test")
@@ -156,6 +157,23 @@ def test_flat_layout_is_fold_one(tmp_path):
     assert letor_folds(tmp_path / "istella") == [1]
     with pytest.raises(FileNotFoundError, match="only fold 1"):
         load_letor_fold(root, 2)
+
+
+def test_resolve_letor_fold_one_rule_for_every_layout(tree, tmp_path):
+    assert resolve_letor_fold(tree, 3) == {s: tree / "Fold3" / f"{s}.txt" for s in SPLITS}
+    flat = tmp_path / "istella" / "flat"  # as fetch_dataset returns Istella-S: no FoldN, .txt.gz
+    for i, name in enumerate(("train.txt.gz", "valid.txt.gz", "test.txt.gz")):
+        _write(flat / name, _lines(i))
+    paths = resolve_letor_fold(flat)
+    assert [p.name for p in paths.values()] == ["train.txt.gz", "valid.txt.gz", "test.txt.gz"]
+    assert resolve_letor_fold(tmp_path / "istella") == paths  # a single root below is found
+    loaded = load_letor_fold(flat)
+    assert [d.source for d in loaded] == [str(p) for p in paths.values()]
+    with pytest.raises(FileNotFoundError, match="only fold 1"):
+        resolve_letor_fold(flat, 2)
+    (flat / "test.txt.gz").unlink()
+    with pytest.raises(FileNotFoundError, match="no test split found"):
+        resolve_letor_fold(flat)
 
 
 def test_nested_root(tree, tmp_path):
