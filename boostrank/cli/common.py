@@ -53,6 +53,19 @@ def add_command(subparsers: Any, name: str, *, help: str, doc: str | None,
     )
 
 
+def add_training_options(parser: argparse.ArgumentParser, *, valid_help: str,
+                         param_help: str) -> None:
+    """The options ``train`` and ``tune`` share: ``--model``, ``--train``, ``--valid``,
+    ``--param NAME=VALUE`` (repeatable)."""
+    parser.add_argument("--model", required=True,
+                        help="model name: lightgbm, xgboost, ranknet, listnet, ...")
+    parser.add_argument("--train", required=True, metavar="FILE",
+                        help="training data (LibSVM/LETOR text, or a boostrank cache folder)")
+    parser.add_argument("--valid", metavar="FILE", help=valid_help)
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help=param_help)
+
+
 # ---------------------------------------------------------------------- data
 def load_data(path: str | os.PathLike, *, what: str, n_features: int | None = None) -> Any:
     """A `RankingData` from a LibSVM/LETOR text file (compressed too) or a cache folder.
@@ -132,6 +145,6 @@ def check_output_folder(path: str | os.PathLike, option: str = "--out") -> Path:
     return out
 
 
-__all__ = ["CLIError", "CONVENTION_HELP", "USER_ERRORS", "add_command", "build_model", "check_output_folder",
+__all__ = ["CLIError", "CONVENTION_HELP", "USER_ERRORS", "add_command", "add_training_options", "build_model", "check_output_folder",
            "load_data", "parse_param_assignments", "plain_text",
            "read_params_file"]

@@ -20,6 +20,7 @@ from typing import Any
 from .common import (
     CLIError,
     add_command,
+    add_training_options,
     build_model,
     load_data,
     parse_param_assignments,
@@ -31,15 +32,10 @@ def register(subparsers: Any) -> None:
     """Add the ``train`` subcommand."""
     parser = add_command(subparsers, "train", help="fit a model on a LibSVM file and save it",
                          doc=__doc__)
-    parser.add_argument("--model", required=True,
-                        help="model name: lightgbm, xgboost, ranknet, listnet, ...")
-    parser.add_argument("--train", required=True, metavar="FILE",
-                        help="training data (LibSVM/LETOR text, or a boostrank cache folder)")
-    parser.add_argument("--valid", metavar="FILE", help="validation data (eval set)")
+    add_training_options(parser, valid_help="validation data (eval set)",
+                         param_help="one constructor parameter, VALUE as JSON (repeatable)")
     parser.add_argument("--params", metavar="JSON_FILE",
                         help="JSON object of constructor parameters (e.g. best_params.json)")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="one constructor parameter, VALUE as JSON (repeatable)")
     parser.add_argument("--out", required=True, metavar="MODEL",
                         help="where to write the model (a .brm zip file)")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")

@@ -23,9 +23,9 @@ from typing import Any
 
 from .common import (
     add_command,
+    add_training_options,
     build_model,
     check_output_folder,
-    load_data,
     parse_param_assignments,
 )
 
@@ -34,11 +34,8 @@ def register(subparsers: Any) -> None:
     """Add the ``tune`` subcommand."""
     parser = add_command(subparsers, "tune", help="tune a model's hyperparameters with Optuna",
                          doc=__doc__)
-    parser.add_argument("--model", required=True,
-                        help="model name: lightgbm, xgboost, ranknet, listnet, ...")
-    parser.add_argument("--train", required=True, metavar="FILE", help="training data")
-    parser.add_argument("--valid", metavar="FILE",
-                        help="validation data (required unless --cv is given)")
+    add_training_options(parser, valid_help="validation data (required unless --cv is given)",
+                         param_help="starting model parameter, VALUE as JSON (repeatable)")
     parser.add_argument("--trials", type=int, default=50, metavar="N",
                         help="number of trials this process runs (default 50)")
     parser.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds")
@@ -58,8 +55,6 @@ def register(subparsers: Any) -> None:
                         help="cross-validate each trial over K query-group folds of --train")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="trials in parallel threads (default 1)")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="starting model parameter, VALUE as JSON (repeatable)")
     parser.add_argument("--no-plots", action="store_true", help="do not write PNG plots")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
@@ -78,13 +73,9 @@ def run(args: argparse.Namespace) -> int:
     start = parse_param_assignments(args.param)
     model = build_model(args.model, dict(start))
     start = {k: v for k, v in model.get_params(deep=False).items() if k in start}
-    train = load_data(args.train, what="--train")
-    valid = None
-    if args.valid:
-        valid = load_data(args.valid, what="--valid", n_features=train.n_features)
     optuna.logging.set_verbosity(logging.WARNING)
-    result = tune(
-        model, train, valid, metric=args.metric, convention=args.convention,
+    result = tune(  # tune reads the files (`boostrank.validation.load_split`) after its checks
+        model, args.train, args.valid, metric=args.metric, convention=args.convention,
         n_trials=args.trials, timeout=args.timeout, storage=args.storage,
         study_name=args.study, sampler=args.sampler, pruner=args.pruner,
         random_state=args.seed,
