@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import pickle
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -237,3 +239,27 @@ def test_attention_list_length_limits_are_clear_errors(monkeypatch, data):
     monkeypatch.setattr(training, "MAX_LISTWISE_PREDICT_LENGTH", 5)
     with pytest.raises(ValueError, match=r"query #\d+ has \d+ documents; the attention scorer"):
         model.predict(valid)
+
+
+@pytest.mark.parametrize("loss", ["lambdaloss", "neuralndcg", "rankcosine", "hinge", "rmse",
+                                  "ordinal", "softmax"])
+def test_every_loss_trains_through_neural_ranker(loss, data):
+    train, valid = data
+    model = neural.NeuralRanker(loss=loss, hidden_sizes=(8,), **FAST).fit(train, eval_set=valid)
+    assert np.isfinite(model.history_["train_loss"]).all()
+    assert np.isfinite(model.predict(valid)).all()
+
+
+def test_a_pickled_object_in_the_weights_file_is_refused(tmp_path, data):
+    train, _ = data
+    path = neural.RankNet(hidden_sizes=(4,), **FAST).fit(train).save(tmp_path / "m.zip")
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    buffer = io.BytesIO()
+    torch.save({"weight": warnings.WarningMessage}, buffer)  # a class: needs real unpickling
+    files["model.pt"] = buffer.getvalue()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    with pytest.raises(ValueError, match="model.pt is not a plain tensor state dict"):
+        BaseRanker.load(path)
