@@ -110,7 +110,7 @@ def test_bad_input_exits_2_with_file_line_token(tmp_path: Path,
     err = capsys.readouterr().err
     assert "bad.txt, line 2" in err and "'1:x'" in err and "Traceback" not in err
     assert main(["data", "info", str(tmp_path / "missing.txt")]) == 2
-    assert "no such file" in capsys.readouterr().err
+    assert "does not exist" in capsys.readouterr().err
     folder = tmp_path / "not_a_cache"
     folder.mkdir()
     assert main(["data", "info", str(folder)]) == 2

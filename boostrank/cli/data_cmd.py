@@ -93,16 +93,12 @@ def is_cache(path: Path) -> bool:
 def read_data(path: str | os.PathLike, args: argparse.Namespace) -> Any:
     """A RankingData from a cache folder or a LibSVM text file (read options from ``args``)."""
     from ..data.libsvm import load_libsvm
-    from ..data.ranking_data import RankingData
 
     location = Path(path)
-    if location.is_dir():
-        if not is_cache(location):
-            raise FileNotFoundError(f"{location} is a folder but not a boostrank cache "
-                                    "(no meta.json)")
-        return RankingData.load(location)
-    if not location.exists():
-        raise FileNotFoundError(f"no such file or cache folder: {location}")
+    if location.is_dir() or not location.exists():  # the one rule for caches and missing files
+        from ..validation import load_split
+
+        return load_split(location, name="data")
     zero_based = {"auto": "auto", "yes": True, "no": False}[args.zero_based]
     sparse = {"auto": "auto", "dense": False, "sparse": True}[args.layout]
     return load_libsvm(location, query_file=args.query_file, dtype=args.dtype,
