@@ -78,8 +78,23 @@ class _DaskBoosterMixin:
     def fit(self, X: Any, y: Any = None, *, qid: Any = None, group: Any = None,
             sample_weight: Any = None, eval_set: Any = None,
             callbacks: Sequence[TrainingCallback] | None = None) -> Any:
-        """Fit on the cluster. ``X`` is what the single-machine ``fit`` takes, or LibSVM
-        path(s), a list of `RankingData` partitions, or a `DaskRankingData`."""
+        """Fit on the cluster.
+
+        Parameters
+        ----------
+        X : what the single-machine ``fit`` takes, LibSVM path(s) (read by the workers), a
+            list of `RankingData` partitions, or a `DaskRankingData`.
+        y, qid, group : as the single-machine ``fit``; not with distributed inputs (labels
+            and queries come from the data).
+        sample_weight : ndarray (n_rows,), optional
+        eval_set : as the single-machine ``fit``; LibSVM paths are read on the client.
+        callbacks : sequence of callables, optional
+            Called with one `EvalStep` per replayed round.
+
+        Returns
+        -------
+        self
+        """
         eval_set = self._load_eval_files(eval_set)
         if not _is_distributed_input(X):
             return super().fit(X, y, qid=qid, group=group,  # type: ignore[misc]
@@ -250,9 +265,16 @@ class _DaskBoosterMixin:
 class DaskLightGBMLambdaMART(_DaskBoosterMixin, LightGBMLambdaMART):
     """`LightGBMLambdaMART` trained on a Dask cluster by ``lightgbm.DaskLGBMRanker``.
 
-    Parameters: those of `LightGBMLambdaMART`, plus ``client`` (``distributed.Client`` or
-    None for the default client) and ``n_partitions`` (int or None: one per worker). See the
-    module docstring for inputs, evaluation and what the fitted model is.
+    See the module docstring for inputs, evaluation and what the fitted model is.
+
+    Parameters
+    ----------
+    client : distributed.Client, optional
+        The cluster to train on; None: the default client.
+    n_partitions : int >= 1, optional
+        Whole-query blocks an in-memory dataset is cut into; None: one per worker.
+    **params
+        The parameters of `LightGBMLambdaMART`, with its defaults.
     """
 
     _local_class = LightGBMLambdaMART
@@ -298,9 +320,17 @@ class DaskLightGBMLambdaMART(_DaskBoosterMixin, LightGBMLambdaMART):
 class DaskXGBoostLambdaMART(_DaskBoosterMixin, XGBoostLambdaMART):
     """`XGBoostLambdaMART` trained on a Dask cluster by ``xgboost.dask.train``.
 
-    Parameters: those of `XGBoostLambdaMART`, plus ``client`` and ``n_partitions`` (see
-    `DaskLightGBMLambdaMART`). ``sample_weight`` is not supported on the cluster: XGBoost's
-    ranking weights are per query and ``xgboost.dask`` partitions them by rows.
+    ``sample_weight`` is not supported on the cluster: XGBoost's ranking weights are per query
+    and ``xgboost.dask`` partitions them by rows.
+
+    Parameters
+    ----------
+    client : distributed.Client, optional
+        The cluster to train on; None: the default client.
+    n_partitions : int >= 1, optional
+        Whole-query blocks an in-memory dataset is cut into; None: one per worker.
+    **params
+        The parameters of `XGBoostLambdaMART`, with its defaults.
     """
 
     _local_class = XGBoostLambdaMART

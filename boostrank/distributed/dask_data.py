@@ -140,9 +140,29 @@ def to_dask_ranking_data(
 ) -> DaskRankingData:
     """Put ``data`` on the cluster as whole-query partitions (see the module docstring).
 
-    ``n_partitions`` (in-memory data only) defaults to the number of workers.
-    ``sample_weight``: (n_rows,) per-row weights for an in-memory `RankingData`.
-    ``load_kwargs`` go to `boostrank.data.load_libsvm` on the workers.
+    Parameters
+    ----------
+    client : distributed.Client
+    data : RankingData, list of RankingData, LibSVM path(s) or DaskRankingData
+        In-memory data is cut by `partition_queries`; a list is taken as the partitions; file
+        paths (one per partition, or a list of files per partition) are read by the workers.
+    n_partitions : int, optional
+        In-memory data only; default: the number of workers.
+    sample_weight : ndarray (n_rows,), optional
+        Per-row weights of an in-memory `RankingData`.
+    load_kwargs : dict, optional
+        Passed to `boostrank.data.load_libsvm` on the workers.
+
+    Returns
+    -------
+    DaskRankingData
+
+    Raises
+    ------
+    PartitionError
+        A query found in two files or partitions.
+    TypeError, ValueError
+        An input of another kind, or options that do not apply to it.
     """
     if isinstance(data, DaskRankingData):
         if sample_weight is not None:

@@ -64,7 +64,23 @@ def partition_queries(data: RankingData, n_partitions: int) -> list[RankingData]
     Blocks are balanced by rows: block ``k`` ends at the first query boundary at or after
     ``(k + 1) * n_rows / n_partitions``. Fewer blocks come back when there are fewer queries
     than ``n_partitions`` (or when one query is larger than a block); none is empty.
-    Concatenating the blocks gives back ``data`` row for row.
+
+    Parameters
+    ----------
+    data : RankingData
+        The rows to cut (every per-row column, ``position`` included, follows its rows).
+    n_partitions : int >= 1
+        The most blocks wanted.
+
+    Returns
+    -------
+    list of RankingData
+        Concatenating them gives back ``data`` row for row.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``n_partitions`` not an int >= 1, or ``data`` without queries.
     """
     if isinstance(n_partitions, bool) or not isinstance(n_partitions, (int, np.integer)):
         raise TypeError(f"n_partitions must be an int, got {type(n_partitions).__name__}")
@@ -130,8 +146,16 @@ def normalize_file_partitions(
 def check_disjoint_queries(summaries: Sequence[PartitionSummary]) -> None:
     """Raise `PartitionError` when one qid appears in two files or two partitions.
 
-    The message names the qid and both files (or both partitions for in-memory data), e.g.
-    ``query 17 is spread over two files: a.txt and b.txt``.
+    Parameters
+    ----------
+    summaries : sequence of PartitionSummary
+        One per partition, in partition order.
+
+    Raises
+    ------
+    PartitionError
+        Naming the qid and both files (or both partitions for in-memory data), e.g.
+        ``query 17 is spread over two files: a.txt and b.txt``.
     """
     qids: list[np.ndarray] = []
     owners: list[np.ndarray] = []
