@@ -72,19 +72,27 @@ def _segment_indices(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 class ListBatcher:
     """Batches of whole queries for list losses.
 
-    Args:
-        X: [n_rows, n_features] float tensor already on the training device.
-        y: [n_rows] float tensor of labels on the same device.
-        group_offsets: (n_queries + 1,) int64 NumPy array; rows of query q are
-            ``offsets[q]:offsets[q+1]``.
-        batch_size: maximum number of queries per batch.
-        max_list_length: when set, each epoch keeps a fresh random sample of at most this many
-            documents of every longer query.
-        max_elements: cap on ``n_lists * list_len ** element_power`` per batch (a single query
-            over the cap still forms its own batch). With ``element_power=2`` this bounds the
-            pair tensors of pairwise losses.
-        element_power: 1 for list losses, 2 for pairwise losses.
-        query_weights: optional (n_queries,) weight per query.
+    Parameters
+    ----------
+    X : torch.Tensor [n_rows, n_features]
+        Float features already on the training device.
+    y : torch.Tensor [n_rows]
+        Float labels on the same device.
+    group_offsets : ndarray (n_queries + 1,) int64
+        Rows of query q are ``offsets[q]:offsets[q+1]``.
+    batch_size : int, default 32
+        Maximum number of queries per batch.
+    max_list_length : int, optional
+        When set, each epoch keeps a fresh random sample of at most this many documents of
+        every longer query.
+    max_elements : int, optional
+        Cap on ``n_lists * list_len ** element_power`` per batch (a single query over the cap
+        still forms its own batch). With ``element_power=2`` this bounds the pair tensors of
+        pairwise losses and the attention matrices of a listwise scorer.
+    element_power : int, default 1
+        1 for list losses, 2 for pairwise losses and listwise scorers.
+    query_weights : ndarray (n_queries,), optional
+        Weight of each query.
     """
 
     def __init__(self, X: torch.Tensor, y: torch.Tensor, group_offsets: np.ndarray, *,

@@ -409,6 +409,8 @@ class NeuralRanker(BaseRanker):
             Query sizes instead of ``qid``.
         """
         self._check_fitted()
+        if qid is not None and group is not None:
+            raise ValueError("predict: give either qid or group, not both")
         offsets, order = None, None
         if isinstance(X, RankingData):
             offsets = X.group_offsets

@@ -27,7 +27,6 @@ NORMS = (None, "batch", "layer")
 SCORERS = ("mlp", "attention")
 #: keyword parameters of the attention scorer (``dropout`` comes from the estimator)
 ATTENTION_PARAMS = ("d_model", "n_layers", "n_heads", "d_ff", "positional", "max_len")
-POSITIONAL = (None, "learned", "fixed")
 
 
 class MLPScorer(nn.Module):
@@ -37,12 +36,18 @@ class MLPScorer(nn.Module):
     the output layer is a ``Linear(last, 1)``. Documents are scored independently, so the
     network runs on packed rows (no padding). With ``hidden_sizes=()`` it is a linear model.
 
-    Args:
-        n_features: input width.
-        hidden_sizes: widths of the hidden layers.
-        activation: a name from `ACTIVATIONS`.
-        dropout: dropout probability after each hidden block, in [0, 1).
-        norm: None, ``"batch"`` or ``"layer"`` normalisation inside each hidden block.
+    Parameters
+    ----------
+    n_features : int
+        Input width.
+    hidden_sizes : sequence of int, default (64,)
+        Widths of the hidden layers.
+    activation : str, default "relu"
+        A name from `ACTIVATIONS`.
+    dropout : float in [0, 1), default 0.0
+        Dropout probability after each hidden block.
+    norm : {None, "batch", "layer"}
+        Normalisation inside each hidden block.
     """
 
     def __init__(self, n_features: int, hidden_sizes: Sequence[int] = (64,),
@@ -105,30 +110,29 @@ def check_attention_params(params: Mapping[str, Any]) -> dict[str, Any]:
     params : mapping
         Keys among `ATTENTION_PARAMS`: ``d_model``, ``n_layers``, ``n_heads``, ``d_ff``,
         ``max_len`` (positive ints; ``n_heads`` must divide ``d_model``) and ``positional``
-        (None, ``"learned"`` or ``"fixed"``).
+        (None, ``"learned"`` or ``"fixed"``); values are checked by
+        `neural.attention.check_attention_params`.
 
     Returns
     -------
     dict
         The parameters as given (a copy).
     """
+    import inspect
+
+    from .attention import AttentionScorer
+    from .attention import check_attention_params as check_values
+
     params = dict(params)
     unknown = sorted(set(params) - set(ATTENTION_PARAMS))
     if unknown:
         hint = " (dropout is the estimator's dropout=)" if "dropout" in unknown else ""
         raise ValueError(f"scorer_params: unknown parameter(s) {unknown} for scorer='attention'"
                          f"; allowed: {list(ATTENTION_PARAMS)}{hint}")
-    for name in ("d_model", "n_layers", "n_heads", "d_ff", "max_len"):
-        if name in params:
-            value = params[name]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if params.get("positional") not in POSITIONAL:
-        raise ValueError(f"positional must be one of {POSITIONAL}, got {params['positional']!r}")
-    d_model, n_heads = params.get("d_model", 64), params.get("n_heads", 4)
-    if d_model % n_heads:
-        raise ValueError(f"n_heads={n_heads} must divide d_model={d_model} (each head gets "
-                         "d_model / n_heads dimensions)")
+    defaults = {name: p.default for name, p in
+                inspect.signature(AttentionScorer.__init__).parameters.items()
+                if name in ATTENTION_PARAMS}
+    check_values(n_features=1, dropout=0.0, **{**defaults, **params})
     return params
 
 
