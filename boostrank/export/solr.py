@@ -7,8 +7,9 @@ feature's default value (0 unless configured), so Solr never sees a missing valu
 
 Each strict split ``x < t`` (`boostrank.export.strict`) is written as a threshold ``a`` with
 ``float32(a + 1e-6f)`` the largest float32 below ``t``: exact wherever float32 can hit it,
-which is everywhere except very near zero (`boostrank.export.numbers.solr_threshold`; the
-export reports how many thresholds are off and by how much).
+which is everywhere except for thresholds within about 4e-6 of zero, where float32
+``a + 1e-6`` is too coarse (`boostrank.export.numbers.solr_threshold`); the export lists
+those gaps in ``details["gaps"]``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def export_solr(ensemble: TreeEnsemble, names: list[str], path: Path, *,
     require_plain_trees(ensemble, "Solr's MultipleAdditiveTreesModel")
     strict = to_strict(ensemble)
     leaves = leaves_with_base(strict, float32=True)
-    gaps: list[float] = []
+    gaps: list[tuple[str, float, float]] = []
     trees = [{"weight": "1.0", "root": _node(tree, values, 0, names, gaps)}
              for tree, values in zip(strict.trees, leaves, strict=True)]
     model_name = model_name or path.stem
@@ -51,26 +52,29 @@ def export_solr(ensemble: TreeEnsemble, names: list[str], path: Path, *,
     files = {paths["model"]: json.dumps(model, indent=1).encode(),
              paths["features"]: json.dumps(_feature_store(names, store, feature_templates),
                                            indent=1).encode()}
-    details = {"inexact_thresholds": len(gaps), "widest_gap": max(gaps, default=0.0),
+    widest = max((high - low for _, low, high in gaps), default=0.0)
+    details = {"inexact_thresholds": len(gaps), "widest_gap": widest,
+               "gaps": sorted(set(gaps)),
                "upload": "PUT the .features.json file to /solr/<collection>/schema/"
                          "feature-store, then the model file to /schema/model-store"}
     exactness = ("same tree paths as predict for every float32 feature value (Solr has no "
                  "missing values); scores differ only by float32 rounding")
     if gaps:
-        exactness += (f"; {len(gaps)} thresholds near zero cannot be hit through Solr's +1e-6 "
-                      f"slack: values within {max(gaps):.3g} below them go right")
+        exactness += (f"; {len(gaps)} thresholds within about 4e-6 of zero cannot be hit "
+                      f"through Solr's +1e-6 slack: values within {widest:.3g} below them go "
+                      "right (details['gaps'] lists each (feature, low, high])")
     return files, ExportResult("solr", paths, names, len(trees), exactness, details)
 
 
-def _node(tree: Tree, values: np.ndarray, index: int, names: list[str], gaps: list[float]
-          ) -> dict[str, Any]:
+def _node(tree: Tree, values: np.ndarray, index: int, names: list[str],
+          gaps: list[tuple[str, float, float]]) -> dict[str, Any]:
     if tree.left[index] < 0:
         return {"value": f32_text(values[index])}
     strict = float(tree.threshold[index])
     written, effective = solr_threshold(strict)
     target = previous_f32(strict)
-    if effective != target:
-        gaps.append(target - effective)
+    if effective != target:  # float32 values in (effective, target] go right, not left
+        gaps.append((names[int(tree.feature[index])], effective, target))
     return {"feature": names[int(tree.feature[index])], "threshold": f32_text(written),
             "left": _node(tree, values, int(tree.left[index]), names, gaps),
             "right": _node(tree, values, int(tree.right[index]), names, gaps)}
