@@ -1,165 +1,270 @@
-"""Tuning LightGBM LambdaMART on MQ2008 with and without pruning (issue 6).
+"""Tuning LightGBM LambdaMART: stored studies at in-memory speed, and honest tuning against
+Optuna's own LightGBMTunerCV (issue 16).
 
-Part 1 (Fold1): the same study (TPE, same seed, same trial budget, default LightGBM space,
-``n_estimators`` cap with early stopping) run twice in one process, with the median pruner and
-without pruning. Prints for each: wall time, best validation NDCG@10 (the tuned metric, default
-convention), test NDCG@10 under the LETOR 4.0 convention of the refitted best model, boosting
-rounds trained over all trials (a cost measure immune to the machine's load); then the ratios
-and the difference of best validation values.
+Part 1, storage (``data/sample`` by default): the same study (TPE, same seed, same trial
+budget, median pruner, default LightGBM space) with in-memory, SQLite and PostgreSQL storage,
+one worker. Prints wall times, ratios to in memory and whether the trials are the same.
+Goal: SQLite and PostgreSQL within 1.3x of in memory.
 
-Goal: pruning reaches a best validation value within 0.002 of the unpruned one in at most half
-the time.
+Part 2, workers: a fixed budget of trials on one shared storage (SQLite file, PostgreSQL when
+a server can be started) by one worker process, then split over two worker processes started
+together. Goal: two workers finish the budget faster than one.
 
-Part 2 (5 folds): for each fold, the untuned default LightGBMLambdaMART (early stopping on the
-fold's validation set) against the tuned one (pruned study maximising validation NDCG@10 under
-the default convention); test NDCG@10, LETOR convention; mean over folds. The studies run with
-several TPE seeds (``--fold-seeds``, default 0,1,2), since one seed's tuned model is one noisy
-draw on 157 validation queries; each seed gets a paired significance test over the 784 test
-queries.
+Part 3, honest tuning (MQ2008, ``--root``): for each fold and seed, on the fold's train+vali
+with the same 5 query-group folds: ``tuning.tune`` (``cv=5``, refit on train+vali for the
+mean kept rounds) against its own default configuration (refitted the same way) and Optuna's ``LightGBMTunerCV``
+(stepwise, same folds; our budget is the number of trials it ran, refit for its CV-best
+rounds). Test NDCG@10 (LETOR 4.0 convention) per fold and seed, tuned - default with its
+paired t-test over the test queries, and the means. Goals: tuned ours >= default and >= the
+peer on the mean, never significantly worse than the default on a fold.
 
-Goal: the tuned mean (over folds and seeds) beats the untuned default.
+Run (full size, alone on an idle machine)::
 
-Run: ``python benchmarks/bench_tuning.py [--root PATH] [--trials N] [--folds K]
-[--cv-trials N] [--fold-seeds 0,1,2] [--skip-folds]``; the data root defaults to
-``../shared/data/MQ2008``.
+    python benchmarks/bench_tuning.py --trials 30 --budget 12 --folds 5 --seeds 0,1,2
+
+Smoke size: ``--trials 6 --budget 4 --folds 1 --seeds 0 --peer-time-budget 30
+--cv 3``. ``--skip-storage`` / ``--skip-workers`` / ``--skip-peer`` leave a part out.
+Part 3 needs ``optuna-integration`` (the ``bench`` extra).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-
-def _letor_ndcg10(model, data, per_query: bool = False):
-    """Test NDCG@10 (LETOR convention): the mean, or the per-query values."""
-    from boostrank.metrics import evaluate
-
-    scores = model.predict(data.X)
-    means, values = evaluate(data.y, scores, data.qid, metrics=("ndcg@10",),
-                             convention="letor", per_query=True)
-    return np.asarray(values["ndcg@10"], dtype=np.float64) if per_query else means["ndcg@10"]
+REPO = Path(__file__).resolve().parents[1]
+GOAL_RATIO = 1.3
 
 
-def _model(n_jobs: int):
+def _model(**params):
     from boostrank.boosters.lightgbm_ranker import LightGBMLambdaMART
 
-    return LightGBMLambdaMART(n_jobs=n_jobs, random_state=0)
+    base = dict(n_estimators=300, n_jobs=1, random_state=0)
+    base.update(params)
+    return LightGBMLambdaMART(**base)
 
 
-def _study(train, vali, *, trials: int, pruner: str, seed: int, n_jobs: int,
-           convention: str = "default", cv: int | None = None):
+def _timed_study(train, valid, storage, *, trials: int, seed: int, study_name=None):
     from tuning import tune
 
     started = time.perf_counter()
-    result = tune(_model(n_jobs), train, vali, n_trials=trials, pruner=pruner, seed=seed,
-                  convention=convention, cv=cv)
+    result = tune(_model(), train, valid, n_trials=trials, random_state=seed, storage=storage,
+                  study_name=study_name, refit=False)
     return result, time.perf_counter() - started
 
 
-def part_pruning(root: Path, trials: int, seed: int, n_jobs: int) -> None:
-    from boostrank.data import load_letor_fold
+# ---------------------------------------------------------------------- part 1: storage
+def _postgres():
+    """A throw-away PostgreSQL server (tests/postgres_server.py), or None with the reason."""
+    sys.path.insert(0, str(REPO / "tests"))
+    try:
+        from postgres_server import PostgresServer, PostgresUnavailable
+    except ImportError as exc:
+        return None, f"tests/postgres_server.py not importable ({exc})"
+    try:
+        return PostgresServer().start(), ""
+    except PostgresUnavailable as exc:
+        return None, str(exc)
 
-    train, vali, test = load_letor_fold(root, 1, prefer_cache=False)
-    print(f"MQ2008 Fold1: train {train.n_queries} queries / {train.n_rows} rows, "
-          f"vali {vali.n_queries}, test {test.n_queries}; {trials} trials, TPE seed {seed}")
+
+def part_storage(train, valid, trials: int, seed: int, server, folder: Path) -> None:
+    print(f"\nPart 1: one worker, {trials} trials, TPE seed {seed}, median pruner")
+    storages = {"in memory": None, "sqlite": f"sqlite:///{folder / 'part1.db'}"}
+    if server is not None:
+        storages["postgresql"] = server.create_database("part1")
     rows = {}
-    for label, pruner in (("no pruning", "none"), ("median pruner", "median")):
-        result, seconds = _study(train, vali, trials=trials, pruner=pruner, seed=seed,
-                                 n_jobs=n_jobs)
-        rounds = int(result.trials["steps_run"].sum())
-        rows[label] = (seconds, result.best_value, _letor_ndcg10(result.best_estimator, test),
-                       result.n_pruned, rounds)
-    print(f"{'':16}{'wall s':>9}{'rounds':>8}{'best vali ndcg@10':>19}"
-          f"{'test ndcg@10 (letor)':>22}{'pruned':>8}")
-    for label, (seconds, best, test_value, pruned, rounds) in rows.items():
-        print(f"{label:16}{seconds:9.1f}{rounds:8d}{best:19.4f}{test_value:22.4f}{pruned:8d}")
-    (t_full, v_full, _, _, r_full), (t_pruned, v_pruned, _, _, r_pruned) = rows.values()
-    ratio = t_pruned / t_full
-    gap = v_full - v_pruned
-    print(f"time ratio pruned/unpruned: {ratio:.2f} (goal <= 0.50: "
-          f"{'met' if ratio <= 0.5 else 'NOT met'}); boosting rounds trained ratio "
-          f"{r_pruned / r_full:.2f} (the noise-free cost)")
-    print(f"best vali gap unpruned - pruned: {gap:+.4f} (goal <= 0.002: "
-          f"{'met' if gap <= 0.002 else 'NOT met'})")
+    for label, storage in storages.items():
+        result, seconds = _timed_study(train, valid, storage, trials=trials, seed=seed,
+                                       study_name="part1" if storage else None)
+        rows[label] = (seconds, result)
+    base_seconds, base = rows["in memory"]
+    print(f"{'storage':12}{'wall s':>9}{'ratio':>8}{'best value':>12}  same trials")
+    for label, (seconds, result) in rows.items():
+        same = (result.trials["value"].fillna(-1).tolist()
+                == base.trials["value"].fillna(-1).tolist())
+        print(f"{label:12}{seconds:9.2f}{seconds / base_seconds:8.2f}{result.best_value:12.5f}"
+              f"  {'yes' if same else 'NO'}")
+    for label, (seconds, _) in rows.items():
+        if label != "in memory":
+            ratio = seconds / base_seconds
+            print(f"goal {label} <= {GOAL_RATIO}x in memory: "
+                  f"{'met' if ratio <= GOAL_RATIO else 'NOT met'} ({ratio:.2f}x)")
 
 
-def part_folds(root: Path, folds: int, trials: int, seeds: list[int], n_jobs: int,
-               convention: str, cv: int | None) -> None:
-    """Untuned default vs tuned, test NDCG@10 (LETOR convention) per fold; the study is run
-    with each of ``seeds`` (the tuned result of one seed is one noisy draw), the goal is judged
-    on the mean over seeds."""
-    from boostrank.data import load_letor_fold
-    from boostrank.metrics.stats import bootstrap_ci, paired_ttest, randomization_test
+# ---------------------------------------------------------------------- part 2: workers
+def _spawn(url: str, study: str, trials: int, seed: int, train: Path, valid: Path):
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
+    return subprocess.Popen(
+        [sys.executable, __file__, "--worker", url, study, str(trials), str(seed),
+         str(train), str(valid)], env=env, cwd=REPO)
 
-    target = (f"{cv}-fold query-group CV on train" if cv else "the validation split")
-    print(f"\n5-fold check ({folds} fold(s), {trials} trials each, median pruner, NDCG@10 "
-          f"({convention} convention) on {target}, refit with early stopping on vali; TPE "
-          f"seeds {', '.join(map(str, seeds))}): test NDCG@10, LETOR convention")
-    data = [load_letor_fold(root, fold, prefer_cache=False) for fold in range(1, folds + 1)]
-    per_query_u = [_letor_ndcg10(_model(n_jobs).fit(train, eval_set=vali), test, True)
-                   for train, vali, test in data]
-    mean_u = float(np.mean([np.mean(v) for v in per_query_u]))
-    print(f"  untuned default: {mean_u:.4f}  (per fold "
-          f"{', '.join(f'{np.mean(v):.4f}' for v in per_query_u)})")
-    tuned_means = []
-    for seed in seeds:
-        per_query_t, seconds = [], 0.0
-        for train, vali, test in data:
-            result, took = _study(train, vali, trials=trials, pruner="median", seed=seed,
-                                  n_jobs=n_jobs, convention=convention, cv=cv)
-            seconds += took
-            per_query_t.append(_letor_ndcg10(result.best_estimator, test, True))
-        tuned_means.append(float(np.mean([np.mean(v) for v in per_query_t])))
-        a, b = np.concatenate(per_query_t), np.concatenate(per_query_u)
-        _, p_t = paired_ttest(a, b)
-        p_r = randomization_test(a, b, seed=0)
-        low, high = bootstrap_ci(a, b, seed=0)
-        print(f"  tuned, seed {seed}: {tuned_means[-1]:.4f}  (per fold "
-              f"{', '.join(f'{np.mean(v):.4f}' for v in per_query_t)}; {seconds:.0f} s); "
-              f"tuned - default over {a.size} queries {float(np.mean(a - b)):+.4f} "
-              f"[{low:+.4f}, {high:+.4f}], t-test p={p_t:.3f}, randomization p={p_r:.3f}")
-    mean_t = float(np.mean(tuned_means))
-    print(f"mean over seeds: default {mean_u:.4f}  tuned {mean_t:.4f}  ratio "
-          f"{mean_t / mean_u:.4f} (goal tuned > default: "
-          f"{'met' if mean_t > mean_u else 'NOT met'})")
+
+def _run_workers(url: str, study: str, splits: list[int], train: Path, valid: Path) -> float:
+    started = time.perf_counter()
+    first = _spawn(url, study, splits[0], 0, train, valid)
+    workers = [first]
+    if len(splits) > 1:
+        time.sleep(3)  # let the first create the study (creation is atomic anyway)
+        workers += [_spawn(url, study, n, i, train, valid) for i, n in enumerate(splits[1:], 1)]
+    codes = [w.wait() for w in workers]
+    if any(codes):
+        raise RuntimeError(f"a worker failed (exit codes {codes})")
+    return time.perf_counter() - started
+
+
+def part_workers(budget: int, train: Path, valid: Path, server, folder: Path) -> None:
+    print(f"\nPart 2: a budget of {budget} trials on one storage, 1 worker vs 2 workers")
+    urls = {"sqlite": lambda tag: f"sqlite:///{folder / f'part2-{tag}.db'}"}
+    if server is not None:
+        urls["postgresql"] = lambda tag: server.create_database(f"part2_{tag}")
+    for label, make_url in urls.items():
+        one = _run_workers(make_url("one"), "budget", [budget], train, valid)
+        half = budget // 2
+        two = _run_workers(make_url("two"), "budget", [budget - half, half], train, valid)
+        print(f"{label:12} 1 worker {one:7.1f} s, 2 workers {two:7.1f} s, ratio "
+              f"{two / one:.2f} (goal < 1: {'met' if two < one else 'NOT met'})")
+
+
+def worker_main(argv: list[str]) -> None:
+    """One worker process of part 2 (argv: url study n_trials seed train valid)."""
+    url, study, trials, seed, train, valid = argv
+    from tuning import tune
+
+    tune(_model(), train, valid, n_trials=int(trials), random_state=int(seed), storage=url,
+         study_name=study, refit=False)
+
+
+# ---------------------------------------------------------------------- part 3: the peer
+def _letor_ndcg10(model_or_booster, data) -> np.ndarray:
+    from boostrank.metrics import evaluate
+
+    scores = np.asarray(model_or_booster.predict(data.X), dtype=np.float64)
+    _, values = evaluate(data.y, scores, data.qid, metrics=("ndcg@10",), convention="letor",
+                         per_query=True)
+    return np.asarray(values["ndcg@10"], dtype=np.float64)
+
+
+def _peer(data, cv: int, seed: int, time_budget: int | None):
+    """Optuna's LightGBMTunerCV on the same query-group folds; the refitted booster and the
+    number of trials it ran."""
+    import lightgbm as lgb
+    import optuna
+    from optuna_integration.lightgbm import LightGBMTunerCV
+    from sklearn.model_selection import GroupKFold
+
+    dataset = lgb.Dataset(data.X, data.y, group=data.group_sizes, free_raw_data=False)
+    params = {"objective": "lambdarank", "metric": "ndcg", "eval_at": [10], "verbosity": -1,
+              "num_threads": 1, "seed": seed, "deterministic": True}
+    study = optuna.create_study(direction="maximize",
+                                sampler=optuna.samplers.TPESampler(seed=seed))
+    tuner = LightGBMTunerCV(params, dataset, num_boost_round=300, folds=GroupKFold(cv),
+                            callbacks=[lgb.early_stopping(50, verbose=False)],
+                            time_budget=time_budget, study=study, show_progress_bar=False,
+                            optuna_seed=seed)
+    tuner.run()
+    best = {**params, **tuner.best_params}
+    history = lgb.cv(best, dataset, num_boost_round=300, folds=GroupKFold(cv),
+                     callbacks=[lgb.early_stopping(50, verbose=False)])
+    rounds = len(next(iter(history.values())))
+    return lgb.train(best, dataset, num_boost_round=rounds), len(study.trials)
+
+
+def _paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    from boostrank.metrics.stats import paired_ttest
+
+    keep = ~(np.isnan(a) | np.isnan(b))
+    return float(np.mean(a[keep] - b[keep])), paired_ttest(a[keep], b[keep])[1]
+
+
+def part_peer(root: Path, folds: int, seeds: list[int], cv: int,
+              time_budget: int | None) -> None:
+    from boostrank.data import RankingData, load_letor_fold
+    from tuning import tune
+
+    print(f"\nPart 3: MQ2008 {folds} fold(s) x seeds {seeds}; tuning by {cv}-fold query CV "
+          f"on train+vali; test NDCG@10 (letor convention)")
+    print(f"{'fold':>4}{'seed':>5}{'trials':>7}{'default':>9}{'ours':>8}{'peer':>8}"
+          f"{'ours-def':>10}{'p':>7}{'peer-def':>10}{'p':>7}")
+    table = []
+    for fold in range(1, folds + 1):
+        train, vali, test = load_letor_fold(root, fold, prefer_cache=False)
+        whole = RankingData.concat([train, vali])
+        for seed in seeds:
+            booster, n_trials = _peer(whole, cv, seed, time_budget)
+            peer = _letor_ndcg10(booster, test)
+            # the default configuration, refitted like the best one (train+vali, the rounds
+            # its CV kept), comes with the result when a test set is given
+            result = tune(_model(early_stopping_rounds=50), whole, None, test=test, cv=cv,
+                          n_trials=n_trials, random_state=seed)
+            ours = _letor_ndcg10(result.best_estimator, test)
+            default = _letor_ndcg10(result.default_estimator, test)
+            d_ours, p_ours = _paired(ours, default)
+            d_peer, p_peer = _paired(peer, default)
+            table.append((np.nanmean(default), np.nanmean(ours), np.nanmean(peer),
+                          d_ours < 0 and p_ours < 0.05))
+            print(f"{fold:4d}{seed:5d}{n_trials:7d}{np.nanmean(default):9.4f}"
+                  f"{np.nanmean(ours):8.4f}{np.nanmean(peer):8.4f}{d_ours:+10.4f}{p_ours:7.3f}"
+                  f"{d_peer:+10.4f}{p_peer:7.3f}")
+    means = np.mean([row[:3] for row in table], axis=0)
+    worse = sum(row[3] for row in table)
+    print(f"mean: default {means[0]:.4f}, ours {means[1]:.4f}, peer {means[2]:.4f}")
+    print(f"goal ours >= default: {'met' if means[1] >= means[0] else 'NOT met'}; ours >= "
+          f"peer: {'met' if means[1] >= means[2] else 'NOT met'}; significantly worse than "
+          f"the default on {worse} fold/seed run(s) (goal 0: {'met' if not worse else 'NOT met'})")
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker_main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default_root = Path(__file__).resolve().parents[2] / "shared" / "data" / "MQ2008"
-    parser.add_argument("--root", type=Path, default=default_root)
-    parser.add_argument("--trials", type=int, default=40, help="trial budget of part 1")
-    parser.add_argument("--folds", type=int, default=5, help="folds of part 2 (1-5)")
-    parser.add_argument("--cv-trials", type=int, default=30, help="trials per fold, part 2")
+    parser.add_argument("--sample", type=Path, default=REPO / "data" / "sample",
+                        help="folder with train.txt / vali.txt for parts 1 and 2")
+    parser.add_argument("--root", type=Path, default=REPO.parent / "shared" / "data" / "MQ2008",
+                        help="MQ2008 root (Fold1..Fold5) for part 3")
+    parser.add_argument("--trials", type=int, default=30, help="trials of part 1")
+    parser.add_argument("--budget", type=int, default=12, help="trial budget of part 2")
     parser.add_argument("--seed", type=int, default=0, help="TPE seed of part 1")
-    parser.add_argument("--fold-seeds", default="0,1,2",
-                        help="TPE seeds of part 2, comma-separated (default 0,1,2)")
-    parser.add_argument("--jobs", type=int, default=1, help="LightGBM threads per fit")
-    parser.add_argument("--skip-folds", action="store_true", help="only part 1")
-    parser.add_argument("--skip-pruning", action="store_true", help="only part 2")
-    parser.add_argument("--fold-cv", type=int, default=0,
-                        help="part 2: score each trial by K-fold query-group CV on train (less "
-                             "noisy than 157 validation queries); 0 (default): on vali")
-    parser.add_argument("--fold-convention", default="default",
-                        help="convention of the validation metric tuned in part 2 (default: "
-                             "the library's, as in part 1; 'letor' scores every query with "
-                             "fewer than 10 documents 0, so it selects on fewer queries)")
+    parser.add_argument("--folds", type=int, default=5, help="MQ2008 folds of part 3 (1-5)")
+    parser.add_argument("--seeds", default="0,1,2", help="seeds of part 3, comma-separated")
+    parser.add_argument("--cv", type=int, default=5, help="query-group CV folds of part 3")
+    parser.add_argument("--peer-time-budget", type=int, default=None,
+                        help="seconds for LightGBMTunerCV (smoke runs); default unlimited")
+    parser.add_argument("--skip-storage", action="store_true")
+    parser.add_argument("--skip-workers", action="store_true")
+    parser.add_argument("--skip-peer", action="store_true")
     args = parser.parse_args()
-    import optuna
 
-    optuna.logging.set_verbosity(logging.WARNING)
-    if not (args.root / "Fold1").is_dir():
-        raise SystemExit(f"MQ2008 not found at {args.root}; pass --root")
-    if not args.skip_pruning:
-        part_pruning(args.root, args.trials, args.seed, args.jobs)
-    if not args.skip_folds:
-        seeds = [int(x) for x in args.fold_seeds.split(",") if x.strip()]
-        part_folds(args.root, args.folds, args.cv_trials, seeds, args.jobs,
-                   args.fold_convention, args.fold_cv or None)
+    from boostrank.data import load_libsvm
+
+    train_path, valid_path = args.sample / "train.txt", args.sample / "vali.txt"
+    server, reason = (None, "") if args.skip_storage and args.skip_workers else _postgres()
+    if server is None and reason:
+        print(f"PostgreSQL left out: {reason}")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            if not args.skip_storage:
+                train = load_libsvm(train_path)
+                valid = load_libsvm(valid_path, n_features=train.n_features)
+                part_storage(train, valid, args.trials, args.seed, server, Path(tmp))
+            if not args.skip_workers:
+                part_workers(args.budget, train_path, valid_path, server, Path(tmp))
+    finally:
+        if server is not None:
+            server.stop()
+    if not args.skip_peer:
+        if not (args.root / "Fold1").is_dir():
+            print(f"Part 3 left out: no MQ2008 folds under {args.root}")
+            return
+        seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+        part_peer(args.root, args.folds, seeds, args.cv, args.peer_time_budget)
 
 
 if __name__ == "__main__":

@@ -229,3 +229,28 @@ def _study_has_trials(url: str, study: str) -> bool:
         return len(_trials(url, study)) > 0
     except KeyError:  # not created yet
         return False
+
+
+def test_postgresql_study_runs_the_trials_of_an_in_memory_one(server):
+    """Reporting only at the pruner's check points changes nothing: same trials, values,
+    curves and best value in memory and on PostgreSQL for a fixed seed."""
+    from boostrank.boosters import LightGBMLambdaMART
+    from boostrank.data import make_ranking
+    from tuning import tune
+
+    train = make_ranking(60, (5, 12), 6, random_state=1)
+    valid = make_ranking(30, (5, 12), 6, random_state=2)
+    kwargs = dict(n_trials=6, random_state=7, refit=False)
+    model = LightGBMLambdaMART(n_estimators=30, n_jobs=1, random_state=0)
+    memory = tune(model, train, valid, **kwargs)
+    stored = tune(model, train, valid, storage=server.create_database("same_trials"),
+                  study_name="same", heartbeat_interval=None, **kwargs)
+    assert [t.state for t in memory.study.trials] == [t.state for t in stored.study.trials]
+    assert [t.params for t in memory.study.trials] == [t.params for t in stored.study.trials]
+    assert [t.value for t in memory.study.trials] == [t.value for t in stored.study.trials]
+    assert [t.intermediate_values for t in memory.study.trials] == \
+        [t.intermediate_values for t in stored.study.trials]
+    assert [t.user_attrs.get("boostrank:curve") for t in memory.study.trials] == \
+        [t.user_attrs.get("boostrank:curve") for t in stored.study.trials]
+    assert memory.best_value == stored.best_value
+    assert stored.study.metric_names == ["NDCG@10 (validation, default convention)"]

@@ -32,8 +32,8 @@ import numpy as np
 
 from boostrank.data.ranking_data import RankingData
 from boostrank.estimator import EvalStep
+from boostrank.model_io import jsonable_params
 
-from .params_json import params_to_json
 from .pruners import ReportSchedule
 from .spaces import SearchSpace, suggest
 
@@ -147,12 +147,7 @@ class PruningCallback:
 def predict_scores(model: Any, data: RankingData) -> np.ndarray:
     """Scores of ``model`` for ``data``'s rows, given its queries (``predict(X, qid=...)``:
     query-level preprocessing of the neural models uses them; boosters ignore them)."""
-    try:
-        return np.asarray(model.predict(data.X, qid=data.qid), dtype=np.float64)
-    except TypeError as exc:  # an estimator whose predict takes no qid
-        if "qid" not in str(exc):
-            raise
-        return np.asarray(model.predict(data.X), dtype=np.float64)
+    return np.asarray(model.predict(data.X, qid=data.qid), dtype=np.float64)
 
 
 def score_predictions(data: RankingData, scores: np.ndarray, metric: str,
@@ -250,7 +245,7 @@ class RankingObjective:
     def __call__(self, trial: Any) -> float:
         changed = self.trial_params(trial)
         can_prune = not trial.user_attrs.get(DEFAULT_TRIAL_ATTR, False)
-        trial.set_user_attr(PARAMS_ATTR, params_to_json(self.recorded_params(changed)))
+        trial.set_user_attr(PARAMS_ATTR, jsonable_params(self.recorded_params(changed)))
         started = time.perf_counter()
         if self.folds is None:
             value = self._split_value(trial, changed, can_prune)

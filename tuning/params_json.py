@@ -1,36 +1,26 @@
-"""Estimator parameters <-> JSON, as stored in a trial's user attributes and in
-``best_params.json``.
+"""Estimator parameters as JSON for people: ``best_params.json`` and ``summary.json``.
 
-Tuples (e.g. ``hidden_sizes=(128, 64)``) are tagged so they load back as tuples, with the same
-encoding as the model files' ``meta.json`` (`boostrank.estimator`). A value JSON cannot hold
-(a `boostrank.metrics` convention object) is written by its name in `params_to_display_json`.
+Trial attributes store parameters with `boostrank.model_io.jsonable_params` (tuples tagged so
+they load back as tuples, as in a model's ``meta.json``); here a value JSON cannot hold (a
+`boostrank.metrics` convention object) is written by its name instead of failing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from boostrank.estimator import _from_jsonable, _jsonable
+from boostrank.model_io import jsonable_params
 
-__all__ = ["params_from_json", "params_to_display_json", "params_to_json"]
-
-
-def params_to_json(params: dict[str, Any]) -> dict[str, Any]:
-    """Parameters -> JSON-able dict; ``TypeError`` for a value JSON cannot hold."""
-    return _jsonable(dict(params))
-
-
-def params_from_json(stored: dict[str, Any]) -> dict[str, Any]:
-    """The inverse of `params_to_json`."""
-    return dict(_from_jsonable(stored))
+__all__ = ["params_to_display_json"]
 
 
 def params_to_display_json(params: dict[str, Any]) -> dict[str, Any]:
-    """Like `params_to_json`, but an object JSON cannot hold is written by name (or repr)."""
+    """``params`` as JSON-able values; an object JSON cannot hold is written by name (or
+    repr)."""
     out = {}
     for key, value in params.items():
         try:
-            out[key] = _jsonable(value)
+            out[key] = jsonable_params(value)
         except TypeError:
             out[key] = getattr(value, "name", repr(value))
     return out

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from boostrank.model_io import jsonable_params, params_from_json
+
 from .objective import (
     BEST_EPOCH_ATTR,
     BEST_ITERATION_ATTR,
@@ -20,7 +22,7 @@ from .objective import (
     PARAMS_ATTR,
     STEPS_RUN_ATTR,
 )
-from .params_json import params_from_json, params_to_display_json, params_to_json
+from .params_json import params_to_display_json
 
 __all__ = ["HeldOutComparison", "TuningResult", "compare_on_held_out", "trials_frame"]
 
@@ -234,7 +236,7 @@ def trials_frame(study: Any) -> Any:
             "datetime_start": t.datetime_start,
         }
         for name, value in trial_params(t).items():
-            row[f"param_{name}"] = (json.dumps(params_to_json({name: value})[name])
+            row[f"param_{name}"] = (json.dumps(jsonable_params(value))
                                     if isinstance(value, (tuple, list, dict)) else value)
         rows.append(row)
     frame = pd.DataFrame(rows)
