@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 FoldData = tuple[Any, Any, Any]
-SPLITS = ("train", "vali", "test")
 
 
 def parse_folds(spec: str | int) -> list[int]:
@@ -68,16 +67,14 @@ def letor_fold_loaders(root: str | os.PathLike, folds: str | Sequence[int] | Non
     FileNotFoundError, NotADirectoryError
         The root, a fold or one of its splits is missing (checked for every fold at once).
     """
-    from ..data.letor import letor_folds, letor_split_path, load_letor_fold
+    from ..data.letor import letor_folds, load_letor_fold, resolve_letor_fold
 
-    available = letor_folds(root)
     if folds is None:
-        numbers = available
+        numbers = letor_folds(root)
     else:
         numbers = parse_folds(folds) if isinstance(folds, str) else [int(f) for f in folds]
     for number in numbers:
-        for split in SPLITS:
-            letor_split_path(root, number, split)  # raises naming the folder and names tried
+        resolve_letor_fold(root, number)  # raises naming the folder and the names tried
 
     def loader(number: int) -> Callable[[], FoldData]:
         return lambda: load_letor_fold(root, fold=number)

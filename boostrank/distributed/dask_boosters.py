@@ -36,6 +36,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
+from numbers import Integral
 from types import SimpleNamespace
 from typing import Any
 
@@ -48,6 +49,7 @@ from ..boosters.xgboost_ranker import FORBIDDEN_NAME_CHARS as XGB_FORBIDDEN_CHAR
 from ..boosters.xgboost_ranker import XGBoostLambdaMART
 from ..data.ranking_data import ROW_COLUMNS, RankingData
 from ..estimator import TrainingCallback
+from ..params import Interval
 from ..validation import check_features, check_n_jobs
 from .dask_data import DaskRankingData, is_file_layout, to_dask_ranking_data
 
@@ -55,6 +57,8 @@ from .dask_data import DaskRankingData, is_file_layout, to_dask_ranking_data
 _FITTED = ("n_features_in_", "feature_names_in_", "booster_", "best_iteration_", "best_score_",
            "evals_result_", "score_convention_", "_eval_metrics", "_watch_metric")
 _DASK_PARAMS = ("client", "n_partitions")
+#: constraints of the two parameters the Dask estimators add (``client`` is checked on use)
+DASK_CONSTRAINTS = {"n_partitions": [Interval(Integral, 1, None), None]}
 
 
 class _DaskBoosterMixin:
@@ -153,9 +157,6 @@ class _DaskBoosterMixin:
         if isinstance(train, RankingData):
             self._check_weights_supported(sample_weight is not None)
             n = self.n_partitions  # type: ignore[attr-defined]
-            if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer))
-                                  or n < 1):
-                raise ValueError(f"n_partitions must be an integer >= 1 or None, got {n!r}")
             data = to_dask_ranking_data(client, train, n_partitions=n,
                                         sample_weight=sample_weight)
         else:
@@ -278,6 +279,7 @@ class DaskLightGBMLambdaMART(_DaskBoosterMixin, LightGBMLambdaMART):
     """
 
     _local_class = LightGBMLambdaMART
+    parameter_constraints = {**LightGBMLambdaMART.parameter_constraints, **DASK_CONSTRAINTS}
 
     def _train_on_cluster(self, client: Any, data: DaskRankingData, labels: np.ndarray) -> Any:
         import lightgbm as lgb
@@ -334,6 +336,7 @@ class DaskXGBoostLambdaMART(_DaskBoosterMixin, XGBoostLambdaMART):
     """
 
     _local_class = XGBoostLambdaMART
+    parameter_constraints = {**XGBoostLambdaMART.parameter_constraints, **DASK_CONSTRAINTS}
 
     def _check_weights_supported(self, has_weights: bool) -> None:
         if has_weights:
