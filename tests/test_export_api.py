@@ -158,3 +158,12 @@ def test_ltr_bodies_are_ready_to_post(lgbm, tmp_path):
     body = json.loads(result.paths["createmodel"].read_text())["model"]
     assert body["name"] == "my_model"
     assert json.loads(body["model"]["definition"]) == json.loads(result.path.read_text())
+
+
+@pytest.mark.parametrize("fmt", ["xgboost-json", "solr", "onnx"])
+def test_exports_are_deterministic(lgbm, tmp_path, fmt):
+    options = {} if fmt == "onnx" else {"model_name": "m"}
+    first = export_model(lgbm, tmp_path / "a" / "m.out", fmt, **options)
+    second = export_model(lgbm, tmp_path / "b" / "m.out", fmt, **options)
+    for role, path in first.paths.items():
+        assert path.read_bytes() == second.paths[role].read_bytes()

@@ -52,7 +52,7 @@ def model_family(model: Any) -> str:
         return "lightgbm"
     if isinstance(model, XGBoostLambdaMART):
         return "xgboost"
-    if type(model).__module__.split(".")[0] == "neural":
+    if any(cls.__module__.split(".")[0] == "neural" for cls in type(model).__mro__):
         return "neural"
     raise ExportError(f"cannot export a {type(model).__name__}: export_model takes a boostrank "
                       "LightGBMLambdaMART, XGBoostLambdaMART or neural ranker")
