@@ -1,4 +1,4 @@
-"""The ``boostrank`` command: data, train, predict, evaluate, tune, compare, clicks.
+"""The ``boostrank`` command: data, train, predict, evaluate, tune, compare, clicks, export.
 
 Each subcommand lives in its own module of this package with two functions,
 ``register(subparsers)`` (adds its argparse parser; must import nothing heavy) and
@@ -27,6 +27,7 @@ SUBCOMMANDS = {
     "tune": ".tune_cmd",
     "compare": ".compare_cmd",
     "clicks": ".clicks_cmd",
+    "export": ".export_cmd",
 }
 
 __all__ = ["SUBCOMMANDS", "USER_ERRORS", "CLIError", "build_parser", "error_message", "main"]
