@@ -27,7 +27,7 @@ from .trees import (
     MISSING_ZERO,
     Tree,
     TreeEnsemble,
-    _tree_from_rows,
+    tree_from_rows,
 )
 
 _INF32 = np.float32(np.inf)
@@ -91,7 +91,7 @@ def _strict_tree(tree: Tree) -> Tree:
         rows[index][4] = side == nan_left
 
     copy(0)
-    return _tree_from_rows(rows)
+    return tree_from_rows(rows)
 
 
 def _intervals(t: float, kind: int, default_left: bool) -> list[tuple[float, bool]]:

@@ -170,10 +170,12 @@ def _lightgbm_tree(root: dict[str, Any], info: dict[str, bool]) -> Tree:
         return index
 
     visit(root)
-    return _tree_from_rows(rows)
+    return tree_from_rows(rows)
 
 
-def _tree_from_rows(rows: list[list[Any]]) -> Tree:
+def tree_from_rows(rows: list[list[Any]]) -> Tree:
+    """A `Tree` from one row per node: [feature, threshold, left, right, missing_left,
+    missing type, value]."""
     cols = list(zip(*rows, strict=True))
     return Tree(feature=np.asarray(cols[0], dtype=np.int64),
                 threshold=np.asarray(cols[1], dtype=np.float64),
