@@ -64,6 +64,7 @@ def register(subparsers: Any) -> None:
 
 def _usage(parser: argparse.ArgumentParser) -> Any:
     def run(args: argparse.Namespace) -> int:
+        """``data`` without an action: print its help."""
         parser.print_help()
         return 1
 
@@ -191,6 +192,7 @@ def format_summary(facts: dict[str, Any]) -> str:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    """``data info``: print the summary of FILE (or JSON with --json); 0 on success."""
     facts = summarize(read_data(args.path, args))
     print(json.dumps(facts, indent=1) if args.json else format_summary(facts))
     return 0
@@ -206,6 +208,7 @@ def _output_kind(dst: Path, choice: str) -> str:
 
 
 def run_convert(args: argparse.Namespace) -> int:
+    """``data convert``: read IN, write OUT as text or cache; 0 on success."""
     from ..data.libsvm import save_libsvm
 
     src, dst = Path(args.src), Path(args.dst)

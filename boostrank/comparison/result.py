@@ -133,10 +133,12 @@ class ComparisonResult:
     # ------------------------------------------------------------------ raw values
     @property
     def n_folds(self) -> int:
+        """Number of folds compared."""
         return len(self.folds)
 
     @property
     def fold_names(self) -> list[str]:
+        """Fold names in run order (``"test"`` for one split, ``"Fold<k>"`` for LETOR)."""
         return [f.name for f in self.folds]
 
     def run(self, model: str, fold: int | str = 0) -> ModelRun:

@@ -69,18 +69,22 @@ class DaskRankingData:
 
     @property
     def n_partitions(self) -> int:
+        """Number of partitions (futures on the workers)."""
         return len(self.parts)
 
     @property
     def n_rows(self) -> int:
+        """Rows over all partitions."""
         return int(sum(s.n_rows for s in self.summaries))
 
     @property
     def n_queries(self) -> int:
+        """Queries over all partitions."""
         return int(sum(s.n_queries for s in self.summaries))
 
     @property
     def n_features(self) -> int:
+        """Width of X (the widest partition; narrower ones are padded with zeros)."""
         return int(max(s.n_features for s in self.summaries))
 
     @property

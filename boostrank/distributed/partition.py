@@ -55,6 +55,7 @@ class PartitionSummary:
 
     @property
     def n_queries(self) -> int:
+        """Queries in the partition."""
         return int(self.query_ids.size)
 
 
