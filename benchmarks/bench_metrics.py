@@ -56,33 +56,23 @@ def best_of(repeat: int, fn):
     return min(times), result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--queries", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3, help="best of R timings (default 3)")
-    args = parser.parse_args()
-    y, scores, qid, sizes = make_data(args.rows, args.queries)
-    assert np.unique(scores.astype(np.float32)).size == scores.size, "scores tie in float32"
-    print(f"{args.rows} rows, {args.queries} queries (sizes {sizes.min()}..{sizes.max()}), "
-          f"metrics {','.join(METRICS)}; best of {args.repeat}; {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}")
-
-    # ---- ours
-    t_ours, ours = best_of(args.repeat, lambda: evaluate(
+def time_ours(y, scores, qid, repeat: int):
+    """Print and return ``(seconds end to end, (means, per_query))`` of our evaluator."""
+    t_ours, ours = best_of(repeat, lambda: evaluate(
         y, scores, qid, METRICS, convention="trec", per_query=True))
     evaluator = Evaluator(y, qid, METRICS, convention="trec")
-    t_eval, _ = best_of(args.repeat, lambda: evaluator(scores))
-    means, per_query = ours
+    t_eval, _ = best_of(repeat, lambda: evaluator(scores))
+    t_default, _ = best_of(repeat, lambda: evaluate(y, scores, qid, METRICS))
     print(f"ours  evaluate() end to end        {t_ours:8.3f} s")
-    t_default, _ = best_of(args.repeat, lambda: evaluate(y, scores, qid, METRICS))
     print(f"ours  prebuilt Evaluator call       {t_eval:8.3f} s")
     print(f"ours  evaluate(), default convention {t_default:7.3f} s")
+    return t_ours, ours
 
-    # ---- pytrec_eval
+
+def time_pytrec(y, scores, qid, docs, repeat: int, t_ours: float):
+    """Print the time of pytrec_eval (building its dicts + evaluating); return its output."""
     import pytrec_eval
 
-    docs = np.char.add("d", np.arange(args.rows).astype(str)).tolist()
     qids = qid.astype(str).tolist()
     labels = y.astype(int).tolist()
     score_list = scores.tolist()
@@ -95,45 +85,67 @@ def main() -> None:
             run.setdefault(q, {})[d] = s
         return pytrec_eval.RelevanceEvaluator(qrels, TREC_MEASURES).evaluate(run)
 
-    t_trec, trec = best_of(args.repeat, run_trec)
+    t_trec, trec = best_of(repeat, run_trec)
     print(f"pytrec_eval  build + evaluate        {t_trec:8.3f} s   ratio {t_trec / t_ours:6.1f}x")
+    return trec
 
-    # ---- ranx
+
+def time_ranx(y, scores, qid, docs, repeat: int, t_ours: float):
+    """Print the warm time of ranx; return its means (None when ranx is not installed)."""
     try:
         import pandas as pd
         from ranx import Qrels, Run
         from ranx import evaluate as ranx_evaluate
     except ImportError:  # pragma: no cover
-        ranx_scores = None
         print("ranx not installed")
-    else:
-        q_col = pd.Series(qids, dtype=object)
-        d_col = pd.Series(docs, dtype=object)
-        frame = pd.DataFrame({"q_id": q_col, "doc_id": d_col, "score": y.astype(int)})
-        qrels_r = Qrels.from_df(frame, q_id_col="q_id", doc_id_col="doc_id", score_col="score")
-        run_r = Run.from_df(pd.DataFrame({"q_id": q_col, "doc_id": d_col, "score": scores}),
-                            q_id_col="q_id", doc_id_col="doc_id", score_col="score")
-        ranx_metrics = ["ndcg@1", "ndcg@3", "ndcg@5", "ndcg@10", "map", "mrr"]
-        t0 = time.perf_counter()
-        ranx_evaluate(qrels_r, run_r, ranx_metrics, make_comparable=True)
-        t_first = time.perf_counter() - t0
-        t_ranx, ranx_scores = best_of(args.repeat, lambda: ranx_evaluate(
-            qrels_r, run_r, ranx_metrics, make_comparable=True))
-        print(f"ranx  warm (first call {t_first:.1f} s)     {t_ranx:8.3f} s   "
-              f"ratio {t_ranx / t_ours:6.1f}x")
+        return None
+    q_col = pd.Series(qid.astype(str).tolist(), dtype=object)
+    d_col = pd.Series(docs, dtype=object)
+    frame = pd.DataFrame({"q_id": q_col, "doc_id": d_col, "score": y.astype(int)})
+    qrels_r = Qrels.from_df(frame, q_id_col="q_id", doc_id_col="doc_id", score_col="score")
+    run_r = Run.from_df(pd.DataFrame({"q_id": q_col, "doc_id": d_col, "score": scores}),
+                        q_id_col="q_id", doc_id_col="doc_id", score_col="score")
+    t0 = time.perf_counter()
+    ranx_evaluate(qrels_r, run_r, METRICS, make_comparable=True)
+    t_first = time.perf_counter() - t0
+    t_ranx, ranx_scores = best_of(repeat, lambda: ranx_evaluate(
+        qrels_r, run_r, METRICS, make_comparable=True))
+    print(f"ranx  warm (first call {t_first:.1f} s)     {t_ranx:8.3f} s   "
+          f"ratio {t_ranx / t_ours:6.1f}x")
+    return ranx_scores
 
-    # ---- agreement
-    order = np.unique(qid)
+
+def print_agreement(qid, ours, trec, ranx_scores) -> None:
+    """Largest per-query difference to pytrec_eval, and the means next to ranx's."""
+    means, per_query = ours
     worst = 0.0
     for name in METRICS:
-        expected = np.array([trec[str(q)][TREC_KEYS[name]] for q in order])
+        expected = np.array([trec[str(q)][TREC_KEYS[name]] for q in np.unique(qid)])
         worst = max(worst, float(np.max(np.abs(per_query[name] - expected))))
         if ranx_scores is not None:
-            worst_ranx = abs(ranx_scores[name] - means[name])
             print(f"  {name:8s} ours {means[name]:.12f}  pytrec {expected.mean():.12f}  "
-                  f"ranx {ranx_scores[name]:.12f}  |ours-ranx| {worst_ranx:.1e}")
+                  f"ranx {ranx_scores[name]:.12f}  "
+                  f"|ours-ranx| {abs(ranx_scores[name] - means[name]):.1e}")
     print(f"max per-query |ours - pytrec_eval| = {worst:.2e}  "
           f"({'identical' if worst < 1e-9 else 'DIFFERENT'})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3, help="best of R timings (default 3)")
+    args = parser.parse_args()
+    y, scores, qid, sizes = make_data(args.rows, args.queries)
+    assert np.unique(scores.astype(np.float32)).size == scores.size, "scores tie in float32"
+    print(f"{args.rows} rows, {args.queries} queries (sizes {sizes.min()}..{sizes.max()}), "
+          f"metrics {','.join(METRICS)}; best of {args.repeat}; {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    t_ours, ours = time_ours(y, scores, qid, args.repeat)
+    docs = np.char.add("d", np.arange(args.rows).astype(str)).tolist()
+    trec = time_pytrec(y, scores, qid, docs, args.repeat, t_ours)
+    ranx_scores = time_ranx(y, scores, qid, docs, args.repeat, t_ours)
+    print_agreement(qid, ours, trec, ranx_scores)
 
 
 if __name__ == "__main__":
