@@ -218,3 +218,19 @@ def test_letor_warns_when_labels_above_its_gain_table_count_for_nothing():
         warnings.simplefilter("error")
         evaluate(np.minimum(y, 2), scores, qid, ["ndcg@3"], convention="letor")
         evaluate(y, scores, qid, ["ndcg@3"], convention="trec")
+
+
+def test_large_label_error_gives_the_callers_advice():
+    y, q = [1.0, 31.0, 2.0], [1, 1, 1]
+    with pytest.raises(ValueError, match=r"label 31 at row 1 is above the largest label 30 of "
+                                         r"convention 'default' \(exponential gain 2\^l - 1\); "
+                                         r"use a convention with linear gain"):
+        Evaluator(y, q)
+    advice = "use gain='linear' (or gain='auto')"
+    with pytest.raises(ValueError) as info:
+        Evaluator(y, q, label_advice=advice)
+    assert str(info.value).endswith(advice) and "convention=" not in str(info.value)
+    linear_cap = Convention(name="capped", gain="linear", max_label=10)
+    with pytest.raises(ValueError, match=r"above the largest label 10 of convention 'capped' "
+                                         r"\(linear gain\)"):
+        Evaluator([1.0, 12.0], None, convention=linear_cap)
