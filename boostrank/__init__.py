@@ -24,6 +24,12 @@ _PUBLIC = {
     # evaluator
     "evaluate": ".metrics:evaluate",
     "Convention": ".metrics:Convention",
+    # estimator contract, validation, model files
+    "BaseRanker": ".estimator:BaseRanker",
+    "EarlyStopping": ".early_stopping:EarlyStopping",
+    "ModelFileError": ".model_io:ModelFileError",
+    "load_split": ".validation:load_split",
+    "to_ranking_data": ".validation:to_ranking_data",
     # boosters
     "LightGBMLambdaMART": ".boosters.lightgbm_ranker:LightGBMLambdaMART",
     "XGBoostLambdaMART": ".boosters.xgboost_ranker:XGBoostLambdaMART",
