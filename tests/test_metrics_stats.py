@@ -57,10 +57,10 @@ def test_randomization_test_exact_and_sampled():
     a, b = _pair(2, n=10, effect=0.05)
     exact = brute_force_randomization(a, b)
     assert stats.randomization_test(a, b, n_resamples=2 ** 10) == pytest.approx(exact, abs=1e-15)
-    sampled = stats.randomization_test(a, b, n_resamples=20000, seed=3)
+    sampled = stats.randomization_test(a, b, n_resamples=20000, random_state=3)
     assert sampled == pytest.approx(exact, abs=0.015)
-    assert stats.randomization_test(a, b, n_resamples=500, seed=3) == \
-        stats.randomization_test(a, b, n_resamples=500, seed=3)
+    assert stats.randomization_test(a, b, n_resamples=500, random_state=3) == \
+        stats.randomization_test(a, b, n_resamples=500, random_state=3)
     # large samples agree with the t-test
     a, b = _pair(4, n=300)
     assert stats.randomization_test(a, b, n_resamples=20000) == pytest.approx(
@@ -70,7 +70,7 @@ def test_randomization_test_exact_and_sampled():
 
 def test_bootstrap_ci_matches_brute_force_and_scipy():
     a, b = _pair(5, n=60)
-    low, high = stats.bootstrap_ci(a, b, n_resamples=20000, seed=1)
+    low, high = stats.bootstrap_ci(a, b, n_resamples=20000, random_state=1)
     rng = np.random.default_rng(11)
     d = a - b
     means = [d[rng.integers(0, d.size, d.size)].mean() for _ in range(20000)]
@@ -80,8 +80,8 @@ def test_bootstrap_ci_matches_brute_force_and_scipy():
     sci = st.bootstrap((d,), np.mean, n_resamples=20000, method="percentile", rng=2)
     assert low == pytest.approx(sci.confidence_interval.low, abs=3e-3)
     assert low < d.mean() < high
-    assert stats.bootstrap_ci(a, b, seed=7) == stats.bootstrap_ci(a, b, seed=7)
-    narrow = stats.bootstrap_ci(a, b, confidence=0.5, seed=7)
+    assert stats.bootstrap_ci(a, b, random_state=7) == stats.bootstrap_ci(a, b, random_state=7)
+    narrow = stats.bootstrap_ci(a, b, confidence=0.5, random_state=7)
     assert low < narrow[0] < narrow[1] < high
 
 
@@ -121,3 +121,15 @@ def test_win_tie_loss():
     b = np.array([0.4, 0.2, 0.5, 0.9 + 1e-15, 0.1])
     assert stats.win_tie_loss(a, b) == (2, 2, 1)
     assert stats.win_tie_loss(a, b, tol=0.15) == (1, 3, 1)
+
+
+def test_seed_is_a_deprecated_name_of_random_state():
+    a, b = _pair(0)
+    with pytest.warns(DeprecationWarning, match="seed= is deprecated; use random_state="):
+        old = stats.randomization_test(a, b, n_resamples=300, seed=4)
+    assert old == stats.randomization_test(a, b, n_resamples=300, random_state=4)
+    with pytest.warns(DeprecationWarning):
+        old_ci = stats.bootstrap_ci(a, b, n_resamples=300, seed=4)
+    assert old_ci == stats.bootstrap_ci(a, b, n_resamples=300, random_state=4)
+    with pytest.raises(ValueError, match="give random_state only"):
+        stats.bootstrap_ci(a, b, random_state=1, seed=2)

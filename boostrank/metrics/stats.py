@@ -7,6 +7,7 @@ value is NaN (queries a convention skips) are dropped. Differences are ``a - b``
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -40,11 +41,31 @@ def _check_confidence(confidence: float) -> float:
     return float(confidence)
 
 
-def paired_ttest(a: Any, b: Any) -> tuple[float, float]:
-    """Two-sided paired t-test of mean(a - b) = 0: ``(t, p)`` as ``scipy.stats.ttest_rel``.
+def _random_state(random_state: int, seed: int | None) -> int:
+    """The seed of a resampling test: ``random_state``, or the deprecated ``seed``."""
+    if seed is not None:
+        if random_state not in (0, seed):
+            raise ValueError(f"give random_state only (seed={seed!r} is its deprecated name)")
+        warnings.warn("seed= is deprecated; use random_state=", DeprecationWarning,
+                      stacklevel=3)
+        return int(seed)
+    return int(random_state)
 
-    Identical systems give ``(0.0, 1.0)``; a constant non-zero difference (up to rounding,
-    1e-12 relative) gives ``(±inf, 0.0)`` where scipy would divide rounding noise.
+
+def paired_ttest(a: Any, b: Any) -> tuple[float, float]:
+    """Two-sided paired t-test of mean(a - b) = 0, as ``scipy.stats.ttest_rel``.
+
+    Parameters
+    ----------
+    a, b : array-like of shape (n_queries,)
+        Per-query values of two systems on the same queries (NaN pairs dropped).
+
+    Returns
+    -------
+    t, p : float
+        Identical systems give ``(0.0, 1.0)``; a constant non-zero difference (up to
+        rounding, 1e-12 relative) gives ``(±inf, 0.0)`` where scipy would divide rounding
+        noise.
     """
     a, b = _pairs(a, b)
     d = a - b
@@ -57,14 +78,29 @@ def paired_ttest(a: Any, b: Any) -> tuple[float, float]:
     return float(result.statistic), float(result.pvalue)
 
 
-def randomization_test(a: Any, b: Any, *, n_resamples: int = 10000, seed: int = 0) -> float:
+def randomization_test(a: Any, b: Any, *, n_resamples: int = 10000,
+                       random_state: int = 0, seed: int | None = None) -> float:
     """Two-sided Fisher randomization (sign-flip permutation) test of mean(a - b) = 0.
 
-    Each resample flips the sign of every paired difference at random; the p-value is
-    ``(1 + #{|mean*| >= |mean|}) / (1 + n_resamples)``. When all 2^n sign patterns number
-    at most ``n_resamples`` they are enumerated and the p-value is exact
-    (``#{|mean*| >= |mean|} / 2^n``). Deterministic for a given ``seed``.
+    Parameters
+    ----------
+    a, b : array-like of shape (n_queries,)
+        Per-query values of two systems on the same queries (NaN pairs dropped).
+    n_resamples : int, default 10000
+        Random sign patterns drawn (memory bounded: drawn in chunks).
+    random_state : int, default 0
+        Seed of the draws (the same seed gives the same p-value).
+    seed : int, optional
+        Deprecated name of ``random_state``.
+
+    Returns
+    -------
+    float
+        ``(1 + #{|mean*| >= |mean|}) / (1 + n_resamples)``; when all 2^n sign patterns
+        number at most ``n_resamples`` they are enumerated and the p-value is exact
+        (``#{|mean*| >= |mean|} / 2^n``).
     """
+    seed = _random_state(random_state, seed)
     n_resamples = _check_resamples(n_resamples)
     a, b = _pairs(a, b)
     d = a - b
@@ -88,11 +124,28 @@ def randomization_test(a: Any, b: Any, *, n_resamples: int = 10000, seed: int = 
 
 
 def bootstrap_ci(a: Any, b: Any, *, confidence: float = 0.95, n_resamples: int = 10000,
-                 seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap confidence interval ``(low, high)`` of mean(a - b).
+                 random_state: int = 0, seed: int | None = None
+                 ) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of mean(a - b) over queries.
 
-    Queries are resampled with replacement ``n_resamples`` times; deterministic for a seed.
+    Parameters
+    ----------
+    a, b : array-like of shape (n_queries,)
+        Per-query values of two systems on the same queries (NaN pairs dropped).
+    confidence : float, default 0.95
+        Strictly between 0 and 1.
+    n_resamples : int, default 10000
+        Resamples of the queries with replacement (drawn in chunks: memory bounded).
+    random_state : int, default 0
+        Seed of the resampling.
+    seed : int, optional
+        Deprecated name of ``random_state``.
+
+    Returns
+    -------
+    low, high : float
     """
+    seed = _random_state(random_state, seed)
     confidence = _check_confidence(confidence)
     n_resamples = _check_resamples(n_resamples)
     a, b = _pairs(a, b)
@@ -113,7 +166,18 @@ def bootstrap_ci(a: Any, b: Any, *, confidence: float = 0.95, n_resamples: int =
 
 
 def mean_ci(values: Any, confidence: float = 0.95) -> tuple[float, float]:
-    """Student-t confidence interval ``(low, high)`` of the mean of ``values`` (NaN dropped)."""
+    """Student-t confidence interval of the mean.
+
+    Parameters
+    ----------
+    values : array-like of shape (n,)
+        NaN entries are dropped; at least 2 must remain.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    low, high : float
+    """
     confidence = _check_confidence(confidence)
     v = np.asarray(values, dtype=np.float64).ravel()
     v = v[~np.isnan(v)]
@@ -128,9 +192,18 @@ def mean_ci(values: Any, confidence: float = 0.95) -> tuple[float, float]:
 
 
 def holm_bonferroni(pvalues: Any) -> np.ndarray:
-    """Holm-Bonferroni adjusted p-values (same order as given, monotone, capped at 1).
+    """Holm-Bonferroni adjusted p-values.
 
-    Reject hypothesis i at level alpha when ``adjusted[i] <= alpha``.
+    Parameters
+    ----------
+    pvalues : array-like of shape (m,)
+        Raw p-values in [0, 1].
+
+    Returns
+    -------
+    ndarray of shape (m,)
+        Adjusted p-values in the given order (monotone in the raw ones, capped at 1): reject
+        hypothesis i at level alpha when ``adjusted[i] <= alpha``.
     """
     p = np.asarray(pvalues, dtype=np.float64).ravel()
     if p.size and (np.isnan(p).any() or p.min() < 0 or p.max() > 1):
@@ -145,7 +218,17 @@ def holm_bonferroni(pvalues: Any) -> np.ndarray:
 
 
 def win_tie_loss(a: Any, b: Any, tol: float = 1e-12) -> tuple[int, int, int]:
-    """Counts of queries where ``a`` beats ``b`` by more than ``tol``, ties, and losses."""
+    """Queries where ``a`` beats ``b`` by more than ``tol``, ties, and losses.
+
+    Parameters
+    ----------
+    a, b : array-like of shape (n_queries,)
+    tol : float, default 1e-12
+
+    Returns
+    -------
+    wins, ties, losses : int
+    """
     a, b = _pairs(a, b) if np.size(a) >= 2 else (np.asarray(a, float), np.asarray(b, float))
     d = a - b
     wins = int(np.count_nonzero(d > tol))
