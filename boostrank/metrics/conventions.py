@@ -180,7 +180,18 @@ class Convention:
 
     # ------------------------------------------------------------------ helpers
     def replace(self, **changes: Any) -> Convention:
-        """A copy with some fields changed (``name`` becomes "<name>+custom" unless given)."""
+        """A copy with some fields changed.
+
+        Parameters
+        ----------
+        **changes
+            Field values (see the class docstring); ``name`` becomes ``"<name>+custom"``
+            unless given.
+
+        Returns
+        -------
+        Convention
+        """
         changes.setdefault("name", f"{self.name}+custom" if self.name != "custom" else "custom")
         return dataclasses.replace(self, **changes)
 
@@ -189,7 +200,17 @@ class Convention:
         return None if isinstance(self.gain, str) else np.asarray(self.gain, dtype=np.float64)
 
     def discounts(self, n: int) -> np.ndarray:
-        """Discount of 0-based positions 0..n-1, float64 (n,)."""
+        """Discount of the 0-based positions 0..n-1.
+
+        Parameters
+        ----------
+        n : int
+            Number of positions.
+
+        Returns
+        -------
+        ndarray of shape (n,), float64
+        """
         pos = np.arange(n, dtype=np.float64)
         if self.discount == "log2":
             return 1.0 / np.log2(pos + 2.0)
@@ -257,7 +278,25 @@ PRESETS["default"] = dataclasses.replace(PRESETS["lightgbm"], name="default")
 
 
 def get_convention(convention: str | Convention | None = "default") -> Convention:
-    """A `Convention` from a preset name (case-insensitive), a `Convention`, or None (default)."""
+    """The `Convention` a caller names.
+
+    Parameters
+    ----------
+    convention : str, Convention or None, default "default"
+        A preset name of `PRESETS` (case-insensitive), a `Convention` (returned as is), or
+        None (the default convention).
+
+    Returns
+    -------
+    Convention
+
+    Raises
+    ------
+    ValueError
+        For an unknown preset name (the message lists the presets).
+    TypeError
+        For anything else.
+    """
     if convention is None:
         return PRESETS["default"]
     if isinstance(convention, Convention):

@@ -225,8 +225,18 @@ class Evaluator:
         return s
 
     def rank(self, y_score: Any) -> np.ndarray:
-        """The ranking (n_rows,) int64 under the convention's tie rule: position i of the
-        grouped rows holds the grouped row index ranked there."""
+        """The ranking under the convention's tie rule.
+
+        Parameters
+        ----------
+        y_score : array-like of shape (n_rows,)
+            Scores in the caller's row order.
+
+        Returns
+        -------
+        ndarray of shape (n_rows,), int64
+            Position i of the grouped rows holds the grouped row index ranked there.
+        """
         s = self._check_scores(y_score)
         return self._rank(s)
 
@@ -355,7 +365,17 @@ class Evaluator:
         return K.segment_sum(qidx, r * np.exp(before) / (pos + 1.0), self.n_queries)
 
     def __call__(self, y_score: Any) -> dict[str, float]:
-        """``{metric: mean over queries}`` for scores (n_rows,) in the caller's row order."""
+        """Mean of every metric over the queries.
+
+        Parameters
+        ----------
+        y_score : array-like of shape (n_rows,)
+            Scores in the caller's row order.
+
+        Returns
+        -------
+        dict of str to float
+        """
         return self.per_query(y_score)[0]
 
     def __repr__(self) -> str:
@@ -379,11 +399,37 @@ def evaluate(y_true: Any, y_score: Any, qid: Any = None,
              group: Any = None, docid: Any = None) -> Any:
     """Ranking metrics of ``y_score`` against ``y_true``, averaged over queries.
 
-    ``y_true``/``y_score``/``qid`` are 1-D arrays of equal length (rows of a query grouped by
-    qid; they need not be contiguous), or ``y_true`` is a `RankingData` and ``y_score`` its
-    scores, or both are 2-D (n_queries, n_docs). Returns ``{metric: mean}``; with
-    ``per_query=True`` returns ``(means, {metric: (n_queries,) ndarray})`` in the order of
-    first appearance of each query (NaN for queries the convention skips). See `Evaluator`.
+    Parameters
+    ----------
+    y_true : array-like of shape (n_rows,) or (n_queries, n_docs), or RankingData
+        Graded relevance labels (a 2-D array: one query per row; a `RankingData` brings its
+        queries and docids).
+    y_score : array-like of the shape of ``y_true`` (n_rows,)
+        Scores, higher is better, in the row order of ``y_true``.
+    qid : array-like of shape (n_rows,), optional
+        Query id per row; rows of a query need not be contiguous.
+    metrics : str or iterable of str, default ("ndcg@10",)
+        Metric names, e.g. ``"ndcg@1,3,5,10,map"`` (see `parse_metrics`).
+    convention : str or Convention, default "default"
+        A preset name (see `PRESETS` and ``docs/conventions.md``) or a `Convention`.
+    per_query : bool, default False
+        Also return the per-query values.
+    group : array-like of shape (n_queries,), optional
+        Group sizes instead of ``qid``.
+    docid : array-like of shape (n_rows,), optional
+        Document ids (trec_eval's tie order under ``ties="reverse"``).
+
+    Returns
+    -------
+    dict of str to float, or (dict, dict of str to ndarray of shape (n_queries,))
+        ``{metric: mean over queries}``; with ``per_query=True`` also ``{metric: values}`` in
+        the order of first appearance of each query (NaN for queries the convention skips).
+
+    Raises
+    ------
+    ValueError
+        For bad input (lengths, NaN, labels the convention forbids, unknown metrics), with
+        the row or the parameter named.
     """
     evaluator = Evaluator(y_true, qid, metrics, convention, group=group, docid=docid)
     means, values = evaluator.per_query(y_score)
