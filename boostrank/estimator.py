@@ -53,10 +53,6 @@ from .validation import (
 __all__ = ["BaseRanker", "EvalStep", "TrainingCallback", "run_callbacks", "check_features",
            "jsonable_params", "params_from_json", "MODEL_FORMAT", "MODEL_FORMAT_VERSION"]
 
-#: old private spellings kept for the packages that still import them (use the public names)
-_jsonable = jsonable_params
-_from_jsonable = params_from_json
-
 
 @dataclass
 class EvalStep:
@@ -299,13 +295,26 @@ class BaseRanker(BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "n_features_in_")
 
-    # hooks with defaults ------------------------------------------------------------
-    def _validate_params_ranker(self) -> None:
-        """Check the constructor parameters against ``parameter_constraints`` (once), then
-        derive what training needs (`_resolve_params`). ValueError names the parameter."""
+    def check_params(self) -> None:
+        """Check the constructor parameters, as `fit` does first (nothing else is touched).
+
+        Validates them against the class's ``parameter_constraints`` and derives the training
+        settings (cross-parameter checks included).
+
+        Raises
+        ------
+        boostrank.params.InvalidParameterError
+            (a ``ValueError``) naming the estimator, the parameter, its value and the allowed
+            values.
+        """
         validate_params(self.parameter_constraints, self.get_params(deep=False),
                         type(self).__name__)
         self._resolve_params()
+
+    # hooks with defaults ------------------------------------------------------------
+    def _validate_params_ranker(self) -> None:
+        """What `fit` calls first: `check_params` (kept under this name for subclasses)."""
+        self.check_params()
 
     def _resolve_params(self) -> None:
         """Derive training settings from the (valid) parameters; cross-parameter checks."""

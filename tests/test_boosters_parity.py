@@ -80,7 +80,7 @@ def test_lightgbm_early_stopping_matches_lightgbm(data):
 
 def test_lightgbm_params_reach_the_backend(data):
     model = _lgb_ours(objective="rank_xendcg", params={"max_bin": 63})
-    model._validate_params_ranker()
+    model.check_params()
     params = model._lgb_params(None)
     assert params["objective"] == "rank_xendcg"
     assert params["max_bin"] == 63

@@ -321,5 +321,5 @@ def test_lightgbm_cuda_is_a_clear_error_on_a_wheel_without_it(data):
 
 def test_xgboost_cuda_parameters(data):
     model = XGBoostLambdaMART(device="cuda")
-    model._validate_params_ranker()
+    model.check_params()
     assert model._xgb_params("exponential")["device"] == "cuda"

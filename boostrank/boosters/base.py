@@ -455,5 +455,3 @@ def user_stacklevel() -> int:
         frame, level = frame.f_back, level + 1
     return level
 
-
-_user_stacklevel = user_stacklevel  # old private name

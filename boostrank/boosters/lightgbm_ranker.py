@@ -38,7 +38,6 @@ __all__ = ["LightGBMLambdaMART", "LAMBDARANK_MAX_QUERY", "FORBIDDEN_NAME_CHARS"]
 LAMBDARANK_MAX_QUERY = 10_000
 #: characters LightGBM refuses in feature names (JSON specials)
 FORBIDDEN_NAME_CHARS = '",:[]{}'
-_FORBIDDEN_NAME_CHARS = FORBIDDEN_NAME_CHARS  # old private name
 
 # constructor parameter -> LightGBM canonical parameter(s) it owns
 _OWNED = {

@@ -39,7 +39,6 @@ __all__ = ["XGBoostLambdaMART", "FORBIDDEN_NAME_CHARS"]
 
 #: characters XGBoost refuses in feature names
 FORBIDDEN_NAME_CHARS = "[]<"
-_FORBIDDEN_NAME_CHARS = FORBIDDEN_NAME_CHARS  # old private name
 
 _RESERVED = {
     "objective": "objective", "num_boost_round": "n_estimators",
