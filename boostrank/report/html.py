@@ -93,90 +93,107 @@ def _img(plot: Plot) -> str:
 
 
 def render_html(result: Any, plots: list[Plot] | None = None) -> str:
-    """The whole report as one HTML document (``plots`` default to `make_plots(result)`)."""
+    """The whole report as one self-contained HTML document.
+
+    Parameters
+    ----------
+    result : ComparisonResult
+        What to report.
+    plots : list of Plot, optional
+        The figures to inline (default: `make_plots(result)`).
+
+    Returns
+    -------
+    str
+        Every text is HTML-escaped; no script, no external resource.
+    """
     if plots is None:
         plots = make_plots(result)
-    config = result.config
-    first = result.metrics[0]
-    best_model = max(result.models, key=lambda m: result.mean(m, first))
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>boostrank compare report</title>",
-        f"<style>{CSS}</style></head><body><main>",
-        "<h1>boostrank compare report</h1>",
-        f'<p class="lead">{escape(T.subtitle(result))}</p>',
-        '<div class="summary-cards">',
-        _card(f"best {first}", f"{best_model} · {result.mean(best_model, first):.4f}"),
-        _card("baseline", f"{result.baseline}"),
-        _card("test queries", f"{sum(len(f.query_ids) for f in result.folds):,}"),
-        _card("seed", str(result.seed)),
-        "</div>",
-    ]
-    if config.get("command"):
-        parts.append(f"<p>Command: <code>{escape(config['command'])}</code></p>")
-
-    parts += ["<h2>Results</h2>", f'<p class="note">{escape(T.aggregation_note(result))}</p>']
-    for table in T.summary_tables(result):
-        parts += [f"<h3>{escape(table.title)}</h3>", render_table(table)]
-        parts += [f'<p class="note">{escape(n)}</p>' for n in table.notes]
-    parts.append('<p class="note"><span class="mark-better">▲</span> / '
-                 '<span class="mark-worse">▼</span>: significantly better / worse than the '
-                 "baseline (see Significance). Small numbers: 95% confidence interval.</p>")
-
-    fold_tables = T.per_fold_tables(result)
-    if fold_tables:
-        parts += ["<h2>Per fold</h2>", f'<p class="note">{escape(T.PER_FOLD_NOTE)}</p>']
-        for table in fold_tables:
-            parts += [f"<h3>{escape(table.title)}</h3>", render_table(table)]
-
-    sig = T.significance_table(result)
-    if sig is not None:
-        parts += [f"<h2>{escape(sig.title)}</h2>", render_table(sig),
-                  f"<p class=\"note\">{escape(T.significance_explanation(result))}</p>"]
-
-    importances = T.importance_tables(result)
-    if importances:
-        parts.append("<h2>Feature importances</h2>")
-        for table in importances:
-            parts += [render_table(table)]
-            parts += [f'<p class="note">{escape(n)}</p>' for n in table.notes]
-
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             "<title>boostrank compare report</title>",
+             f"<style>{CSS}</style></head><body><main>", *_header_html(result),
+             *_results_html(result)]
     if plots:
         parts.append("<h2>Plots</h2>")
         for plot in plots:
             parts += [f"<h3>{escape(plot.title)}</h3>", _img(plot)]
-
     parts += ["<h2>Evaluation convention</h2>",
               f"<pre>{escape(T.describe_convention(result.convention))}</pre>"]
-    parts += ["<h2>Data</h2>", render_table(T.dataset_table(result))]
+    parts += [*_data_models_html(result), *_reproducibility_html(result),
+              "</main></body></html>"]
+    return "\n".join(parts) + "\n"
+
+
+def _section(tables: list[T.Table], *, notes: bool = True, titles: bool = True) -> list[str]:
+    parts: list[str] = []
+    for table in tables:
+        parts += ([f"<h3>{escape(table.title)}</h3>"] if titles else []) + [render_table(table)]
+        if notes:
+            parts += [f'<p class="note">{escape(n)}</p>' for n in table.notes]
+    return parts
+
+
+def _header_html(result: Any) -> list[str]:
+    first = result.metrics[0]
+    best_model = max(result.models, key=lambda m: result.mean(m, first))
+    parts = ["<h1>boostrank compare report</h1>",
+             f'<p class="lead">{escape(T.subtitle(result))}</p>',
+             '<div class="summary-cards">',
+             _card(f"best {first}", f"{best_model} · {result.mean(best_model, first):.4f}"),
+             _card("baseline", f"{result.baseline}"),
+             _card("test queries", f"{sum(len(f.query_ids) for f in result.folds):,}"),
+             _card("seed", str(result.seed)), "</div>"]
+    if result.config.get("command"):
+        parts.append(f"<p>Command: <code>{escape(result.config['command'])}</code></p>")
+    return parts
+
+
+def _results_html(result: Any) -> list[str]:
+    parts = ["<h2>Results</h2>", f'<p class="note">{escape(T.aggregation_note(result))}</p>',
+             *_section(T.summary_tables(result)),
+             '<p class="note"><span class="mark-better">▲</span> / '
+             '<span class="mark-worse">▼</span>: significantly better / worse than the '
+             "baseline (see Significance). Small numbers: 95% confidence interval.</p>"]
+    fold_tables = T.per_fold_tables(result)
+    if fold_tables:
+        parts += ["<h2>Per fold</h2>", f'<p class="note">{escape(T.PER_FOLD_NOTE)}</p>',
+                  *_section(fold_tables, notes=False)]
+    sig = T.significance_table(result)
+    if sig is not None:
+        parts += [f"<h2>{escape(sig.title)}</h2>", render_table(sig),
+                  f"<p class=\"note\">{escape(T.significance_explanation(result))}</p>"]
+    importances = T.importance_tables(result)
+    if importances:
+        parts += ["<h2>Feature importances</h2>", *_section(importances, titles=False)]
+    return parts
+
+
+def _data_models_html(result: Any) -> list[str]:
+    parts = ["<h2>Data</h2>", render_table(T.dataset_table(result))]
     sources = T.data_sources(result)
     if sources:
         listing = '<p class="note">' + "<br>".join(escape(s) for s in sources) + "</p>"
         if len(sources) > 3:
             listing = f"<details><summary>Files ({len(sources)})</summary>{listing}</details>"
         parts.append(listing)
-
     parts += ["<h2>Models</h2>", render_table(T.models_table(result)),
               "<details><summary>All parameters</summary><div class=\"params\">"]
     for model, text in T.params_json(result).items():
         parts.append(f"<div><h3>{escape(model)}</h3><pre>{escape(text)}</pre></div>")
-    parts.append("</div></details>")
+    return parts + ["</div></details>"]
 
-    parts += ["<h2>Reproducibility</h2>", '<dl class="kv">']
+
+def _reproducibility_html(result: Any) -> list[str]:
+    parts = ["<h2>Reproducibility</h2>", '<dl class="kv">']
     for label, value in T.reproducibility_lines(result):
         shown = f"<code>{escape(value)}</code>" if "command" in label else escape(value)
         parts.append(f"<dt>{escape(label)}</dt><dd>{shown}</dd>")
     parts.append("</dl>")
     files = T.input_files_table(result)
     if files.rows:
-        parts += [f"<h3>{escape(files.title)}</h3>", render_table(files)]
-    env = T.environment_table(result)
-    parts += ["<h3>Environment</h3>", render_table(env)]
-    parts += [f'<p class="note">{escape(n)}</p>' for n in env.notes]
-    parts.append("</main></body></html>")
-    return "\n".join(parts) + "\n"
+        parts += _section([files], notes=False)
+    return parts + _section([T.environment_table(result)])
 
 
 def _card(key: str, value: str) -> str:
