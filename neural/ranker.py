@@ -16,6 +16,7 @@ were restored), ``n_epochs_run_``, ``device_``.
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import warnings
 from pathlib import Path
@@ -338,19 +339,26 @@ class NeuralRanker(BaseRanker):
 
     def _batcher(self, strategy: Any, Z: np.ndarray, train: RankingData,
                  weights: np.ndarray | None) -> ListBatcher:
-        listwise = is_listwise(self._scorer_spec()[0])
+        scorer, scorer_params = self._scorer_spec()
+        listwise = is_listwise(scorer)
         quadratic = self._loss_name() in PAIRWISE_LOSSES or listwise
         whole_matrix = self._loss_name() in QUADRATIC_MEMORY_LOSSES or listwise
+        max_elements, cap = MAX_PAIRS_PER_BATCH, MAX_QUADRATIC_LIST_LENGTH
+        if listwise:  # the attention matrices hold lists * heads * len**2 elements
+            from .attention import MAX_ATTENTION_ELEMENTS
+
+            max_elements = min(max_elements,
+                               MAX_ATTENTION_ELEMENTS // scorer_params.get("n_heads", 4))
+            cap = min(cap, math.isqrt(max_elements))
         max_len = self.max_list_length
         longest = int(np.diff(train.group_offsets).max(initial=0))
-        if whole_matrix and longest > MAX_QUADRATIC_LIST_LENGTH and (
-                max_len is None or max_len > MAX_QUADRATIC_LIST_LENGTH):
+        if whole_matrix and longest > cap and (max_len is None or max_len > cap):
             warnings.warn(
                 f"{type(self).__name__}: the longest training query has {longest} documents; "
                 f"its memory grows with the square of the list length, so each epoch samples "
-                f"{MAX_QUADRATIC_LIST_LENGTH} documents of every longer query (set "
-                "max_list_length to choose the sample size)", UserWarning, stacklevel=5)
-            max_len = MAX_QUADRATIC_LIST_LENGTH
+                f"{cap} documents of every longer query (set max_list_length to choose the "
+                "sample size)", UserWarning, stacklevel=5)
+            max_len = cap
         if listwise:
             self._check_positional_length(min(longest, max_len or longest))
         Z, y, offsets, weights = strategy.shard_training(Z, train.y, train.group_offsets,
@@ -362,7 +370,7 @@ class NeuralRanker(BaseRanker):
         batcher = ListBatcher(
             X_t, y_t, offsets, batch_size=strategy.local_batch_size(self.batch_size),
             max_list_length=max_len,
-            max_elements=MAX_PAIRS_PER_BATCH if quadratic else None,
+            max_elements=max_elements if quadratic else None,
             element_power=2 if quadratic else 1, query_weights=weights)
         return strategy.equal_steps(batcher)
 

@@ -27,9 +27,6 @@ from .batching import ListBatch, ListBatcher
 PREDICT_CHUNK = 1 << 16
 #: cap on lists * len**2 per forward pass of a listwise scorer at evaluation / prediction time
 LISTWISE_PREDICT_PAIRS = 1 << 22
-#: longest query a listwise scorer scores whole (its attention matrices grow with len**2:
-#: about 1 GiB per layer at this length with 4 heads)
-MAX_LISTWISE_PREDICT_LENGTH = 8192
 
 
 @dataclass
@@ -110,14 +107,8 @@ def _score_lists(model: nn.Module, X: torch.Tensor, group_offsets: np.ndarray | 
                  amp: bool) -> np.ndarray:
     if group_offsets is None:
         raise ValueError("a listwise scorer needs the query structure (group_offsets)")
-    sizes = np.diff(np.asarray(group_offsets, dtype=np.int64))
-    if sizes.size and int(sizes.max()) > MAX_LISTWISE_PREDICT_LENGTH:
-        q = int(np.argmax(sizes))
-        raise ValueError(
-            f"query #{q} has {int(sizes[q])} documents; the attention scorer scores whole "
-            f"lists and takes at most {MAX_LISTWISE_PREDICT_LENGTH} documents per query "
-            "(memory grows with the square of the list length): split the query into "
-            "candidate lists, or use scorer='mlp'")
+    # (a single query too long for the scorer's attention memory cap is refused by the
+    # scorer itself, naming the list length: neural.attention.MAX_ATTENTION_ELEMENTS)
     out = torch.zeros(X.shape[0], dtype=torch.float32, device=X.device)
     labels = torch.zeros(X.shape[0], dtype=torch.float32, device=X.device)
     batcher = ListBatcher(X, labels, group_offsets, batch_size=4096,

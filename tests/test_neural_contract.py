@@ -224,9 +224,7 @@ def test_named_attention_models_fit(cls, data):
 
 
 def test_attention_list_length_limits_are_clear_errors(monkeypatch, data):
-    _attention()
-    from neural import training
-
+    attention = _attention()
     train, valid = data
     longest = int(train.group_sizes.max())
     positional = neural.AttentionListNet(positional="learned", **ATTENTION_FAST)
@@ -236,8 +234,8 @@ def test_attention_list_length_limits_are_clear_errors(monkeypatch, data):
                             scorer_params={"d_model": 16, "n_heads": 2, "positional": "fixed",
                                            "max_len": 4}).fit(train)
     model = positional.fit(train)
-    monkeypatch.setattr(training, "MAX_LISTWISE_PREDICT_LENGTH", 5)
-    with pytest.raises(ValueError, match=r"query #\d+ has \d+ documents; the attention scorer"):
+    monkeypatch.setattr(attention, "MAX_ATTENTION_ELEMENTS", 2 * 5 * 5)
+    with pytest.raises(ValueError, match=r"list\(s\) of \d+ documents needs attention"):
         model.predict(valid)
 
 
@@ -263,3 +261,12 @@ def test_a_pickled_object_in_the_weights_file_is_refused(tmp_path, data):
             archive.writestr(name, content)
     with pytest.raises(ValueError, match="model.pt is not a plain tensor state dict"):
         BaseRanker.load(path)
+
+
+def test_attention_training_memory_follows_the_attention_cap(monkeypatch, data):
+    attention = _attention()
+    train, valid = data
+    monkeypatch.setattr(attention, "MAX_ATTENTION_ELEMENTS", 2 * 8 * 8)  # 2 heads, 8 docs
+    with pytest.warns(UserWarning, match="samples 8 documents of every longer query"):
+        model = neural.AttentionListNet(**ATTENTION_FAST).fit(train)
+    assert model.n_epochs_run_ == FAST["n_epochs"]
