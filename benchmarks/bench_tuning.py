@@ -145,7 +145,11 @@ def worker_main(argv: list[str]) -> None:
 def _letor_ndcg10(model_or_booster, data) -> np.ndarray:
     from boostrank.metrics import evaluate
 
-    scores = np.asarray(model_or_booster.predict(data.X), dtype=np.float64)
+    if hasattr(model_or_booster, "get_params"):  # ours: give the queries
+        scores = model_or_booster.predict(data.X, qid=data.qid)
+    else:  # a lightgbm Booster
+        scores = model_or_booster.predict(data.X)
+    scores = np.asarray(scores, dtype=np.float64)
     _, values = evaluate(data.y, scores, data.qid, metrics=("ndcg@10",), convention="letor",
                          per_query=True)
     return np.asarray(values["ndcg@10"], dtype=np.float64)
@@ -159,6 +163,7 @@ def _peer(data, cv: int, seed: int, time_budget: int | None):
     from optuna_integration.lightgbm import LightGBMTunerCV
     from sklearn.model_selection import GroupKFold
 
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # the peer logs every trial
     dataset = lgb.Dataset(data.X, data.y, group=data.group_sizes, free_raw_data=False)
     params = {"objective": "lambdarank", "metric": "ndcg", "eval_at": [10], "verbosity": -1,
               "num_threads": 1, "seed": seed, "deterministic": True}

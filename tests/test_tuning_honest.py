@@ -54,7 +54,7 @@ def test_held_out_comparison_is_the_paired_test_of_the_two_refits(data):
     assert held.best == pytest.approx(a.mean(), abs=1e-12)
     assert held.difference == pytest.approx((a - b).mean(), abs=1e-12)
     assert held.p_value == pytest.approx(paired_ttest(a, b)[1], abs=1e-12)
-    assert (held.ci_low, held.ci_high) == pytest.approx(bootstrap_ci(a, b, seed=0))
+    assert (held.ci_low, held.ci_high) == pytest.approx(bootstrap_ci(a, b, random_state=0))
     assert held.n_queries == test.n_queries
     assert held.significant == (held.p_value < 0.05)
     # the summary and str say it in words

@@ -91,11 +91,12 @@ def compare_on_held_out(default_scores: np.ndarray, best_scores: np.ndarray, *, 
         raise ValueError(f"the test set has {a.size} query that counts under the "
                          f"{convention} convention; a paired comparison needs at least 2")
     _, p_value = paired_ttest(a, b)
-    low, high = bootstrap_ci(a, b, seed=random_state)
+    low, high = bootstrap_ci(a, b, random_state=random_state)
     return HeldOutComparison(
         metric=metric, convention=convention, n_queries=int(a.size), default=float(b.mean()),
         best=float(a.mean()), difference=float((a - b).mean()), ci_low=low, ci_high=high,
-        p_value=float(p_value), p_randomization=randomization_test(a, b, seed=random_state),
+        p_value=float(p_value),
+        p_randomization=randomization_test(a, b, random_state=random_state),
     )
 
 

@@ -105,23 +105,16 @@ def plan_study(model: Any, train: Any, valid: Any = None, test: Any = None, *,
     metric = resolve_metric(metric)
     convention_value, convention_name = resolve_convention(convention)
     random_state = check_random_state(random_state)
-    train_data, valid_data, test_data = load_splits(train, valid, test)
-    folds = None
-    if cv is not None:
-        whole = train_data if valid_data is None else RankingData.concat([train_data,
-                                                                          valid_data])
-        folds = query_folds(whole, cv)
-    elif valid_data is None:
-        raise ValueError("tune needs a validation set (valid=...) or cross-validation (cv=k)")
-    refit_mode = check_refit(refit, has_valid=valid_data is not None, cv=cv is not None)
-    if test_data is not None and refit_mode is None:
-        raise ValueError("test= compares refitted models: it needs refit (not refit=False)")
     resolved_space, space_names = resolve_space(space, estimator)
     params = estimator.get_params(deep=False)
     unit = "rounds" if "n_estimators" in params else "epochs"
     pruner_obj, schedule = make_pruning(
-        pruner, warmup_steps=0 if folds is not None else WARMUP_STEPS[unit], unit=unit,
+        pruner, warmup_steps=0 if cv is not None else WARMUP_STEPS[unit], unit=unit,
         report_every=report_every)
+    sampler_obj = make_sampler(sampler, random_state=random_state)
+    storage_kind(storage)  # a malformed storage argument fails before the data is read
+    train_data, valid_data, test_data, folds, refit_mode = _plan_data(train, valid, test, cv,
+                                                                      refit)
     settings = _settings(params, metric, convention_value, random_state)
     storage_obj = make_storage(storage, heartbeat_interval=heartbeat_interval,
                                grace_period=grace_period,
@@ -142,9 +135,25 @@ def plan_study(model: Any, train: Any, valid: Any = None, test: Any = None, *,
         convention=convention_value, convention_name=convention_name,
         label=metric_label(metric, convention_name, cv=cv), train=train_data,
         valid=valid_data, test=test_data, folds=folds, refit=refit_mode,
-        space=resolved_space, sampler=make_sampler(sampler, random_state=random_state),
+        space=resolved_space, sampler=sampler_obj,
         pruner=pruner_obj, storage=storage_obj, study_name=study_name, settings=settings,
         identity=identity, objective=objective, random_state=random_state)
+
+
+def _plan_data(train: Any, valid: Any, test: Any, cv: int | None, refit: Any) -> tuple:
+    """The splits, the cross-validation folds (over train + valid) and the refit mode."""
+    train_data, valid_data, test_data = load_splits(train, valid, test)
+    folds = None
+    if cv is not None:
+        whole = train_data if valid_data is None else RankingData.concat([train_data,
+                                                                          valid_data])
+        folds = query_folds(whole, cv)
+    elif valid_data is None:
+        raise ValueError("tune needs a validation set (valid=...) or cross-validation (cv=k)")
+    refit_mode = check_refit(refit, has_valid=valid_data is not None, cv=cv is not None)
+    if test_data is not None and refit_mode is None:
+        raise ValueError("test= compares refitted models: it needs refit (not refit=False)")
+    return train_data, valid_data, test_data, folds, refit_mode
 
 
 def _settings(params: dict[str, Any], metric: str, convention: Any,

@@ -24,9 +24,8 @@ Default spaces (see `describe`):
     ``learning_rate`` 1e-4-0.03 (log), ``hidden_sizes`` one of (64,), (128,), (256,), (128, 64),
     (256, 128), (256, 128, 64), ``dropout`` 0-0.5, ``weight_decay`` 1e-8-1e-2 (log),
     ``batch_size`` 16, 32, 64 or 128 and the loss options the model has (``sigma`` for the
-    pairwise losses, ``temperature`` and ``label_transform`` (linear or exponential gain) for ListNet);
-    epochs by early stopping with the
-    estimator's epoch count as the cap.
+    pairwise losses, ``temperature`` and ``label_transform`` (linear or exponential gain) for
+    ListNet); epochs by early stopping (5 epochs unless set) with ``n_epochs`` as the cap.
 
 A default space keeps only the entries the estimator has (``get_params()``), so one neural space
 serves every neural model. Parameters the space does not name keep the estimator's values.
