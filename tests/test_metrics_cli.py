@@ -74,3 +74,20 @@ def test_evaluate_user_errors(files, capsys, tmp_path):
     assert main(["evaluate", "--data", str(tmp_path / "missing.txt"), "--scores",
                  str(pred)]) == 2
     assert "missing.txt does not exist" in capsys.readouterr().err
+
+
+def test_evaluate_huge_cutoff_is_one_line_naming_the_metric(files, capsys):
+    data, pred, *_ = files
+    assert main(["evaluate", "--data", str(data), "--scores", str(pred), "--metrics",
+                 "ndcg@99999999999999999999"]) == 2
+    err = capsys.readouterr().err
+    assert "metric 'ndcg@99999999999999999999': the cutoff k must be between 1 and " \
+           "2,147,483,647" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_evaluate_trec10_preset(files, capsys):
+    data, pred, *_ = files
+    assert main(["evaluate", "--data", str(data), "--scores", str(pred), "--convention",
+                 "trec10", "--metrics", "ndcg@5"]) == 0
+    assert "convention 'trec10'" in capsys.readouterr().out
