@@ -9,10 +9,13 @@ calls (per boosting round / epoch). Metric names: ``ndcg@k``, ``ndcg``, ``dcg@k`
 The ``default`` convention is LightGBM's own (gain 2^l - 1, discount 1/log2(r + 1), ties in
 input order, a query with no relevant document scores 1, k capped at the list length, MAP
 relevant = label > 0.5), so that the boosters' early stopping and every report agree. Presets
-``lightgbm``, ``xgboost``, ``trec``, ``letor`` and ``sklearn`` reproduce those tools exactly
-(checked in the tests against LightGBM, XGBoost, pytrec_eval, scikit-learn and a port of the
-LETOR 4.0 script); see `boostrank.metrics.conventions`. ``Convention.describe()`` is the one
-line every report prints. Tie handling ``average`` (McSherry & Najork) gives the expected
+``lightgbm``, ``xgboost``, ``trec`` (pytrec_eval / trec_eval <= 9.0.8: float32 scores),
+``trec10`` (trec_eval 10.0: float64 scores), ``letor`` and ``sklearn`` reproduce those tools
+exactly (checked in the tests against LightGBM, XGBoost, pytrec_eval, scikit-learn and a port
+of the LETOR 4.0 script); see `boostrank.metrics.conventions` and ``docs/conventions.md``.
+``Convention.describe()`` is the one line every report prints. Gain names are those of
+`boostrank.metrics.gains` (``"exponential"``, ``"linear"``). `make_scorer` gives a
+scikit-learn scorer of one metric (``qid`` through metadata routing). Tie handling ``average`` (McSherry & Najork) gives the expected
 value over the orders of tied documents for every metric but ERR.
 
 Queries are evaluated all at once with numpy (one packed-key sort per call, per-query sums
