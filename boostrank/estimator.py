@@ -236,8 +236,8 @@ class BaseRanker(BaseEstimator):
         model = _construct(model_cls, meta, path)
         try:
             model._restore_payload(files, meta.get("extra") or {})
-        except ModelFileError:
-            raise
+        except ModelFileError as exc:  # raised by the payload code, which does not know the path
+            raise ModelFileError(f"{path}: {exc}") from None
         except KeyError as exc:
             raise ModelFileError(f"{path}: the model file has no {exc.args[0]!r} entry "
                                  f"({model_cls.__name__} needs it)") from exc

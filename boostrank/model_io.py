@@ -22,7 +22,7 @@ import numpy as np
 
 __all__ = [
     "MODEL_FORMAT", "MODEL_FORMAT_VERSION", "ModelFileError", "jsonable_params",
-    "params_from_json", "write_model_file", "read_model_file", "require_key",
+    "params_from_json", "write_model_file", "read_model_file", "require_key", "require_member",
 ]
 
 MODEL_FORMAT = "boostrank-model"
@@ -133,3 +133,14 @@ def require_key(mapping: dict[str, Any], key: str, path: Any, where: str = "meta
         raise ModelFileError(f"{path}: {where} has no {key!r} key (the file is damaged or was "
                              "not written by boostrank)")
     return mapping[key]
+
+
+def require_member(files: dict[str, bytes], name: str, what: str = "") -> bytes:
+    """The content of member ``name`` of a model file, or a `ModelFileError` naming it.
+
+    For an estimator's ``_restore_payload(files, meta)``: `BaseRanker.load` adds the file's
+    path to the message. ``what`` says what the member holds (``"LightGBM model"``).
+    """
+    if name not in files:
+        raise ModelFileError(f"the model file has no {name}" + (f" ({what})" if what else ""))
+    return files[name]

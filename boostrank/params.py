@@ -159,16 +159,20 @@ class Satisfies(Constraint):
     def __init__(self, check: Callable[[Any], bool], description: str) -> None:
         self.check = check
         self.description = description
-        self.last_detail: str | None = None
 
     def is_satisfied_by(self, value: Any) -> bool:
-        self.last_detail = None
         try:
             return bool(self.check(value))
-        except (ValueError, TypeError, KeyError) as exc:
-            detail = exc.args[0] if exc.args else str(exc)
-            self.last_detail = str(detail)
+        except (ValueError, TypeError, KeyError):
             return False
+
+    def detail(self, value: Any) -> str | None:
+        """Why ``check`` refuses ``value`` (the message it raised), or None."""
+        try:
+            self.check(value)
+        except (ValueError, TypeError, KeyError) as exc:
+            return str(exc.args[0] if exc.args else exc)
+        return None
 
     def describe(self) -> str:
         return self.description
@@ -206,19 +210,10 @@ def validate_params(constraints: Mapping[str, ConstraintSpec], params: Mapping[s
         spec = constraints.get(name)
         if spec is None:
             continue
-        details = []
-        for constraint in spec:
-            if constraint is None:
-                if value is None:
-                    break
-                continue
-            if constraint.is_satisfied_by(value):
-                break
-            detail = getattr(constraint, "last_detail", None)
-            if detail:
-                details.append(detail)
-        else:
-            message = f"{owner}: {name} must be {describe_constraints(spec)}; got {value!r}"
-            if details:
-                message += f" ({'; '.join(details)})"
-            raise InvalidParameterError(message)
+        if any(value is None if c is None else c.is_satisfied_by(value) for c in spec):
+            continue
+        details = [d for c in spec if isinstance(c, Satisfies) for d in [c.detail(value)] if d]
+        message = f"{owner}: {name} must be {describe_constraints(spec)}; got {value!r}"
+        if details:
+            message += f" ({'; '.join(details)})"
+        raise InvalidParameterError(message)

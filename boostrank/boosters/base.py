@@ -29,7 +29,7 @@ from sklearn.exceptions import NotFittedError
 from ..data.ranking_data import RankingData
 from ..estimator import BaseRanker, TrainingCallback
 from ..metrics.gains import AUTO, GAIN_ALIASES, GAIN_NAMES, resolve_gain
-from ..model_io import ModelFileError
+from ..model_io import require_member
 from ..params import InstanceOf, Interval, Options, Satisfies
 from ..validation import (
     MAX_SEED,
@@ -406,10 +406,8 @@ class BoosterRanker(BaseRanker):
         return {self._model_member: self._booster_bytes()}, self._fitted_meta()
 
     def _restore_payload(self, files: dict[str, bytes], meta: dict[str, Any]) -> None:
-        if self._model_member not in files:
-            raise ModelFileError(f"the model file has no {self._model_member} "
-                                 f"({self._backend} model)")
-        self.booster_ = self._booster_from_bytes(files[self._model_member])
+        content = require_member(files, self._model_member, f"{self._backend} model")
+        self.booster_ = self._booster_from_bytes(content)
         self._restore_fitted_meta(meta)
 
     def _booster_bytes(self) -> bytes:
