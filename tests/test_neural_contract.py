@@ -53,6 +53,18 @@ def test_get_params_clone_and_set_params_round_trip(cls):
     assert "n_epochs" not in repr(model)  # defaults are not shown
 
 
+@pytest.mark.parametrize("cls", NAMED + [neural.NeuralRanker], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("check", ["check_no_attributes_set_in_init",
+                                   "check_parameters_default_constructible",
+                                   "check_get_params_invariance", "check_set_params"])
+def test_scikit_learn_parameter_checks(cls, check):
+    from sklearn.utils import estimator_checks
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        getattr(estimator_checks, check)(cls.__name__, cls())
+
+
 def test_named_parameters_reach_the_loss_and_fixed_ones_are_refused():
     model = neural.LambdaRankNet(sigma=2.0, ndcg_at=5)
     assert model._loss_spec() == ("lambdarank", {"sigma": 2.0, "k": 5})
