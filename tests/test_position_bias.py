@@ -1,0 +1,152 @@
+"""Position-bias correction: the shared helpers, and ``position_bias=True`` in every family.
+
+References: brute-force code written here (grouping, sorting, IPW labels), raw
+``lightgbm.train`` / ``xgboost.train`` given the same data, and a simulated position-based
+click log whose true examination curve is known.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from boostrank.boosters.position_bias import (
+    lightgbm_positions,
+    position_sorted_order,
+    require_positions,
+    training_positions_of,
+    xgboost_position_biases,
+)
+from boostrank.data.ranking_data import RankingData
+from neural.position_bias import (
+    POSITION_COLUMN_SCALE,
+    PositionBiasScorer,
+    check_propensities,
+    ipw_labels,
+    resolve_position_bias,
+    with_position_column,
+)
+
+
+def _log(n_queries: int = 6, size: int = 5, seed: int = 0) -> RankingData:
+    rng = np.random.default_rng(seed)
+    n = n_queries * size
+    X = rng.normal(size=(n, 3))
+    y = (rng.random(n) < 0.4).astype(np.float64)
+    qid = np.repeat(np.arange(n_queries), size)
+    position = np.concatenate([rng.permutation(size) + 1 for _ in range(n_queries)])
+    return RankingData(X, y, qid, position=position)
+
+
+# ---------------------------------------------------------------- shared helpers
+def test_positions_follow_the_query_grouping_of_fit():
+    rng = np.random.default_rng(1)
+    qid = rng.integers(0, 4, size=30)
+    X = rng.normal(size=(30, 2))
+    position = rng.integers(1, 11, size=30)
+    grouped, _ = RankingData.from_arrays_with_order(X, np.zeros(30), qid, warn=False,
+                                                    position=position)
+    got = training_positions_of(X, qid=qid, position=position)
+    np.testing.assert_array_equal(got, grouped.position)
+    # brute force: rows of each query in first-appearance order of the queries, stable
+    order = [i for q in dict.fromkeys(qid.tolist()) for i in range(30) if qid[i] == q]
+    np.testing.assert_array_equal(got, position[order])
+
+
+def test_positions_of_a_ranking_data_and_bad_positions():
+    log = _log()
+    np.testing.assert_array_equal(training_positions_of(log), log.position)
+    assert training_positions_of(log.X, qid=log.qid) is None
+    with pytest.raises(ValueError, match="X.position"):
+        training_positions_of(log, position=log.position)
+    with pytest.raises(ValueError, match=">= 1"):
+        training_positions_of(log.X, qid=log.qid, position=np.zeros(log.n_rows))
+    with pytest.raises(ValueError, match="rows"):
+        training_positions_of(log.X, qid=log.qid, position=np.ones(3))
+
+
+def test_missing_positions_is_one_clear_error():
+    data = RankingData(np.zeros((4, 1)), np.zeros(4), np.array([1, 1, 2, 2]))
+    with pytest.raises(ValueError, match=r"position_bias=True.*\.position.*position="):
+        require_positions(None, data, "LightGBMLambdaMART")
+
+
+def test_position_sorted_order_sorts_inside_each_query_stably():
+    log = _log(n_queries=5, size=6, seed=3)
+    positions = log.position.copy()
+    positions[2] = positions[3]  # a tie: stable order keeps row 2 before row 3
+    order = position_sorted_order(log, positions)
+    expected = []
+    for q in range(log.n_queries):
+        rows = list(range(log.group_offsets[q], log.group_offsets[q + 1]))
+        expected += sorted(rows, key=lambda r: (positions[r], r))
+    np.testing.assert_array_equal(order, expected)
+    assert position_sorted_order(log, np.tile(np.arange(1, 7), 5)) is None
+
+
+def test_lightgbm_position_ids_are_zero_based_int32():
+    ids = lightgbm_positions(np.array([1, 2, 10]))
+    assert ids.dtype == np.int32
+    np.testing.assert_array_equal(ids, [0, 1, 9])
+
+
+def test_xgboost_position_biases_from_the_booster_config():
+    import xgboost as xgb
+
+    log = _log(n_queries=20, size=8, seed=4)
+    dmat = xgb.DMatrix(log.X, label=log.y, qid=log.qid)
+    unbiased = xgb.train({"objective": "rank:ndcg", "lambdarank_unbiased": True}, dmat, 3)
+    t_plus, t_minus = xgboost_position_biases(unbiased)
+    assert t_plus.shape == t_minus.shape and t_plus[0] == 1.0
+    assert np.isfinite(t_plus).all()
+    plain = xgb.train({"objective": "rank:ndcg"}, dmat, 3)
+    assert xgboost_position_biases(plain) is None
+
+
+# ---------------------------------------------------------------- neural helpers
+def test_propensities_are_checked_and_normalised_to_rank_one():
+    np.testing.assert_allclose(check_propensities([0.5, 0.25, 0.125], "R"), [1, 0.5, 0.25])
+    assert check_propensities(None, "R") is None
+    for bad, match in (([], "non-empty"), ([1.0, 0.0], r"propensities\[1\] \(rank 2\)"),
+                       ([[1.0]], "1-D"), ([1.0, np.nan], "finite")):
+        with pytest.raises(ValueError, match=match):
+            check_propensities(bad, "R")
+
+
+def test_ipw_labels_divide_clicks_by_the_propensity_of_their_rank():
+    clicks = np.array([1.0, 0.0, 1.0, 1.0])
+    positions = np.array([1, 2, 3, 2])
+    propensities = np.array([1.0, 0.5, 0.25])
+    np.testing.assert_allclose(ipw_labels(clicks, positions, propensities, "R"),
+                               [1.0, 0.0, 4.0, 2.0])
+    with pytest.raises(ValueError, match="positions go up to 4"):
+        ipw_labels(clicks, np.array([1, 2, 4, 1]), propensities, "R")
+
+
+def test_position_bias_modes():
+    assert resolve_position_bias(False, "ranknet", "R") is None
+    assert resolve_position_bias(True, "ranknet", "R") == "learned"
+    assert resolve_position_bias("ipw", "softmax", "R") == "ipw"
+    with pytest.raises(ValueError, match="position_bias='ipw'.*loss='ranknet'"):
+        resolve_position_bias("ipw", "ranknet", "R")
+    with pytest.raises(ValueError, match="position_bias must be one of"):
+        resolve_position_bias("yes", "softmax", "R")
+
+
+def test_position_tower_adds_a_bias_in_training_only():
+    torch.manual_seed(0)
+    relevance = torch.nn.Linear(3, 1)
+    scorer = PositionBiasScorer(torch.nn.Sequential(relevance, torch.nn.Flatten(0)), 3, 4)
+    with torch.no_grad():
+        scorer.bias.copy_(torch.tensor([-0.5, -1.0, -2.0]))
+    Z = np.random.default_rng(0).normal(size=(6, 3)).astype(np.float32)
+    positions = np.array([1, 2, 3, 4, 2, 1])
+    plain = scorer(torch.from_numpy(Z))
+    # input noise far below the position column's scale leaves the positions readable
+    noisy_column = torch.from_numpy(with_position_column(Z, positions))
+    noisy_column[:, -1] += 0.3 * POSITION_COLUMN_SCALE / 4096 * torch.randn(6)
+    biased = scorer(noisy_column)
+    expected_bias = np.array([0.0, -0.5, -1.0, -2.0, -0.5, 0.0])
+    np.testing.assert_allclose((biased - plain).detach().numpy(), expected_bias, atol=1e-6)
+    np.testing.assert_allclose(scorer.propensities(), np.exp([0.0, -0.5, -1.0, -2.0]))
