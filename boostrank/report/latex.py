@@ -83,9 +83,10 @@ def results_table(result: Any, *, amssymb: bool = True, label: str = "tab:result
         deviation over folds when there are several.
     """
     several = result.n_folds > 1
-    header = ["Model", *[escape_latex(m) for m in result.metrics]]
+    metrics = [m for _, members in T.metric_groups(result.metrics) for m in members]
+    header = ["Model", *[escape_latex(m) for m in metrics]]
     columns = []
-    for metric in result.metrics:
+    for metric in metrics:
         spreads = [T.fold_spread(result.fold_means(m, metric)) for m in result.models]
         flags = T.best_flags([mean for mean, _ in spreads])
         columns.append([_value_cell(mean, sd if several else None, best,
