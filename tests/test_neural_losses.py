@@ -76,7 +76,7 @@ def ref_listnet(scores, labels, mask, transform="identity"):
     for s, y in _lists(scores, labels, mask):
         if not s:
             continue
-        t = [2.0 ** v - 1.0 for v in y] if transform == "exp2" else y
+        t = [2.0 ** v - 1.0 for v in y] if transform == "exponential" else y
         p_y, p_s = _softmax(t), _softmax(s)
         losses.append(-sum(a * math.log(b) for a, b in zip(p_y, p_s, strict=True)))
     return sum(losses) / len(losses)
@@ -140,8 +140,8 @@ CASES = [
     ("lambdarank_linear", lambda s, y, m: lambdarank_loss(s, y, m, gain="linear"),
      lambda s, y, m: ref_ranknet(s, y, m, weighting="delta_ndcg", gain="linear")),
     ("listnet", lambda s, y, m: listnet_loss(s, y, m), ref_listnet),
-    ("listnet_exp2", lambda s, y, m: listnet_loss(s, y, m, label_transform="exp2"),
-     lambda s, y, m: ref_listnet(s, y, m, transform="exp2")),
+    ("listnet_exp2", lambda s, y, m: listnet_loss(s, y, m, label_transform="exponential"),
+     lambda s, y, m: ref_listnet(s, y, m, transform="exponential")),
     ("listmle", lambda s, y, m: listmle_loss(s, y, m), ref_listmle),
     ("approxndcg", lambda s, y, m: approxndcg_loss(s, y, m, alpha=2.0),
      lambda s, y, m: ref_approxndcg(s, y, m, alpha=2.0)),

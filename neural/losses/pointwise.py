@@ -52,7 +52,8 @@ def rmse_loss(
     n_docs = mask.sum(dim=1).clamp_min(1).to(scores.dtype)
     mse = (errors * errors).sum(dim=1) / n_docs
     # sqrt has no finite slope at 0: a list predicted exactly gets a zero gradient
-    per_list = torch.sqrt(mse.clamp_min(torch.finfo(scores.dtype).tiny))
+    root = torch.sqrt(mse.clamp_min(torch.finfo(scores.dtype).tiny))
+    per_list = torch.where(mse > 0, root, torch.zeros_like(root))
     return reduce_lists(per_list, valid_lists(mask), weights, reduction)
 
 

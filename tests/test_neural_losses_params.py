@@ -1,0 +1,85 @@
+"""get_loss, LOSS_PARAMS and validate_loss_params: every short name builds, every declared
+parameter is accepted by the loss, unknown parameters and bad values get one clear error."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from test_neural_losses import _batch  # noqa: E402
+
+from neural.losses import (  # noqa: E402
+    LOSS_FUNCTIONS,
+    LOSS_PARAMS,
+    LOSSES,
+    get_loss,
+    validate_loss_params,
+)
+
+#: a valid, non-default value of every parameter
+EXAMPLE = {
+    "sigma": 2.0, "weighting": "delta_gain", "gain": "linear", "k": 3, "reduction": "sum",
+    "weighing_scheme": "lambdaRank", "mu": 2.0, "margin": 0.5, "label_transform": "exponential",
+    "temperature": 0.5, "ties": "stable", "generator": None, "alpha": 2.0,
+    "powered_relevancies": False, "transposed": True, "max_iter": 5, "tol": 0.0,
+    "score_scale": 2.0, "n_thresholds": 2,
+}
+
+
+def test_every_loss_has_declared_parameters_and_builds():
+    assert set(LOSS_PARAMS) == set(LOSSES) == set(LOSS_FUNCTIONS)
+    assert {"lambdaloss", "neuralndcg", "rankcosine", "hinge", "rmse", "ordinal",
+            "softmax"} <= set(LOSSES)
+    scores, labels, mask = _batch(0)
+    for name, allowed in LOSS_PARAMS.items():
+        params = {p: EXAMPLE[p] for p in allowed}
+        if name == "neuralndcg":
+            params.pop("gain")  # powered_relevancies=False says the same
+        module = get_loss(name, **params)
+        direct = LOSS_FUNCTIONS[name](scores, labels, mask, **params)
+        assert module(scores, labels, mask).item() == pytest.approx(direct.item()), name
+
+
+@pytest.mark.parametrize(("name", "params", "match"), [
+    ("listnet", {"sigma": 1.0}, "bad parameters for loss 'listnet': it takes no parameter "
+                                "'sigma'; allowed: label_transform, reduction, temperature"),
+    ("lambdaloss", {"k": 0}, "k must be an integer >= 1"),
+    ("lambdaloss", {"k": 2.5}, "k must be an integer >= 1"),
+    ("lambdaloss", {"weighing_scheme": "nope"}, "weighing_scheme must be one of rankNet"),
+    ("neuralndcg", {"temperature": 0}, "temperature must be a finite number > 0"),
+    ("neuralndcg", {"temperature": -1.0}, "temperature"),
+    ("listnet", {"temperature": float("nan")}, "temperature"),
+    ("ranknet", {"gain": "cubic"}, "gain must be one of 'exponential', 'linear'"),
+    ("hinge", {"reduction": "avg"}, "reduction must be one of"),
+    ("neuralndcg", {"transposed": "yes"}, "transposed must be True or False"),
+    ("pointwise", {}, "unknown loss 'pointwise'; known losses: approxndcg"),
+])
+def test_bad_parameters_get_one_clear_error(name, params, match):
+    with pytest.raises(ValueError, match=match):
+        validate_loss_params(name, params)
+    with pytest.raises(ValueError, match=match):
+        get_loss(name, **params)
+
+
+def test_old_gain_spellings_are_deprecated_aliases_resolved_once():
+    with pytest.warns(DeprecationWarning, match="label_transform='exp2' is deprecated"):
+        module = get_loss("ListNet", label_transform="exp2")
+    assert module.params["label_transform"] == "exponential"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores, labels, mask = _batch(1)
+        module(scores, labels, mask)  # no warning at each step
+    with pytest.warns(DeprecationWarning):
+        assert validate_loss_params("lambdarank", {"gain": "exp2"}) == {"gain": "exponential"}
+    assert validate_loss_params("listnet", {"label_transform": "linear"}) == \
+        {"label_transform": "linear"}
+
+
+def test_loss_module_instance_passes_through():
+    module = get_loss("hinge")
+    assert get_loss(module) is module
+    with pytest.raises(ValueError, match="cannot be combined"):
+        get_loss(module, margin=1.0)
