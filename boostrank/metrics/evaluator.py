@@ -365,12 +365,12 @@ class Evaluator:
         return K.segment_sum(qidx, r * np.exp(before) / (pos + 1.0), self.n_queries)
 
     def __call__(self, y_score: Any) -> dict[str, float]:
-        """Mean of every metric over the queries.
+        """Mean of every metric over the queries (the ``means`` of `per_query`).
 
         Parameters
         ----------
-        y_score : array-like of shape (n_rows,)
-            Scores in the caller's row order.
+        y_score : array-like, the shape of ``y_true``
+            Scores to evaluate, higher is better.
 
         Returns
         -------
