@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from boostrank.model_io import ModelFileError, require_member
+
 from .preprocessing import FeaturePreprocessor
 
 WEIGHTS_FILE = "model.pt"
-PREPROCESSING_FILES = ("preprocessing.json", "preprocessing.npz")
 
 
 def weights_to_bytes(model: torch.nn.Module) -> bytes:
@@ -28,12 +29,20 @@ def weights_to_bytes(model: torch.nn.Module) -> bytes:
 
 
 def weights_from_bytes(content: bytes) -> dict[str, torch.Tensor]:
-    """A state dict from `weights_to_bytes` output (tensors only; pickled objects refused)."""
+    """A state dict from `weights_to_bytes` output (tensors only; pickled objects refused).
+
+    Raises `boostrank.model_io.ModelFileError` (a ValueError) for anything else.
+    """
     try:
         return torch.load(io.BytesIO(content), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises UnpicklingError/RuntimeError for bad payloads
-        raise ValueError(f"{WEIGHTS_FILE} is not a plain tensor state dict: "
-                         f"{str(exc).splitlines()[0]}") from None
+        raise ModelFileError(f"{WEIGHTS_FILE} is not a plain tensor state dict: "
+                             f"{str(exc).splitlines()[0]}") from None
+
+
+def weights_from_files(files: dict[str, bytes]) -> dict[str, torch.Tensor]:
+    """The state dict stored in a model file's `WEIGHTS_FILE` member."""
+    return weights_from_bytes(require_member(files, WEIGHTS_FILE, "network weights"))
 
 
 def preprocessing_to_files(preprocessor: FeaturePreprocessor) -> dict[str, bytes]:
@@ -46,11 +55,9 @@ def preprocessing_to_files(preprocessor: FeaturePreprocessor) -> dict[str, bytes
 
 def preprocessing_from_files(files: dict[str, bytes]) -> FeaturePreprocessor:
     """The preprocessor written by `preprocessing_to_files`."""
-    missing = [name for name in PREPROCESSING_FILES if name not in files]
-    if missing:
-        raise ValueError(f"the model file lacks {missing}")
-    meta = json.loads(files["preprocessing.json"])
-    with np.load(io.BytesIO(files["preprocessing.npz"]), allow_pickle=False) as arrays:
+    meta = json.loads(require_member(files, "preprocessing.json", "feature preprocessing"))
+    content = require_member(files, "preprocessing.npz", "feature preprocessing arrays")
+    with np.load(io.BytesIO(content), allow_pickle=False) as arrays:
         return FeaturePreprocessor.from_state(meta, dict(arrays))
 
 

@@ -463,9 +463,7 @@ class NeuralRanker(BaseRanker):
         return files, meta
 
     def _restore_payload(self, files: dict[str, bytes], meta: dict[str, Any]) -> None:
-        if persistence.WEIGHTS_FILE not in files:
-            raise ValueError(f"the model file lacks {persistence.WEIGHTS_FILE}")
-        self._restore_model(persistence.weights_from_bytes(files[persistence.WEIGHTS_FILE]))
+        self._restore_model(persistence.weights_from_files(files))
         self.preprocessor_ = persistence.preprocessing_from_files(files)
         persistence.restore_training_summary(self, meta)
 
