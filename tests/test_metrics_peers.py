@@ -201,3 +201,22 @@ def test_trec_is_float32_like_pytrec_eval_and_trec10_compares_doubles():
     assert evaluate(y2, s2, metrics="ndcg", convention="trec", docid=d2)["ndcg"] == 1.0
     tied_double = evaluate(y2, s2, metrics="ndcg", convention="trec10", docid=d2)["ndcg"]
     assert tied_double == pytest.approx(1 / np.log2(3), abs=1e-12)
+
+
+def test_xgboost_preset_equals_xgboost_on_mq2008_scores(mq2008_root):
+    """The case the issue measured: map without a cutoff and pre@k on short MQ2008 lists
+    (labels made binary, as XGBoost's map and pre@k require)."""
+    xgb = pytest.importorskip("xgboost")
+    from sklearn.datasets import load_svmlight_file
+
+    X, y, qid = load_svmlight_file(str(mq2008_root / "Fold1" / "test.txt"), query_id=True,
+                                   n_features=46)
+    X = X.toarray()
+    binary = (y > 0).astype(np.float64)
+    scores = np.round(X[:, 0] * 3 + X[:, 38] * 2 + X[:, 12], 1)  # a ranker with many ties
+    metrics = ["map", "map@10", "pre@5", "pre@10", "pre@20", "ndcg@10"]
+    theirs = _xgboost_metric_on_scores(xgb, binary, scores, qid, metrics)
+    ours = evaluate(binary, scores, qid, ["map", "map@10", "precision@5", "precision@10",
+                                          "precision@20", "ndcg@10"], convention="xgboost")
+    for name, value in zip(metrics, ours.values(), strict=True):
+        assert value == pytest.approx(theirs[name], abs=1e-6), name
