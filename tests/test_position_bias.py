@@ -150,3 +150,46 @@ def test_position_tower_adds_a_bias_in_training_only():
     expected_bias = np.array([0.0, -0.5, -1.0, -2.0, -0.5, 0.0])
     np.testing.assert_allclose((biased - plain).detach().numpy(), expected_bias, atol=1e-6)
     np.testing.assert_allclose(scorer.propensities(), np.exp([0.0, -0.5, -1.0, -2.0]))
+
+
+# ---------------------------------------------------------------- families end to end
+@pytest.fixture(scope="module")
+def click_log():
+    """A PBM click log of a generated set (logging ranker: a noisy copy of the labels)."""
+    from boostrank import make_ranking
+    from boostrank.clicks import simulate_clicks
+
+    data = make_ranking(60, (8, 14), 6, random_state=0)
+    logging = data.y + np.random.default_rng(0).normal(scale=1.5, size=data.n_rows)
+    log = simulate_clicks(data, logging, "pbm", random_state=0, n_shown=8, n_sessions=3,
+                          output="impressions", eta=1.0, noise=0.1)
+    return data, log
+
+
+def test_lightgbm_position_bias_matches_raw_lightgbm(click_log):
+    import lightgbm as lgb
+
+    from boostrank import LightGBMLambdaMART
+
+    _, log = click_log
+    model = LightGBMLambdaMART(position_bias=True, position_bias_regularization=0.5,
+                               n_estimators=15, random_state=0, n_jobs=1)
+    model.fit(log)
+    params = model._lgb_params(None)
+    assert params["lambdarank_position_bias_regularization"] == 0.5
+    dtrain = lgb.Dataset(log.X, label=log.y, group=log.group_sizes,
+                         position=log.position - 1, params=params)
+    raw = lgb.train(params, dtrain, num_boost_round=15)
+    np.testing.assert_array_equal(model.predict(log.X), raw.predict(log.X))
+    assert model.propensities_ is None
+    naive = LightGBMLambdaMART(n_estimators=15, random_state=0, n_jobs=1).fit(log)
+    assert not np.array_equal(naive.predict(log.X), model.predict(log.X))
+    assert "propensities_" not in naive.__dict__
+
+
+def test_lightgbm_position_bias_needs_lambdarank():
+    from boostrank import LightGBMLambdaMART
+
+    log = _log()
+    with pytest.raises(ValueError, match="position_bias=True needs objective='lambdarank'"):
+        LightGBMLambdaMART(objective="rank_xendcg", position_bias=True).fit(log)

@@ -30,6 +30,12 @@ import numpy as np
 from ..data.ranking_data import RankingData
 from ..params import Interval, Options
 from .base import BoosterRanker, booster_constraints
+from .position_bias import (
+    NON_NEGATIVE,
+    PositionFitMixin,
+    lightgbm_positions,
+    position_bias_constraints,
+)
 from .tracking import EvalTracker
 
 __all__ = ["LightGBMLambdaMART", "LAMBDARANK_MAX_QUERY", "FORBIDDEN_NAME_CHARS"]
@@ -48,6 +54,7 @@ _OWNED = {
     "colsample_bytree": "feature_fraction", "reg_alpha": "lambda_l1", "reg_lambda": "lambda_l2",
     "random_state": "seed", "n_jobs": "num_threads", "device": "device_type",
     "verbose": "verbosity", "eval_at": "eval_at", "early_stopping_rounds": "early_stopping_round",
+    "position_bias_regularization": "lambdarank_position_bias_regularization",
 }
 _MANAGED = {
     "metric": "the per-round metrics are computed by boostrank's evaluator; use eval_metric",
@@ -95,7 +102,7 @@ def _device_support(device: str) -> str | None:
     return None
 
 
-class LightGBMLambdaMART(BoosterRanker):
+class LightGBMLambdaMART(PositionFitMixin, BoosterRanker):
     """LambdaMART on LightGBM, scikit-learn style.
 
     Parameters
@@ -143,6 +150,20 @@ class LightGBMLambdaMART(BoosterRanker):
         Print the eval metrics every ``verbose`` rounds (0: silent, LightGBM logging off).
     params : dict or None
         Any other LightGBM parameter (``max_bin``, ``lambdarank_truncation_level``, ...).
+    position_bias : bool, default False
+        Learn from a click log corrected for position bias: the training rows' display
+        positions (``RankingData.position`` or ``fit(..., position=...)``) go to
+        ``lightgbm.Dataset(position=...)`` and LightGBM learns one bias factor per position
+        next to the trees (its unbiased lambdarank / GAM position term); ``predict`` never
+        needs positions. Needs ``objective='lambdarank'``. LightGBM's Python API does not
+        expose the learned factors: ``propensities_`` is None.
+    position_bias_regularization : float >= 0, default 0.0
+        LightGBM ``lambdarank_position_bias_regularization`` (shrinks the position factors).
+
+    Attributes
+    ----------
+    propensities_ : None
+        Set by a ``position_bias=True`` fit (LightGBM keeps its position factors internal).
     """
 
     parameter_constraints = {
@@ -153,6 +174,7 @@ class LightGBMLambdaMART(BoosterRanker):
         "min_child_samples": [Interval(Integral, 0, None)],
         "min_child_weight": [Interval(Real, 0, None)],
         "subsample_freq": [Interval(Integral, 0, None)],
+        **position_bias_constraints(position_bias_regularization=NON_NEGATIVE),
     }
     _max_exp_label = 30
     _backend = "LightGBM"
@@ -182,10 +204,14 @@ class LightGBMLambdaMART(BoosterRanker):
         device: str = "cpu",
         verbose: int = 0,
         params: dict[str, Any] | None = None,
+        position_bias: bool = False,
+        position_bias_regularization: float = 0.0,
     ) -> None:
         super().__init__(objective, n_estimators, learning_rate, subsample, colsample_bytree,
                          reg_alpha, reg_lambda, eval_at, early_stopping_rounds, eval_metric,
                          eval_convention, gain, random_state, n_jobs, device, verbose, params)
+        self.position_bias = position_bias
+        self.position_bias_regularization = position_bias_regularization
         self.num_leaves = num_leaves
         self.max_depth = max_depth
         self.min_child_samples = min_child_samples
@@ -194,6 +220,9 @@ class LightGBMLambdaMART(BoosterRanker):
 
     # ------------------------------------------------------------------ parameters
     def _check_backend(self) -> None:
+        if self.position_bias and self.objective != "lambdarank":
+            raise ValueError(f"position_bias=True needs objective='lambdarank' (LightGBM's "
+                             f"position term is part of lambdarank); got {self.objective!r}")
         label_gain = (self.params or {}).get("label_gain")
         if label_gain is not None:
             values = np.asarray(label_gain, dtype=np.float64).ravel() \
@@ -242,6 +271,9 @@ class LightGBMLambdaMART(BoosterRanker):
         if settings.seed is not None:
             params["seed"] = settings.seed
             params["deterministic"] = True
+        if self.position_bias:
+            params["lambdarank_position_bias_regularization"] = float(
+                self.position_bias_regularization)
         extra = dict(settings.params)
         if label_gain is not None:
             extra["label_gain"] = label_gain
@@ -267,27 +299,32 @@ class LightGBMLambdaMART(BoosterRanker):
         table = (self.params or {}).get("label_gain")
         return None if table is None else [float(g) for g in table]
 
-    def _label_gain(self, y: np.ndarray) -> list[float] | None:
-        """``label_gain`` to pass (None: LightGBM's default 2^l - 1 table for labels 0..30)."""
-        explicit = (self.params or {}).get("label_gain")
-        max_label = int(y.max()) if y.size else 0
-        if explicit is not None:
-            if self.settings.gain != "auto":
-                raise ValueError(f"gain={self.gain!r} and params['label_gain'] both set the "
-                                 "training gain; give only one of them")
-            if len(explicit) <= max_label:
-                raise ValueError(
-                    f"params['label_gain'] has {len(explicit)} entries (labels 0.."
-                    f"{len(explicit) - 1}) but the largest label is {max_label}")
-            return None
-        if self._resolve_gain(y) == "linear":
-            return [float(i) for i in range(max(max_label, 30) + 1)]
-        return None
-
-    def _training_gain_spec(self, labels: np.ndarray) -> list[float] | None:
-        """Checked labels -> the ``label_gain`` given to LightGBM (None: its default)."""
+    def _choose_gain(self, labels: np.ndarray) -> str | tuple[float, ...]:
         self._check_train_labels(labels)
-        return self._label_gain(labels)
+        table = self._explicit_gain()
+        if table is None:
+            return self._resolve_gain(labels)
+        if self.settings.gain != "auto":
+            raise ValueError(f"gain={self.gain!r} and params['label_gain'] both set the "
+                             "training gain; give only one of them")
+        max_label = int(labels.max()) if labels.size else 0
+        if len(table) <= max_label:
+            raise ValueError(f"params['label_gain'] has {len(table)} entries (labels 0.."
+                             f"{len(table) - 1}) but the largest label is {max_label}")
+        return tuple(table)
+
+    def _gain_parameters(self, gain: str | tuple[float, ...],
+                         labels: np.ndarray) -> list[float] | None:
+        """``label_gain`` to pass (None: LightGBM's default 2^l - 1 table for labels 0..30, or
+        the explicit table already in ``params``)."""
+        if gain != "linear":
+            return None
+        max_label = int(labels.max()) if labels.size else 0
+        return [float(i) for i in range(max(max_label, 30) + 1)]
+
+    def _label_gain(self, y: np.ndarray) -> list[float] | None:
+        """Checked labels ``y`` -> the ``label_gain`` given to LightGBM (see `_choose_gain`)."""
+        return self._gain_parameters(self._choose_gain(y), y)
 
     def _train(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
                sample_weight: np.ndarray | None, tracker: EvalTracker) -> tuple[Any, int]:
@@ -296,9 +333,11 @@ class LightGBMLambdaMART(BoosterRanker):
         self._check_query_sizes(train)
         params = self._lgb_params(self._gain_spec)
         names = self._backend_feature_names(FORBIDDEN_NAME_CHARS)
+        position = (lightgbm_positions(self.fit_positions(train)) if self.position_bias
+                    else None)
         dtrain = lgb.Dataset(train.X, label=train.y, group=train.group_sizes,
                              weight=sample_weight, feature_name=names or "auto",
-                             params=params, free_raw_data=True)
+                             params=params, free_raw_data=True, position=position)
         valid_sets, valid_names, by_id = [], [], {}
         for name, data in eval_sets:
             dvalid = lgb.Dataset(data.X, label=data.y, group=data.group_sizes,
@@ -325,6 +364,8 @@ class LightGBMLambdaMART(BoosterRanker):
             keep_training_booster=True,
         )
         booster.free_dataset()
+        if self.position_bias:
+            self.propensities_ = None  # LightGBM's position factors are not exposed
         return booster, int(booster.current_iteration())
 
     def _keep_rounds(self, booster: Any, kept: int, rounds_run: int) -> Any:

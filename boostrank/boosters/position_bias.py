@@ -124,6 +124,7 @@ class PositionFitMixin:
         Other parameters and the return value are those of `BaseRanker.fit`.
         """
         self._fit_position = training_positions_of(X, qid, group, position)
+        self.__dict__.pop("propensities_", None)
         try:
             return super().fit(X, y, qid=qid, group=group,  # type: ignore[misc]
                                sample_weight=sample_weight, eval_set=eval_set,
