@@ -250,3 +250,8 @@ def test_importances_section_when_runs_carry_them(tmp_path):
     assert [line.split(" | ")[0] for line in lines] == ["| f0", "| f1", "| f2"]
     assert "## Feature importances" not in render_markdown(build_result(tmp_path))
     assert "Feature importances" in render_html(result, plots=[])
+    from boostrank.report import result_to_dict
+
+    run = result_to_dict(result)["folds"][1]["runs"]["good"]
+    assert run["importances"] == {"f0": 3.0, "f1": 2.0, "f2": 0.0}
+    assert run["importance_type"] == "gain"

@@ -77,6 +77,8 @@ def result_to_dict(result: Any) -> dict[str, Any]:
                 "eval_metric": run.eval_metric,
                 "evals_result": run.evals_result,
                 "tuning": run.tuning,
+                "importances": getattr(run, "importances", None),
+                "importance_type": getattr(run, "importance_type", None),
                 "predictions_file": predictions_relpath(result, fold.name, model),
             }
         folds.append({
