@@ -36,7 +36,6 @@ from ..validation import (
     check_n_jobs,
     check_random_state,
     check_relevance_labels,
-    check_sample_weight,
     check_verbose,
 )
 from .tracking import EvalTracker
@@ -169,7 +168,7 @@ class BoosterRanker(BaseRanker):
     ``parameter_constraints`` (`booster_constraints` plus their own) and: ``_max_exp_label``
     (largest label the backend's exponential gain 2^l - 1 accepts), ``_backend``,
     ``_model_member`` (name of the native model in the model file), ``_check_backend()``,
-    ``_label_kind()``, ``_explicit_gain()``, ``_training_gain_spec(labels)``, ``_train(...)``,
+    ``_label_kind()``, ``_explicit_gain()``, ``_choose_gain()``, ``_gain_parameters()``, ``_train()``,
     ``_predict``, ``_raw_importances()``, ``_booster_bytes()`` / ``_booster_from_bytes()``.
     """
 
@@ -288,12 +287,17 @@ class BoosterRanker(BaseRanker):
             )
         return "linear"
 
-    def _training_gain_spec(self, labels: np.ndarray) -> Any:
-        """Check the training labels and choose the gain (errors and warnings: here, once).
+    def _choose_gain(self, labels: np.ndarray) -> str | tuple[float, ...]:
+        """Check the training labels for the objective and choose the training gain.
 
-        Returns what the backend's parameter builder takes (``_lgb_params`` /
-        ``_xgb_params``).
+        Called once per ``fit`` (errors and warnings happen here). Returns 'exponential',
+        'linear' or an explicit gain table (gain of label 0, 1, 2, ...).
         """
+        raise NotImplementedError
+
+    def _gain_parameters(self, gain: str | tuple[float, ...], labels: np.ndarray) -> Any:
+        """The chosen gain as the backend's parameter builder (``_lgb_params`` /
+        ``_xgb_params``) takes it."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ features
@@ -329,13 +333,12 @@ class BoosterRanker(BaseRanker):
         for attr in ("booster_", "best_iteration_", "best_score_", "evals_result_"):
             if attr in self.__dict__:
                 delattr(self, attr)
-        if sample_weight is not None:
-            sample_weight = check_sample_weight(sample_weight, sample_weight.shape[0])
         labels = self._label_values(train)
         # labels and gain first: a gain problem is reported as such, before any eval set is
         # scored under the convention that gain implies
-        self._gain_spec = self._training_gain_spec(labels)
-        self.score_convention_ = self._default_convention_for(labels)
+        gain = self._choose_gain(labels)
+        self._gain_spec = self._gain_parameters(gain, labels)
+        self.score_convention_ = self._convention_for_gain(gain, labels)
         convention = (self.score_convention_ if self.eval_convention in (None, "default")
                       else self.eval_convention)
         settings = self.settings
@@ -356,8 +359,8 @@ class BoosterRanker(BaseRanker):
         """The training labels (or their distinct values), for the gain and the checks."""
         return train.y
 
-    def _default_convention_for(self, y: np.ndarray) -> Any:
-        """The default convention with this fit's training gain (labels ``y``).
+    def _convention_for_gain(self, gain: str | tuple[float, ...], y: np.ndarray) -> Any:
+        """The default convention with this fit's training ``gain`` (labels ``y``).
 
         The default convention is LightGBM's NDCG (gain 2^l - 1, labels 0..30). A model that
         trains with another gain (``gain='linear'``, labels above the exponential limit under
@@ -368,7 +371,6 @@ class BoosterRanker(BaseRanker):
         from ..metrics import get_convention
 
         default = get_convention("default")
-        gain = self._training_gain(y)
         if gain == "linear":
             return default.replace(name="default+linear-gain", gain="linear", max_label=None)
         if isinstance(gain, (list, tuple)):
@@ -379,14 +381,6 @@ class BoosterRanker(BaseRanker):
             # exponential gain for labels the backend accepts beyond LightGBM's 30 (XGBoost: 31)
             return default.replace(name="default", max_label=self._max_exp_label)
         return default
-
-    def _training_gain(self, y: np.ndarray) -> Any:
-        """'exponential', 'linear' or an explicit gain table the objective trains with (the
-        checks and warnings happen in `_training_gain_spec`; this only reports)."""
-        explicit = self._explicit_gain()
-        if explicit is not None and not isinstance(explicit, str):
-            return list(explicit)
-        return self._resolve_gain(y, explicit, check=False)
 
     def _train(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
                sample_weight: np.ndarray | None, tracker: EvalTracker) -> tuple[Any, int]:

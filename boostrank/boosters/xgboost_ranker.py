@@ -193,14 +193,17 @@ class XGBoostLambdaMART(BoosterRanker):
         """Per-row weights (constant inside each query) -> one weight per query (n_queries,)."""
         return per_query_weights(weight, train, why="XGBoost ranking weights are per query")
 
-    def _training_gain_spec(self, labels: np.ndarray) -> str | None:
-        """Checked labels -> the gain of ``rank:ndcg`` (None for the other objectives)."""
-        if self.objective != "rank:ndcg":
-            self._check_train_labels(labels)
-            return None
+    def _choose_gain(self, labels: np.ndarray) -> str:
         explicit = self._explicit_gain()
+        if self.objective != "rank:ndcg":  # no gain parameter: only reported (score_convention_)
+            self._check_train_labels(labels)
+            return self._resolve_gain(labels, explicit, check=False)
         self._check_train_labels(labels, allow_real="linear" in (self.settings.gain, explicit))
         return self._resolve_gain(labels, explicit)
+
+    def _gain_parameters(self, gain: str, labels: np.ndarray) -> str | None:
+        """The ``rank:ndcg`` gain (``ndcg_exp_gain``); None for the other objectives."""
+        return gain if self.objective == "rank:ndcg" else None
 
     def _train(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
                sample_weight: np.ndarray | None, tracker: EvalTracker) -> tuple[Any, int]:
