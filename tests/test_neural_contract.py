@@ -282,3 +282,14 @@ def test_attention_training_memory_follows_the_attention_cap(monkeypatch, data):
     with pytest.warns(UserWarning, match="samples 8 documents of every longer query"):
         model = neural.AttentionListNet(**ATTENTION_FAST).fit(train)
     assert model.n_epochs_run_ == FAST["n_epochs"]
+
+
+def test_registry_neural_entries_match_the_estimators_table():
+    from boostrank.registry import MODELS, get_model_class
+
+    neural_entries = {name: path for name, path in MODELS.items() if path.startswith("neural.")}
+    assert {"ranknet", "listnet", "lambdarank_nn", "listmle", "approxndcg"} <= set(neural_entries)
+    for name in neural_entries:
+        assert get_model_class(name) is getattr(estimators, estimators.REGISTRY_NAMES[name])
+    assert all("attention" in name for name, cls in estimators.REGISTRY_NAMES.items()
+               if cls.startswith("Attention"))
