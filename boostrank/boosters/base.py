@@ -168,8 +168,9 @@ class BoosterRanker(BaseRanker):
     ``parameter_constraints`` (`booster_constraints` plus their own) and: ``_max_exp_label``
     (largest label the backend's exponential gain 2^l - 1 accepts), ``_backend``,
     ``_model_member`` (name of the native model in the model file), ``_check_backend()``,
-    ``_label_kind()``, ``_explicit_gain()``, ``_choose_gain()``, ``_gain_parameters()``, ``_train()``,
-    ``_predict``, ``_raw_importances()``, ``_booster_bytes()`` / ``_booster_from_bytes()``.
+    ``_label_kind()``, ``_explicit_gain()``, ``_choose_gain()``, ``_gain_parameters()``,
+    ``_train()``, ``_predict``, ``_raw_importances()``, ``_booster_bytes()`` /
+    ``_booster_from_bytes()``.
     """
 
     _max_exp_label: int = 30
