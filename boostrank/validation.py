@@ -200,7 +200,7 @@ def check_qid(qid: Any, n_rows: int, *, name: str = "qid") -> np.ndarray:
         except (TypeError, ValueError):
             as_float = None
         if as_float is not None and np.isfinite(as_float).all() and np.array_equal(
-                as_float, np.round(as_float)):
+                as_float, np.round(as_float)) and (np.abs(as_float) <= 2.0**53).all():
             return as_float.astype(np.int64)
     first = array[0] if array.size else None
     raise ValueError(f"{name} must hold integer query ids (one per row); got dtype "
@@ -379,7 +379,9 @@ def load_split(spec: Any, *, name: str, n_features: int | None = None) -> Rankin
     Raises
     ------
     FileNotFoundError, ValueError, TypeError
-        With a message that starts with ``name``.
+        With a message that starts with ``name``; an error in a file's content is the
+        ingestion layer's `boostrank.data.errors.DataFormatError` (a ``ValueError``), which
+        names the file, the line and the token.
     """
     if isinstance(spec, (str, os.PathLike)):
         data = _load_split_path(Path(spec), name, n_features)
