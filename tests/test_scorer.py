@@ -132,3 +132,16 @@ def test_scorer_arguments_and_routing_request(routing):
         make_scorer("ndcg@5", convention="nope")
     with pytest.raises(ValueError, match="unknown metric"):
         make_scorer("ndgc@5")
+
+
+def test_several_scorers_in_cross_validate(routing, shuffled):
+    from sklearn.model_selection import cross_validate
+
+    X, y, qid = shuffled
+    scoring = {"ndcg5": make_scorer("ndcg@5"), "map": make_scorer("map", convention="trec")}
+    got = cross_validate(_model().set_fit_request(qid=True), X, y, cv=GroupKFold(3),
+                         scoring=scoring, params={"qid": qid, "groups": qid})
+    np.testing.assert_allclose(got["test_ndcg5"], _hand_loop(_model(), X, y, qid, "ndcg@5",
+                                                             "default"), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got["test_map"], _hand_loop(_model(), X, y, qid, "map", "trec"),
+                               rtol=0, atol=1e-12)
