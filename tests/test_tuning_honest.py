@@ -228,3 +228,19 @@ def test_seed_is_a_deprecated_alias(data):
         old = tune(small_lgbm(), train, valid, n_trials=2, seed=3, refit=False)
     new = tune(small_lgbm(), train, valid, n_trials=2, random_state=3, refit=False)
     assert [t.params for t in old.study.trials] == [t.params for t in new.study.trials]
+
+
+def test_reporting_only_at_the_rungs_decides_as_reporting_every_round(data):
+    """Successive halving decides only at its rungs: reporting there (the default) gives the
+    same trials, prunings and best value as reporting every round."""
+    train, valid, _ = data
+    kwargs = dict(n_trials=8, random_state=2, refit=False, pruner="successive_halving")
+    rungs = tune(small_lgbm(early_stopping_rounds=None), train, valid, **kwargs)
+    every = tune(small_lgbm(early_stopping_rounds=None), train, valid, report_every=1,
+                 **kwargs)
+    assert list(rungs.trials["state"]) == list(every.trials["state"])
+    assert "PRUNED" in set(rungs.trials["state"])  # the pruner did decide something
+    assert rungs.trials["value"].tolist() == pytest.approx(every.trials["value"].tolist(),
+                                                          abs=0, nan_ok=True)
+    assert rungs.best_value == every.best_value
+    assert (rungs.trials["steps_reported"] < every.trials["steps_reported"]).all()

@@ -212,9 +212,10 @@ def trial_params(trial: Any) -> dict[str, Any]:
 
 
 def trials_frame(study: Any) -> Any:
-    """One row per trial: number, state, value, default, duration_s, steps reported / run
-    (boosting rounds or epochs trained, summed over folds), kept rounds/epochs,
-    fold scores, then one ``param_<name>`` column per estimator parameter the trial set."""
+    """One row per trial: number, state, value, default, duration_s, steps_reported (values
+    reported to the pruner: its check points and the last step), steps_run (boosting rounds
+    or epochs trained, summed over folds), kept rounds/epochs, fold scores, then one
+    ``param_<name>`` column per estimator parameter the trial set."""
     import pandas as pd
 
     rows = []
