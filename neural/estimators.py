@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 from boostrank.metrics.gains import resolve_gain
 
+from .parameters import LOSS_KEYWORD_CONSTRAINTS
 from .ranker import NeuralRanker
 
 __all__ = [
@@ -95,6 +96,8 @@ class LambdaRankNet(NamedNeuralRanker):
 
     fixed_params = _fixed("lambdarank")
     loss_keywords = {"sigma": "sigma", "ndcg_at": "k"}
+    parameter_constraints = {**NeuralRanker.parameter_constraints,
+                             "ndcg_at": LOSS_KEYWORD_CONSTRAINTS["k"]}
 
     def __init__(self, sigma: float = 1.0, ndcg_at: int | None = None, **params: Any) -> None:
         super().__init__(**params)

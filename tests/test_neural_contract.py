@@ -71,6 +71,10 @@ def test_named_parameters_reach_the_loss_and_fixed_ones_are_refused():
     assert neural.RankNet().loss == "ranknet"
     with pytest.raises(TypeError, match="loss"):
         neural.RankNet(loss="listnet")
+    with pytest.raises(ValueError, match="LambdaRankNet: ndcg_at must be"):
+        neural.LambdaRankNet(ndcg_at=0).fit(np.zeros((2, 1)), [0, 1], qid=[1, 1])
+    with pytest.raises(ValueError, match="sigma must be"):
+        neural.RankNet(sigma=-1.0).fit(np.zeros((2, 1)), [0, 1], qid=[1, 1])
     assert "sigma" in neural.RankNet().get_params()
     assert "label_transform" in neural.ListNet().get_params()
 
