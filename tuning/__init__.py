@@ -12,21 +12,15 @@ does.
 
 from __future__ import annotations
 
-from boostrank._lazy import lazy_getattr
-
 from . import spaces
 from .arguments import query_folds, resolve_convention, resolve_metric
+from .plots import write_plots
+from .pruners import make_pruner
 from .result import HeldOutComparison, TuningResult
 from .runner import tune
-
-_PUBLIC = {
-    "SearchSpace": ".spaces:SearchSpace",
-    "make_storage": ".storage:make_storage",
-    "storage_kind": ".storage:storage_kind",
-    "make_sampler": ".samplers:make_sampler",
-    "make_pruner": ".pruners:make_pruner",
-    "write_plots": ".plots:write_plots",
-}
+from .samplers import make_sampler
+from .spaces import SearchSpace
+from .storage import make_storage, storage_kind
 
 __all__ = [
     "HeldOutComparison",
@@ -43,8 +37,3 @@ __all__ = [
     "tune",
     "write_plots",
 ]
-__getattr__ = lazy_getattr(__name__, _PUBLIC)
-
-
-def __dir__() -> list[str]:
-    return __all__
