@@ -1,27 +1,50 @@
-"""Neural rankers: quality on MQ2008 beside LightGBM, and training-step speed beside allRank.
+"""Neural rankers: quality beside LightGBM, training-step speed beside allRank 1.4.3.
 
-Part 1 (``--mq2008 ROOT``, default ../shared/data/MQ2008): five folds, NDCG@1/3/5/10 under
-the LETOR 4.0 convention on each fold's test set for `neural.RankNet` and `neural.ListNet`
-with default hyperparameters (early stopping on the fold's validation set), and for raw
-``lightgbm.LGBMRanker`` (lambdarank defaults, early stopping on the same validation set),
-all in the same run.
+Part 1, quality (``--dataset``, default ``mq2008``): test NDCG@1/3/5/10 of the neural
+models named by ``--models`` (classes of `neural`, default ``RankNet,ListNet``; e.g.
+``AttentionNeuralNDCG,AttentionListNet,AttentionLambdaLoss``) and of raw
+``lightgbm.LGBMRanker`` (lambdarank defaults, early stopping on the validation set), all in
+the same run, with each neural model's gap to LightGBM in percent. Datasets: ``mq2008`` (five
+folds of ``--mq2008 ROOT``, LETOR 4.0 convention), ``sample`` (``data/sample``, default
+convention), ``generated`` (``boostrank.data.make_ranking`` with ``--generated-queries``
+queries of 20-120 documents, 136 features, split 60/20/20 by query). ``--preprocessing``
+and ``--input-noise`` are passed to every neural model.
 
-Part 2: a generated MSLR-shaped set (``boostrank.data.make_ranking``: 2,000 queries of 20-250
-documents, 136 features). The same length-bucketed batches (32 queries each) and the same
-MLP (the estimators' default) are trained for one epoch per loss with our losses and with
-allRank 1.4.3's loss functions (``pip install --no-deps allRank==1.4.3``; skipped with a
-message when it does not import); printed: seconds per epoch, documents per second and the
-allRank/ours ratio. A loss-only step (64 lists x 240 documents, forward + backward) is timed
-too. ``--device cuda`` runs part 2 on a GPU.
+Part 2, training epochs and loss steps of the five original losses (``make_ranking``, 2,000
+queries of 20-250 documents; 64 lists x 240 documents for the loss-only step), ours and
+allRank's on the same batches.
 
-Usage: ``python benchmarks/bench_neural.py [--skip-mq2008] [--skip-speed] [--device cpu]
-[--threads 1] [--epochs 2] [--queries 2000]``
+Part 3, loss steps (forward + backward) on 64 lists x 120 documents (half of the lists with
+100 real documents) for NeuralNDCG (standard and transposed) and every LambdaLoss weighing
+scheme, against allRank's ``neuralNDCG`` / ``lambdaLoss`` on identical tensors, with the
+loss values side by side. Goals: NeuralNDCG at least 3x faster, every LambdaLoss scheme at
+least as fast.
+
+Part 4, the attention scorer's forward + backward (64 lists x 120 documents x 136 features,
+d_model 64, 2 layers, 4 heads, d_ff 128, dropout 0.1) against allRank's context-aware
+transformer of the same size (FCModel projection + ``make_transformer`` + OutputLayer).
+Goal: no slower.
+
+allRank is not a dependency: install it in the benchmark's own environment with
+``python -m venv /path/benchenv && /path/benchenv/bin/pip install torch numpy && /path/benchenv
+/bin/pip install allRank==1.4.3 --no-deps`` (then run this script with that Python, with the
+repository's requirements, or pass ``--allrank-path /path/benchenv/lib/python3.X/site-packages``).
+Its unused imports (torchvision, gcsfs, attrs, pkg_resources) are stubbed through
+``sys.modules`` before ``allrank.models`` is imported; when it still does not import, the
+allRank columns are skipped with a message saying why. ``--device cuda`` runs parts 2-4 on a
+GPU.
+
+Usage: ``python benchmarks/bench_neural.py [--skip-quality] [--dataset mq2008|sample|generated]
+[--models RankNet,ListNet] [--skip-speed] [--skip-loss-steps] [--skip-attention]
+[--device cpu] [--threads 1] [--epochs 2] [--queries 2000] [--repeats 20]
+[--step-repeats 10]``
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import importlib
 import importlib.util
 import statistics
 import sys
@@ -38,14 +61,14 @@ sys.path.insert(0, str(REPO))
 import neural  # noqa: E402
 from boostrank.data import load_letor_fold, make_ranking  # noqa: E402
 from boostrank.metrics import evaluate  # noqa: E402
+from neural.attention import AttentionScorer  # noqa: E402
 from neural.batching import ListBatcher  # noqa: E402
 from neural.losses import (  # noqa: E402
-    approxndcg_loss,
+    LOSS_FUNCTIONS,
+    WEIGHING_SCHEMES,
     get_loss,
-    lambdarank_loss,
-    listmle_loss,
-    listnet_loss,
-    ranknet_loss,
+    lambdaloss_loss,
+    neuralndcg_loss,
 )
 from neural.preprocessing import FeaturePreprocessor  # noqa: E402
 from neural.scorer import MLPScorer  # noqa: E402
@@ -54,8 +77,9 @@ METRICS = ["ndcg@1", "ndcg@3", "ndcg@5", "ndcg@10"]
 
 
 # ----------------------------------------------------------------------------- allRank
-def import_allrank_losses():
-    """allRank's loss module, with stub modules for its unused torchvision/gcsfs/attrs imports.
+def import_allrank(module: str = "allrank.models.losses"):
+    """An allRank module, with stubs for its unused torchvision/gcsfs/attrs/pkg_resources
+    imports.
 
     Returns None (and prints why) when allRank is not installed or does not import.
     """
@@ -82,13 +106,18 @@ def import_allrank_losses():
         attr = types.ModuleType("attr")
         attr.attrs = lambda cls=None, **kw: cls if cls is not None else (lambda c: c)
         attr.attrib = lambda *a, **kw: None
+        attr.asdict = lambda obj, **kw: dict(vars(obj))
         sys.modules["attr"] = attr
+    if missing("pkg_resources"):  # removed from recent setuptools; allRank only imports it
+        pkg = types.ModuleType("pkg_resources")
+        pkg.Requirement = type("Requirement", (), {"parse": staticmethod(lambda spec: spec)})
+        pkg.resource_filename = lambda *a, **kw: ""
+        sys.modules["pkg_resources"] = pkg
     try:
-        import allrank.models.losses as losses
+        return importlib.import_module(module)
     except Exception as exc:  # noqa: BLE001 - report any import failure and go on
         print(f"allRank does not import ({type(exc).__name__}: {exc}); skipping its columns")
         return None
-    return losses
 
 
 def allrank_losses(mod):
@@ -103,44 +132,74 @@ def allrank_losses(mod):
 
 
 # ----------------------------------------------------------------------------- part 1
-def bench_mq2008(root: Path) -> None:
+def quality_splits(args):
+    """``(label, convention, [(train, valid, test), ...])`` of ``args.dataset``."""
+    if args.dataset == "mq2008":
+        if not (args.mq2008 / "Fold1" / "train.txt").is_file():
+            return None
+        folds = [load_letor_fold(args.mq2008, fold=f) for f in range(1, 6)]
+        return f"MQ2008, five folds, root {args.mq2008}", "letor", folds
+    if args.dataset == "sample":
+        root = REPO / "data" / "sample"
+        if not (root / "train.txt").is_file():
+            return None
+        return f"data/sample ({root})", "default", [load_letor_fold(root)]
+    data = make_ranking(args.generated_queries, (20, 120), 136, random_state=0)
+    n = data.n_queries
+    cut1, cut2 = int(0.6 * n), int(0.8 * n)
+    split = (data.queries(slice(0, cut1)), data.queries(slice(cut1, cut2)),
+             data.queries(slice(cut2, n)))
+    return f"generated, {n} queries (make_ranking)", "default", [split]
+
+
+def _lightgbm_scores(train, valid, test) -> np.ndarray:
     import lightgbm as lgb
 
-    print(f"\n== MQ2008, five folds, test NDCG (LETOR 4.0 convention), root {root}")
-    results: dict[str, list[list[float]]] = {"LightGBM": [], "RankNet": [], "ListNet": []}
-    seconds = dict.fromkeys(results, 0.0)
-    for fold in range(1, 6):
-        train, valid, test = load_letor_fold(root, fold=fold)
-        started = time.perf_counter()
-        ranker = lgb.LGBMRanker(objective="lambdarank", n_estimators=1000, random_state=0,
-                                verbose=-1)
-        ranker.fit(train.X, train.y, group=train.group_sizes,
-                   eval_X=(valid.X,), eval_y=(valid.y,), eval_group=[valid.group_sizes],
-                   eval_at=[10], callbacks=[lgb.early_stopping(50, verbose=False)])
-        pred = ranker.predict(test.X)
-        seconds["LightGBM"] += time.perf_counter() - started
-        r = evaluate(test.y, pred, test.qid, metrics=METRICS, convention="letor")
-        results["LightGBM"].append([r[m] for m in METRICS])
-        for cls in (neural.RankNet, neural.ListNet):
+    ranker = lgb.LGBMRanker(objective="lambdarank", n_estimators=1000, random_state=0,
+                            verbose=-1)
+    ranker.fit(train.X, train.y, group=train.group_sizes,
+               eval_X=(valid.X,), eval_y=(valid.y,), eval_group=[valid.group_sizes], eval_at=[10],
+               callbacks=[lgb.early_stopping(50, verbose=False)])
+    return ranker.predict(test.X)
+
+
+def _neural_scores(name: str, args, train, valid, test) -> np.ndarray:
+    model = getattr(neural, name)(random_state=0, preprocessing=args.preprocessing,
+                                  input_noise=args.input_noise)
+    model.fit(train, eval_set=valid)
+    return model.predict(test.X, qid=test.qid)
+
+
+def bench_quality(args) -> None:
+    found = quality_splits(args)
+    if found is None:
+        print(f"dataset {args.dataset!r} not found; skipping part 1")
+        return
+    label, convention, folds = found
+    names = ["LightGBM"] + [m.strip() for m in args.models.split(",") if m.strip()]
+    print(f"\n== Quality: {label}; test NDCG ({convention} convention)")
+    results: dict[str, list[list[float]]] = {name: [] for name in names}
+    seconds = dict.fromkeys(names, 0.0)
+    for index, (train, valid, test) in enumerate(folds, start=1):
+        for name in names:
             started = time.perf_counter()
-            model = cls(random_state=0).fit(train, eval_set=valid)
-            pred = model.predict(test.X)
-            seconds[cls.__name__] += time.perf_counter() - started
-            r = evaluate(test.y, pred, test.qid, metrics=METRICS, convention="letor")
-            results[cls.__name__].append([r[m] for m in METRICS])
-        print(f"  fold {fold}: " + "  ".join(
-            f"{name} {vals[-1][3]:.4f}" for name, vals in results.items()))
-    print(f"{'model':<10}" + "".join(f"{m:>10}" for m in METRICS) + f"{'seconds':>10}")
-    means = {}
+            pred = (_lightgbm_scores(train, valid, test) if name == "LightGBM"
+                    else _neural_scores(name, args, train, valid, test))
+            seconds[name] += time.perf_counter() - started
+            r = evaluate(test.y, pred, test.qid, metrics=METRICS, convention=convention)
+            results[name].append([r[m] for m in METRICS])
+        print(f"  fold {index}: " + "  ".join(
+            f"{name} {vals[-1][3]:.4f}" for name, vals in results.items()), flush=True)
+    width = max(12, max(len(n) for n in names) + 2)
+    print(f"{'model':<{width}}" + "".join(f"{m:>10}" for m in METRICS)
+          + f"{'seconds':>10}{'gap %':>8}")
+    peer = np.mean(results["LightGBM"], axis=0)[3]
     for name, vals in results.items():
-        means[name] = np.mean(vals, axis=0)
-        print(f"{name:<10}" + "".join(f"{v:>10.4f}" for v in means[name])
-              + f"{seconds[name]:>10.1f}")
-    for name in ("RankNet", "ListNet"):
-        ratio = means[name][3] / means["LightGBM"][3]
-        goal = "meets" if means[name][3] >= 0.225 else "MISSES"
-        print(f"{name}: NDCG@10 {means[name][3]:.4f} vs LightGBM {means['LightGBM'][3]:.4f} "
-              f"(ratio {ratio:.3f}); {goal} the 0.225 goal")
+        mean = np.mean(vals, axis=0)
+        gap = 100.0 * (peer - mean[3]) / peer if peer else float("nan")
+        print(f"{name:<{width}}" + "".join(f"{v:>10.4f}" for v in mean)
+              + f"{seconds[name]:>10.1f}{gap:>8.2f}")
+    print("(gap %: NDCG@10 below LightGBM's, in percent of LightGBM's)")
 
 
 # ----------------------------------------------------------------------------- part 2
@@ -198,7 +257,7 @@ def bench_speed(args) -> None:
     Z = FeaturePreprocessor("standard").fit_transform(data.X)
     X = torch.from_numpy(Z).to(device)
     y = torch.as_tensor(data.y, dtype=torch.float32, device=device)
-    mod = import_allrank_losses()
+    mod = import_allrank()
     theirs = allrank_losses(mod) if mod is not None else {}
     names = ["ranknet", "lambdarank", "listnet", "listmle", "approxndcg"]
     params = {"listmle": {"ties": "random",
@@ -239,9 +298,7 @@ def bench_speed(args) -> None:
     mask[::2, 200:] = False
     print(f"{'loss':<11}{'ours ms':>10}{'allRank ms':>12}{'allRank/ours':>14}")
     loss_ratio = {}
-    functional = {"ranknet": ranknet_loss, "lambdarank": lambdarank_loss,
-                  "listnet": listnet_loss, "listmle": listmle_loss,
-                  "approxndcg": approxndcg_loss}
+    functional = LOSS_FUNCTIONS
     for name in names:
         ours = _loss_step_ms(functools.partial(functional[name], **params.get(name, {})),
                              scores, labels, mask, device, False, args.repeats)
@@ -262,11 +319,144 @@ def bench_speed(args) -> None:
               f"{epoch:.2f}x (goal {goal:g}x on the step: {verdict})")
 
 
+# ----------------------------------------------------------------------------- part 3
+def allrank_scheme(scheme: str) -> str | None:
+    """allRank's spelling of a weighing scheme (None for plain RankNet)."""
+    if scheme == "rankNet":
+        return None
+    return ("ndcgLoss2PP" if scheme == "ndcgLoss2++" else scheme) + "_scheme"
+
+
+def step_tensors(device: torch.device, batch: int = 64, length: int = 120):
+    """Fixed scores, labels 0-4 and a mask (every other list has 100 real documents)."""
+    gen = torch.Generator().manual_seed(0)
+    scores = torch.randn(batch, length, generator=gen).to(device)
+    labels = torch.randint(0, 5, (batch, length), generator=gen).float().to(device)
+    mask = torch.ones(batch, length, dtype=torch.bool, device=device)
+    mask[::2, 100:] = False
+    return scores, labels, mask
+
+
+def _value(fn, scores, labels, mask, allrank: bool) -> float:
+    with torch.no_grad():
+        out = fn(scores, labels.masked_fill(~mask, -1.0)) if allrank else fn(scores, labels,
+                                                                                mask)
+    return float(out)
+
+
+def bench_loss_steps(args) -> None:
+    device = torch.device(args.device)
+    mod = import_allrank()
+    scores, labels, mask = step_tensors(device)
+    cases = [("neuralndcg", functools.partial(neuralndcg_loss),
+              mod.neuralNDCG if mod else None, 3.0),
+             ("neuralndcg_transposed", functools.partial(neuralndcg_loss, transposed=True),
+              mod.neuralNDCG_transposed if mod else None, 3.0)]
+    for scheme in WEIGHING_SCHEMES:
+        ours = functools.partial(lambdaloss_loss, weighing_scheme=scheme, reduction="sum")
+        theirs = (functools.partial(mod.lambdaLoss, weighing_scheme=allrank_scheme(scheme))
+                  if mod else None)
+        cases.append((f"lambdaloss {scheme}", ours, theirs, 1.0))
+    print(f"\n== Loss steps, forward + backward, 64 lists x 120 documents, device {device} "
+          f"(median ms of {args.step_repeats})")
+    print(f"{'loss':<38}{'ours ms':>9}{'allRank ms':>12}{'speed-up':>10}{'goal':>7}"
+          f"{'ours value':>14}{'allRank value':>15}")
+    for name, ours, theirs, goal in cases:
+        ours_ms = _loss_step_ms(ours, scores, labels, mask, device, False, args.step_repeats)
+        line = f"{name:<38}{ours_ms:>9.2f}"
+        value = _value(ours, scores, labels, mask, False)
+        if theirs is None:
+            print(line + f"{'-':>12}{'-':>10}{goal:>6g}x{value:>14.6g}", flush=True)
+            continue
+        their_ms = _loss_step_ms(theirs, scores, labels, mask, device, True,
+                                 max(2, args.step_repeats // 2))
+        ratio = their_ms / ours_ms
+        verdict = "met" if ratio >= goal else "MISSED"
+        print(line + f"{their_ms:>12.2f}{ratio:>9.2f}x{goal:>6g}x"
+              f"{value:>14.6g}{_value(theirs, scores, labels, mask, True):>15.6g}  {verdict}",
+              flush=True)
+    print("(values: ours with reduction='sum' for LambdaLoss, allRank's default; they differ "
+          "only where allRank's eps clamps cap a pair's loss, see docs/neural.md)")
+
+
+# ----------------------------------------------------------------------------- part 4
+def _allrank_transformer(n_features: int, d_model: int, n_layers: int, n_heads: int,
+                         d_ff: int, dropout: float):
+    model_mod = import_allrank("allrank.models.model")
+    transformer_mod = import_allrank("allrank.models.transformer")
+    if model_mod is None or transformer_mod is None:
+        return None
+    encoder = transformer_mod.make_transformer(N=n_layers, d_ff=d_ff, h=n_heads,
+                                               dropout=dropout, n_features=d_model,
+                                               positional_encoding=None)
+    projection = model_mod.FCModel([d_model], False, None, 0.0, n_features)
+    model = model_mod.LTRModel(projection, encoder, model_mod.OutputLayer(d_model, 1))
+    for parameter in model.parameters():
+        if parameter.dim() > 1:
+            torch.nn.init.xavier_uniform_(parameter)
+    return model
+
+
+def _scorer_step_ms(forward, params, device, repeats: int) -> float:
+    times = []
+    for _ in range(repeats + 1):
+        for p in params:
+            p.grad = None
+        _sync(device)
+        started = time.perf_counter()
+        forward().sum().backward()
+        _sync(device)
+        times.append(time.perf_counter() - started)
+    return 1000 * statistics.median(times[1:])
+
+
+def bench_attention(args) -> None:
+    device = torch.device(args.device)
+    size = {"d_model": 64, "n_layers": 2, "n_heads": 4, "d_ff": 128, "dropout": 0.1}
+    torch.manual_seed(0)
+    x = torch.randn(64, 120, 136, device=device)
+    _, _, mask = step_tensors(device)
+    ours = AttentionScorer(136, **size).to(device).train()
+    print(f"\n== Attention scorer, forward + backward, 64 lists x 120 documents x 136 "
+          f"features, {size}, device {device} (median ms of {args.step_repeats})")
+    ours_ms = _scorer_step_ms(lambda: ours(x, mask), list(ours.parameters()), device,
+                              args.step_repeats)
+    line = f"ours {ours_ms:.2f} ms ({sum(p.numel() for p in ours.parameters()):,} parameters)"
+    theirs = _allrank_transformer(136, **size)
+    if theirs is None:
+        print(line + "; allRank's transformer not importable")
+        return
+    theirs = theirs.to(device).train()
+    indices = torch.arange(120, device=device).expand(64, -1)
+    their_ms = _scorer_step_ms(lambda: theirs.score(x, ~mask, indices),
+                               list(theirs.parameters()), device, args.step_repeats)
+    verdict = "met" if their_ms >= ours_ms else "MISSED"
+    print(line + f"; allRank {their_ms:.2f} ms "
+          f"({sum(p.numel() for p in theirs.parameters()):,} parameters); allRank/ours "
+          f"{their_ms / ours_ms:.2f}x (goal >= 1x: {verdict})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mq2008", type=Path, default=REPO.parent / "shared" / "data" / "MQ2008")
-    parser.add_argument("--skip-mq2008", action="store_true")
-    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-quality", "--skip-mq2008", dest="skip_quality",
+                        action="store_true")
+    parser.add_argument("--dataset", choices=("mq2008", "sample", "generated"),
+                        default="mq2008", help="quality dataset (part 1)")
+    parser.add_argument("--models", default="RankNet,ListNet",
+                        help="comma-separated neural classes for part 1, e.g. "
+                             "AttentionNeuralNDCG,AttentionListNet,AttentionLambdaLoss")
+    parser.add_argument("--preprocessing", default="standard",
+                        help="preprocessing of the neural models in part 1 (e.g. log1p)")
+    parser.add_argument("--input-noise", type=float, default=0.0,
+                        help="Gaussian input noise of the neural models in part 1")
+    parser.add_argument("--generated-queries", type=int, default=10_000)
+    parser.add_argument("--skip-speed", action="store_true", help="skip part 2")
+    parser.add_argument("--skip-loss-steps", action="store_true", help="skip part 3")
+    parser.add_argument("--skip-attention", action="store_true", help="skip part 4")
+    parser.add_argument("--step-repeats", type=int, default=10)
+    parser.add_argument("--allrank-path", type=Path, default=None,
+                        help="a site-packages folder holding allRank (e.g. a separate venv's)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda[:n] for the speed part")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads (same for ours and allRank; default 1)")
@@ -280,13 +470,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         print("--device cuda requested but CUDA is not available here", file=sys.stderr)
         return 2
-    if not args.skip_mq2008:
-        if (args.mq2008 / "Fold1" / "train.txt").is_file():
-            bench_mq2008(args.mq2008)
-        else:
-            print(f"MQ2008 not found at {args.mq2008}; skipping part 1")
+    if args.allrank_path is not None:
+        sys.path.append(str(args.allrank_path))
+    if not args.skip_quality:
+        bench_quality(args)
     if not args.skip_speed:
         bench_speed(args)
+    if not args.skip_loss_steps:
+        bench_loss_steps(args)
+    if not args.skip_attention:
+        bench_attention(args)
     return 0
 
 
