@@ -193,3 +193,74 @@ def test_lightgbm_position_bias_needs_lambdarank():
     log = _log()
     with pytest.raises(ValueError, match="position_bias=True needs objective='lambdarank'"):
         LightGBMLambdaMART(objective="rank_xendcg", position_bias=True).fit(log)
+
+
+def _shuffled_inside_queries(log: RankingData, seed: int) -> RankingData:
+    rng = np.random.default_rng(seed)
+    order = np.concatenate([lo + rng.permutation(hi - lo) for lo, hi in
+                            zip(log.group_offsets[:-1], log.group_offsets[1:])])
+    return RankingData(log.X[order], log.y[order], log.qid[order], position=log.position[order])
+
+
+def test_xgboost_unbiased_sorts_rows_by_position_and_predicts_in_caller_order(click_log):
+    import xgboost as xgb
+
+    from boostrank import XGBoostLambdaMART
+
+    _, log = click_log
+    shuffled = _shuffled_inside_queries(log, seed=1)
+    kwargs = dict(position_bias=True, position_bias_norm=0.5, n_estimators=10,
+                  random_state=0, n_jobs=1)
+    model = XGBoostLambdaMART(**kwargs).fit(shuffled)
+    # raw XGBoost on the rows in position order (the simulated log is already in that order)
+    assert np.all(np.diff(log.position)[np.diff(log.qid) == 0] > 0)
+    params = model._xgb_params(model._gain_spec)
+    assert params["lambdarank_unbiased"] is True and params["lambdarank_bias_norm"] == 0.5
+    qindex = np.repeat(np.arange(log.n_queries), log.group_sizes)
+    raw = xgb.train(params, xgb.DMatrix(log.X, label=log.y, qid=qindex), 10)
+    np.testing.assert_array_equal(model.predict(shuffled.X),
+                                  raw.predict(xgb.DMatrix(shuffled.X)))
+    np.testing.assert_array_equal(model.predict(log.X), raw.predict(xgb.DMatrix(log.X)))
+    # the same log in another row order trains the same model
+    other = XGBoostLambdaMART(**kwargs).fit(_shuffled_inside_queries(log, seed=2))
+    np.testing.assert_array_equal(other.predict(log.X), model.predict(log.X))
+    t_plus = json_biases(raw)
+    np.testing.assert_array_equal(model.propensities_, t_plus[:model.propensities_.size])
+    assert model.propensities_[0] == 1.0 and model.propensities_.size == log.position.max()
+    assert model.nonclick_propensities_.shape == model.propensities_.shape
+
+
+def json_biases(booster) -> np.ndarray:
+    import json
+
+    return np.asarray(json.loads(booster.save_config())["learner"]["objective"]["ti+"])
+
+
+def test_xgboost_position_biases_survive_save_and_load(click_log, tmp_path):
+    from boostrank import XGBoostLambdaMART
+
+    _, log = click_log
+    model = XGBoostLambdaMART(position_bias=True, n_estimators=5, random_state=0,
+                              n_jobs=1).fit(log)
+    loaded = XGBoostLambdaMART.load(model.save(tmp_path / "m.zip"))
+    np.testing.assert_array_equal(loaded.propensities_, model.propensities_)
+    np.testing.assert_array_equal(loaded.predict(log.X), model.predict(log.X))
+
+
+@pytest.mark.parametrize("family", ["lightgbm", "xgboost"])
+def test_boosters_without_positions_are_one_clear_error(family):
+    from boostrank import LightGBMLambdaMART, XGBoostLambdaMART
+
+    cls = {"lightgbm": LightGBMLambdaMART, "xgboost": XGBoostLambdaMART}[family]
+    log = _log()
+    plain = RankingData(log.X, log.y, log.qid)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}\(position_bias=True\) needs the "
+                                         r"display position.*fit\(X, y, qid=\.\.\., position"):
+        cls(position_bias=True, n_estimators=2).fit(plain)
+    # positions as a fit argument, rows of a query not contiguous: same model as the log
+    rng = np.random.default_rng(0)
+    order = rng.permutation(log.n_rows)
+    model = cls(position_bias=True, n_estimators=3, random_state=0, n_jobs=1)
+    model.fit(log.X[order], log.y[order], qid=log.qid[order], position=log.position[order])
+    reference = cls(position_bias=True, n_estimators=3, random_state=0, n_jobs=1).fit(log)
+    np.testing.assert_allclose(model.predict(log.X), reference.predict(log.X), rtol=1e-6)

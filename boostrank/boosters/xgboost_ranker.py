@@ -33,6 +33,13 @@ from ..data.ranking_data import RankingData
 from ..params import Interval
 from ..validation import per_query_weights
 from .base import BoosterRanker, booster_constraints
+from .position_bias import (
+    NON_NEGATIVE,
+    PositionFitMixin,
+    position_bias_constraints,
+    position_sorted_order,
+    xgboost_position_biases,
+)
 from .tracking import EvalTracker
 
 __all__ = ["XGBoostLambdaMART", "FORBIDDEN_NAME_CHARS"]
@@ -51,10 +58,11 @@ _RESERVED = {
     "early_stopping_rounds": "early_stopping_rounds",
     "eval_metric": "the per-round metrics are computed by boostrank's evaluator; use eval_metric",
     "disable_default_eval_metric": "the built-in metrics are always off",
+    "lambdarank_unbiased": "position_bias", "lambdarank_bias_norm": "position_bias_norm",
 }
 
 
-class XGBoostLambdaMART(BoosterRanker):
+class XGBoostLambdaMART(PositionFitMixin, BoosterRanker):
     """LambdaMART on XGBoost, scikit-learn style.
 
     Parameters
@@ -90,6 +98,24 @@ class XGBoostLambdaMART(BoosterRanker):
     params : dict or None
         Any other XGBoost parameter (``tree_method``, ``max_bin``, ``lambdarank_pair_method``,
         ``lambdarank_num_pair_per_sample``, ``ndcg_exp_gain``, ...).
+    position_bias : bool, default False
+        Learn from a click log corrected for position bias with Unbiased LambdaMART
+        (``lambdarank_unbiased=True``). XGBoost reads a document's position from its row order
+        inside the query, so the training rows are sorted by their display position
+        (``RankingData.position`` or ``fit(..., position=...)``) inside each query, stably,
+        before they reach XGBoost (gaps in the positions are closed up: only the order
+        counts); ``predict`` scores rows in the caller's order and never needs positions.
+        XGBoost estimates biases for its first 32 positions.
+    position_bias_norm : float >= 0, default 1.0
+        XGBoost ``lambdarank_bias_norm``: the Lp norm (p) of the position-bias estimates.
+
+    Attributes
+    ----------
+    propensities_ : ndarray (n_positions,) float64
+        After a ``position_bias=True`` fit: the estimated click propensity of each position
+        relative to position 1 (XGBoost's ``ti+``, position 1 first, = 1).
+    nonclick_propensities_ : ndarray (n_positions,) float64
+        The biases at non-clicked positions (XGBoost's ``tj-``).
     """
 
     parameter_constraints = {
@@ -98,6 +124,7 @@ class XGBoostLambdaMART(BoosterRanker):
         "max_depth": [Interval(Integral, 0, None)],
         "max_leaves": [Interval(Integral, 0, None)],
         "min_child_weight": [Interval(Real, 0, None)],
+        **position_bias_constraints(position_bias_norm=NON_NEGATIVE),
     }
     _max_exp_label = 31
     _backend = "XGBoost"
@@ -125,10 +152,14 @@ class XGBoostLambdaMART(BoosterRanker):
         device: str = "cpu",
         verbose: int = 0,
         params: dict[str, Any] | None = None,
+        position_bias: bool = False,
+        position_bias_norm: float = 1.0,
     ) -> None:
         super().__init__(objective, n_estimators, learning_rate, subsample, colsample_bytree,
                          reg_alpha, reg_lambda, eval_at, early_stopping_rounds, eval_metric,
                          eval_convention, gain, random_state, n_jobs, device, verbose, params)
+        self.position_bias = position_bias
+        self.position_bias_norm = position_bias_norm
         self.max_depth = max_depth
         self.max_leaves = max_leaves
         self.min_child_weight = min_child_weight
@@ -183,6 +214,9 @@ class XGBoostLambdaMART(BoosterRanker):
         if settings.seed is not None:
             params["seed"] = settings.seed
         params.update(settings.params)
+        if self.position_bias:
+            params["lambdarank_unbiased"] = True
+            params["lambdarank_bias_norm"] = float(self.position_bias_norm)
         if gain is not None:
             params["ndcg_exp_gain"] = gain == "exponential"
         return params
@@ -213,6 +247,12 @@ class XGBoostLambdaMART(BoosterRanker):
         params = self._xgb_params(self._gain_spec)
         names = self._backend_feature_names(FORBIDDEN_NAME_CHARS)
         threads = self._backend_threads() or -1
+        self.__dict__.pop("nonclick_propensities_", None)
+        if self.position_bias:
+            order = position_sorted_order(train, self.fit_positions(train))
+            if order is not None:  # XGBoost's positions are the row order inside a query
+                train = RankingData(train.X[order], train.y[order], None,
+                                    group_offsets=train.group_offsets)
         dtrain = xgb.DMatrix(train.X, label=train.y, qid=_sequential_qid(train),
                              weight=group_weight, feature_names=names, missing=np.nan,
                              nthread=threads)
@@ -235,7 +275,20 @@ class XGBoostLambdaMART(BoosterRanker):
             custom_metric=custom_metric if evals else None,
             callbacks=[_AfterRound()] if evals else None, verbose_eval=False,
         )
+        self._set_position_biases(booster)
         return booster, int(booster.num_boosted_rounds())
+
+    def _set_position_biases(self, booster: Any) -> None:
+        """``propensities_`` / ``nonclick_propensities_`` from an unbiased booster."""
+        biases = xgboost_position_biases(booster) if self.position_bias else None
+        if biases is not None:
+            t_plus, t_minus = biases
+            n = int(np.argmax(t_plus <= 0)) if (t_plus <= 0).any() else t_plus.size
+            self.propensities_, self.nonclick_propensities_ = t_plus[:n], t_minus[:n]
+
+    def _restore_payload(self, files: dict[str, bytes], meta: dict[str, Any]) -> None:
+        super()._restore_payload(files, meta)
+        self._set_position_biases(self.booster_)
 
     def _keep_rounds(self, booster: Any, kept: int, rounds_run: int) -> Any:
         if 0 < kept < rounds_run:
