@@ -12,10 +12,15 @@ torch = pytest.importorskip("torch")
 from neural.losses import (  # noqa: E402
     approxndcg_loss,
     get_loss,
+    hinge_loss,
     lambdarank_loss,
     listmle_loss,
     listnet_loss,
+    ordinal_loss,
+    rankcosine_loss,
     ranknet_loss,
+    rmse_loss,
+    softmax_loss,
 )
 
 # ----------------------------------------------------------------------------- references
@@ -112,6 +117,60 @@ def ref_approxndcg(scores, labels, mask, alpha=1.0):
     return sum(losses) / len(losses)
 
 
+def ordered_pairs(scores, labels, mask):
+    """(x1, x2, target) of every ordered pair of different labels, enumerated with loops."""
+    x1, x2, target = [], [], []
+    for s, y in _lists(scores, labels, mask):
+        for i in range(len(s)):
+            for j in range(len(s)):
+                if y[i] != y[j]:
+                    x1.append(s[i])
+                    x2.append(s[j])
+                    target.append(1.0 if y[i] > y[j] else -1.0)
+    return (torch.tensor(x1, dtype=torch.float64), torch.tensor(x2, dtype=torch.float64),
+            torch.tensor(target, dtype=torch.float64))
+
+
+def ref_softmax(scores, labels, mask):
+    total, lists = 0.0, 0
+    for s, y in _lists(scores, labels, mask):
+        label_sum = sum(y)
+        if label_sum <= 0:
+            continue
+        log_z = math.log(sum(math.exp(v) for v in s))
+        total += label_sum * -sum(t / label_sum * (v - log_z) for t, v in zip(y, s, strict=True))
+        lists += 1
+    return total / lists
+
+
+def ref_rankcosine(scores, labels, mask):
+    values = []
+    for s, y in _lists(scores, labels, mask):
+        ny, ns = math.sqrt(sum(v * v for v in y)), math.sqrt(sum(v * v for v in s))
+        if ny == 0:
+            continue
+        values.append((1 - sum(a * b for a, b in zip(s, y, strict=True)) / (ny * ns)) / 2)
+    return sum(values) / len(values)
+
+
+def ref_rmse(scores, labels, mask, scale=1.0):
+    values = [math.sqrt(sum((b - scale * a) ** 2 for a, b in zip(s, y, strict=True)) / len(s))
+              for s, y in _lists(scores, labels, mask) if s]
+    return sum(values) / len(values)
+
+
+def ref_ordinal(scores, labels, mask, n):
+    total, docs = 0.0, 0
+    for s, y in _lists(scores, labels, mask):
+        for v, label in zip(s, y, strict=True):
+            for t in range(1, n + 1):
+                p = 1 / (1 + math.exp(-(v - (t - 0.5))))
+                total += -math.log(p) if label >= t else -math.log(1 - p)
+            docs += 1
+    return total / docs
+
+
+
 # ----------------------------------------------------------------------------- data
 
 
@@ -145,6 +204,16 @@ CASES = [
     ("listmle", lambda s, y, m: listmle_loss(s, y, m), ref_listmle),
     ("approxndcg", lambda s, y, m: approxndcg_loss(s, y, m, alpha=2.0),
      lambda s, y, m: ref_approxndcg(s, y, m, alpha=2.0)),
+    ("softmax", lambda s, y, m: softmax_loss(s, y, m), ref_softmax),
+    ("rankcosine", lambda s, y, m: rankcosine_loss(s, y, m), ref_rankcosine),
+    ("rmse", lambda s, y, m: rmse_loss(s, y, m, score_scale=2.0),
+     lambda s, y, m: ref_rmse(s, y, m, 2.0)),
+    ("ordinal", lambda s, y, m: ordinal_loss(s, y, m, n_thresholds=4),
+     lambda s, y, m: ref_ordinal(s, y, m, 4)),
+    ("ordinal_auto", lambda s, y, m: ordinal_loss(s, y, m),
+     lambda s, y, m: ref_ordinal(s, y, m, int(y[m].max().item()))),
+    ("hinge", lambda s, y, m: hinge_loss(s, y, m, margin=0.7),
+     lambda s, y, m: torch.nn.MarginRankingLoss(margin=0.7)(*ordered_pairs(s, y, m)).item()),
 ]
 IDS = [c[0] for c in CASES]
 

@@ -1,7 +1,10 @@
 """Ranking losses on padded lists: ``loss(scores [batch, list], labels, mask, ...)``.
 
-Usable with any PyTorch model. ``mask`` is bool, True for real documents; padding is ignored
-exactly. Every loss is vectorised (no Python loop per query or pair); pairwise losses form
+Usable with any PyTorch model. The common arguments of every loss: ``scores`` and ``labels``
+[batch, list] (one padded row per query), ``mask`` [batch, list] bool, True for real documents
+(None: all real; padding is ignored exactly, even NaN, and gets a zero gradient), ``weights``
+an optional [batch] weight per list, ``reduction`` ``"mean"`` (default), ``"sum"`` or
+``"none"`` (per-list values [batch]). Every loss is vectorised (no Python loop per query or pair); pairwise losses form
 their pair matrices by blocks of bounded size (`neural.losses.pairs`). `get_loss(name,
 **params)` builds a loss module from its short name; `LOSS_PARAMS` lists the keyword
 parameters of each loss and `validate_loss_params` checks them. See docs/neural.md for the

@@ -179,3 +179,18 @@ def reduce_by_count(
     if reduction == "sum":
         return total
     return total / counts.sum().clamp_min(torch.finfo(per_list.dtype).tiny)
+
+
+def prepare(
+    name: str,
+    scores: torch.Tensor,
+    labels: torch.Tensor,
+    mask: torch.Tensor | None,
+    weights: torch.Tensor | None,
+    reduction: str,
+    *,
+    clean: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """`check_reduction` then `check_inputs`: the common arguments of every loss, checked."""
+    check_reduction(reduction, name)
+    return check_inputs(scores, labels, mask, weights, name=name, clean=clean)

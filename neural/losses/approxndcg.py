@@ -13,11 +13,10 @@ from __future__ import annotations
 import torch
 
 from ._common import (
-    check_inputs,
     check_positive,
-    check_reduction,
     gains,
     ideal_dcg,
+    prepare,
     reduce_lists,
 )
 from .pairs import check_pair_matrix
@@ -54,10 +53,9 @@ def approxndcg_loss(
         reduction: ``"mean"`` over lists with a positive ideal DCG, ``"sum"`` or ``"none"``.
         weights: optional [batch] weight per list.
     """
-    check_reduction(reduction, "approxndcg_loss")
     check_positive("approxndcg_loss", "alpha", alpha)
-    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
-                                                 name="approxndcg_loss")
+    scores, labels, mask, weights = prepare("approxndcg_loss", scores, labels, mask, weights,
+                                            reduction)
     check_pair_matrix("approxndcg_loss", scores.shape[0], scores.shape[1])
     g = gains(labels, gain)
     idcg = ideal_dcg(g, mask, None)

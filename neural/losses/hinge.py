@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import check_inputs, check_non_negative, check_reduction, reduce_by_count
+from ._common import check_non_negative, prepare, reduce_by_count
 from .pairs import pairwise_sum
 from .ranknet import ranknet_weight_block
 
@@ -28,14 +28,13 @@ def hinge_loss(
 
     Parameters
     ----------
-    scores, labels, mask, weights
-        [batch, list] scores, graded labels, bool mask (True = real document) and optional
-        [batch] list weights, as for every loss of `neural.losses`.
     margin : float, default 1.0
         The margin, >= 0 (``MarginRankingLoss`` defaults to 0, TF-Ranking to 1).
     reduction : {"mean", "sum", "none"}
         ``"mean"`` over all pairs of the batch (equal to ``MarginRankingLoss(reduction="mean")``
         on the batch's pairs), ``"sum"``, or ``"none"`` for the per-list sums [batch].
+    scores, labels, mask, weights
+        The common arguments of every loss (see `neural.losses`).
 
     Returns
     -------
@@ -43,10 +42,9 @@ def hinge_loss(
         A scalar, or [batch] with ``reduction="none"``; 0 when the batch has no pair. The
         gradient at the kink ``s_i - s_j = margin`` is 0 (as PyTorch's ``relu``).
     """
-    check_reduction(reduction, "hinge_loss")
     check_non_negative("hinge_loss", "margin", margin)
-    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
-                                                 name="hinge_loss")
+    scores, labels, mask, weights = prepare("hinge_loss", scores, labels, mask, weights,
+                                            reduction)
     block = ranknet_weight_block(labels, scores, mask, None)  # 1[labels[i] > labels[j]]
     per_list, counts = pairwise_sum(scores, block, kind="hinge", scale=1.0, offset=margin)
     return reduce_by_count(per_list, counts, weights, reduction)

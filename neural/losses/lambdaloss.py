@@ -37,12 +37,11 @@ import torch
 
 from ._common import (
     check_cutoff,
-    check_inputs,
     check_non_negative,
     check_positive,
-    check_reduction,
     gains,
     ideal_dcg,
+    prepare,
     reduce_by_count,
 )
 from .pairs import WeightBlock, pairwise_sum
@@ -136,9 +135,6 @@ def lambdaloss_loss(
 
     Parameters
     ----------
-    scores, labels, mask, weights
-        [batch, list] scores, graded labels, bool mask (True = real document) and optional
-        [batch] list weights, as for every loss of `neural.losses`.
     weighing_scheme : str or None, default "ndcgLoss2++"
         One of `WEIGHING_SCHEMES` (see the module docstring); None is ``"rankNet"``.
     k : int, optional
@@ -152,6 +148,8 @@ def lambdaloss_loss(
     reduction : {"mean", "sum", "none"}
         ``"mean"`` over the pairs of the batch (allRank's ``"mean"``), ``"sum"`` (allRank's
         default), or ``"none"`` for the per-list sums [batch].
+    scores, labels, mask, weights
+        The common arguments of every loss (see `neural.losses`).
 
     Returns
     -------
@@ -160,12 +158,11 @@ def lambdaloss_loss(
         batch has no pair.
     """
     scheme = resolve_weighing_scheme(weighing_scheme)
-    check_reduction(reduction, "lambdaloss_loss")
     check_cutoff("lambdaloss_loss", "k", k)
     check_positive("lambdaloss_loss", "sigma", sigma)
     check_non_negative("lambdaloss_loss", "mu", mu)
-    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
-                                                 name="lambdaloss_loss")
+    scores, labels, mask, weights = prepare("lambdaloss_loss", scores, labels, mask, weights,
+                                            reduction)
     with torch.no_grad():
         key = scores.detach().masked_fill(~mask, float("-inf"))
         order = torch.sort(key, dim=1, descending=True, stable=True).indices

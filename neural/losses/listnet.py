@@ -23,10 +23,9 @@ import torch
 from boostrank.metrics.gains import GAIN_NAMES, resolve_gain
 
 from ._common import (
-    check_inputs,
     check_positive,
-    check_reduction,
     gains,
+    prepare,
     reduce_lists,
     valid_lists,
 )
@@ -78,10 +77,9 @@ def listnet_loss(
         reduction: ``"mean"`` over non-empty lists, ``"sum"`` or ``"none"`` ([batch]).
         weights: optional [batch] weight per list.
     """
-    check_reduction(reduction, "listnet_loss")
     check_positive("listnet_loss", "temperature", temperature)
-    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
-                                                 name="listnet_loss", clean=False)
+    scores, labels, mask, weights = prepare("listnet_loss", scores, labels, mask, weights,
+                                            reduction, clean=False)
     target_logits = _transform_labels(labels, label_transform).to(scores.dtype)
     if temperature != 1.0:
         target_logits = target_logits / temperature
@@ -103,20 +101,18 @@ def softmax_loss(
 
     Parameters
     ----------
-    scores, labels, mask, weights
-        [batch, list] scores, graded labels (>= 0), bool mask (True = real document) and
-        optional [batch] list weights, as for every loss of `neural.losses`.
     temperature : float, default 1.0
         Divides the scores before the softmax (> 0).
     reduction : {"mean", "sum", "none"}
         ``"mean"``: sum of ``label_sum * weight * cross_entropy`` over the lists, divided by
         the number of lists whose ``label_sum * weight`` is positive (TF-Ranking's
         ``SUM_BY_NONZERO_WEIGHTS``); ``"sum"``; ``"none"``: the weighted per-list terms.
+    scores, labels, mask, weights
+        The common arguments of every loss (see `neural.losses`).
     """
-    check_reduction(reduction, "softmax_loss")
     check_positive("softmax_loss", "temperature", temperature)
-    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
-                                                 name="softmax_loss", clean=False)
+    scores, labels, mask, weights = prepare("softmax_loss", scores, labels, mask, weights,
+                                            reduction, clean=False)
     labels = labels.masked_fill(~mask, 0.0)
     label_sum = labels.sum(dim=1)
     target = labels / torch.where(label_sum > 0, label_sum, torch.ones_like(label_sum)

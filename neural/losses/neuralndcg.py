@@ -33,12 +33,11 @@ from boostrank.metrics.gains import EXPONENTIAL, LINEAR, resolve_gain
 
 from ._common import (
     check_cutoff,
-    check_inputs,
     check_non_negative,
     check_positive,
-    check_reduction,
     gains,
     ideal_dcg,
+    prepare,
     rank_discounts,
     reduce_lists,
 )
@@ -159,9 +158,6 @@ def neuralndcg_loss(
 
     Parameters
     ----------
-    scores, labels, mask, weights
-        [batch, list] scores, graded labels, bool mask (True = real document) and optional
-        [batch] list weights, as for every loss of `neural.losses`.
     temperature : float, default 1.0
         NeuralSort temperature, > 0; the loss tends to ``-NDCG@k`` as it goes to 0.
     k : int, optional
@@ -175,15 +171,17 @@ def neuralndcg_loss(
         Most Sinkhorn rounds (>= 1); ``tol`` (>= 0) stops earlier, as allRank.
     reduction : {"mean", "sum", "none"}
         ``"mean"`` over lists with a positive IDCG (allRank's), ``"sum"`` or ``"none"``.
+    scores, labels, mask, weights
+        The common arguments of every loss (see `neural.losses`).
     """
     name = "neuralndcg_loss"
-    check_reduction(reduction, name)
     check_positive(name, "temperature", temperature)
     check_cutoff(name, "k", k)
     check_cutoff(name, "max_iter", max_iter)
     check_non_negative(name, "tol", tol)
     gain = resolve_neuralndcg_gain(gain, powered_relevancies)
-    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights, name=name)
+    scores, labels, mask, weights = prepare(name, scores, labels, mask, weights,
+                                            reduction)
     batch, length = scores.shape
     check_pair_matrix(name, batch, length)
     g = gains(labels, gain)

@@ -19,9 +19,8 @@ import torch.nn.functional as F
 
 from ._common import (
     check_cutoff,
-    check_inputs,
     check_positive,
-    check_reduction,
+    prepare,
     reduce_by_count,
     reduce_lists,
     valid_lists,
@@ -36,18 +35,16 @@ def rmse_loss(
 
     Parameters
     ----------
-    scores, labels, mask, weights
-        [batch, list] scores, graded labels, bool mask (True = real document) and optional
-        [batch] list weights, as for every loss of `neural.losses`.
     score_scale : float, default 1.0
         Multiplies the scores before the error (allRank's ``no_of_levels``), > 0.
     reduction : {"mean", "sum", "none"}
         ``"mean"`` over non-empty lists, ``"sum"`` or ``"none"`` ([batch]).
+    scores, labels, mask, weights
+        The common arguments of every loss (see `neural.losses`).
     """
-    check_reduction(reduction, "rmse_loss")
     check_positive("rmse_loss", "score_scale", score_scale)
-    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
-                                                 name="rmse_loss")
+    scores, labels, mask, weights = prepare("rmse_loss", scores, labels, mask, weights,
+                                            reduction)
     errors = torch.where(mask, labels - score_scale * scores, torch.zeros_like(scores))
     n_docs = mask.sum(dim=1).clamp_min(1).to(scores.dtype)
     mse = (errors * errors).sum(dim=1) / n_docs
@@ -66,20 +63,18 @@ def ordinal_loss(
 
     Parameters
     ----------
-    scores, labels, mask, weights
-        [batch, list] scores, graded labels, bool mask (True = real document) and optional
-        [batch] list weights, as for every loss of `neural.losses`.
     n_thresholds : int, optional
         Number of thresholds (allRank's ``n``, >= 1); None: the batch's largest label
         (at least 1).
     reduction : {"mean", "sum", "none"}
         ``"mean"`` over the real documents of the batch (allRank's), ``"sum"`` or ``"none"``
         (per-list sums [batch]).
+    scores, labels, mask, weights
+        The common arguments of every loss (see `neural.losses`).
     """
-    check_reduction(reduction, "ordinal_loss")
     check_cutoff("ordinal_loss", "n_thresholds", n_thresholds)
-    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
-                                                 name="ordinal_loss")
+    scores, labels, mask, weights = prepare("ordinal_loss", scores, labels, mask, weights,
+                                            reduction)
     if n_thresholds is None:
         top = labels.masked_fill(~mask, 0).max() if labels.numel() else 0
         n_thresholds = max(1, int(torch.ceil(torch.as_tensor(top)).item()))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import check_inputs, check_reduction, reduce_lists
+from ._common import prepare, reduce_lists
 
 COSINE_EPS = 1e-8
 
@@ -28,15 +28,13 @@ def rankcosine_loss(
 
     Parameters
     ----------
-    scores, labels, mask, weights
-        [batch, list] scores, graded labels, bool mask (True = real document) and optional
-        [batch] list weights, as for every loss of `neural.losses`.
     reduction : {"mean", "sum", "none"}
         ``"mean"`` over lists with a non-zero label vector, ``"sum"`` or ``"none"``.
+    scores, labels, mask, weights
+        The common arguments of every loss (see `neural.losses`).
     """
-    check_reduction(reduction, "rankcosine_loss")
-    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
-                                                 name="rankcosine_loss")
+    scores, labels, mask, weights = prepare("rankcosine_loss", scores, labels, mask, weights,
+                                            reduction)
     label_norm = labels.norm(dim=1)
     score_norm = scores.norm(dim=1)
     dot = (scores * labels).sum(dim=1)

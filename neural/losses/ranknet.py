@@ -23,11 +23,10 @@ import torch
 
 from ._common import (
     check_cutoff,
-    check_inputs,
     check_positive,
-    check_reduction,
     gains,
     ideal_dcg,
+    prepare,
     rank_discounts,
     reduce_by_count,
 )
@@ -98,9 +97,6 @@ def ranknet_loss(
 
     Parameters
     ----------
-    scores, labels, mask, weights
-        [batch, list] scores, graded labels, bool mask (True = real document, None: all
-        real) and optional [batch] list weights, as for every loss of `neural.losses`.
     sigma : float, default 1.0
         Steepness of the logistic (Burges' sigma), > 0.
     weighting : {None, "delta_gain", "delta_ndcg"}
@@ -112,6 +108,8 @@ def ranknet_loss(
     reduction : {"mean", "sum", "none"}
         ``"mean"`` over all pairs of the batch (a list's weight counts once per pair),
         ``"sum"``, or ``"none"`` for the (weighted) per-list sums [batch].
+    scores, labels, mask, weights
+        The common arguments of every loss (see `neural.losses`).
 
     Returns
     -------
@@ -120,13 +118,12 @@ def ranknet_loss(
         (still connected to ``scores``). The gradient is exact; the |ΔNDCG| weights are
         constants (LambdaRank). Second derivatives are not supported.
     """
-    check_reduction(reduction, "ranknet_loss")
     if weighting not in WEIGHTINGS:
         raise ValueError(f"ranknet_loss: weighting must be one of {WEIGHTINGS}, got {weighting!r}")
     check_positive("ranknet_loss", "sigma", sigma)
     check_cutoff("ranknet_loss", "k", k)
-    scores, labels, mask, weights = check_inputs(scores, labels, mask, weights,
-                                                 name="ranknet_loss")
+    scores, labels, mask, weights = prepare("ranknet_loss", scores, labels, mask, weights,
+                                            reduction)
     with torch.no_grad():
         block = ranknet_weight_block(labels, scores, mask, weighting, gain=gain, k=k)
     per_list, counts = pairwise_sum(scores, block, kind="logistic", scale=sigma)
