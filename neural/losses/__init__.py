@@ -71,8 +71,10 @@ def get_loss(name: str | nn.Module, **params: Any) -> nn.Module:
         if params:
             raise ValueError("loss_params cannot be combined with a loss module instance")
         return name
-    validate_loss_params(name, params)
-    return LOSSES[canonical_loss_name(name)](**params)
+    key = canonical_loss_name(name)
+    if key not in LOSSES:
+        validate_loss_params(name, params)  # raises: unknown loss, naming the known ones
+    return LOSSES[key](**params)  # the module validates its parameters once
 
 
 __all__ = [

@@ -84,17 +84,8 @@ def reduce_lists(
     ``mean``: weighted mean over valid lists (0 with a gradient path when none is valid);
     ``sum``: weighted sum; ``none``: the (weighted) per-list losses, invalid lists set to 0.
     """
-    per_list = per_list * valid  # invalid lists count 0 (their values are finite)
-    if weights is not None:
-        per_list = per_list * weights
-    if reduction == "none":
-        return per_list
-    total = per_list.sum()
-    if reduction == "sum":
-        return total
-    if weights is None:
-        return total / valid.sum().clamp_min(1)
-    return total / (valid * weights).sum().clamp_min(torch.finfo(per_list.dtype).tiny)
+    valid = valid.to(per_list.dtype)
+    return reduce_by_count(per_list * valid, valid, weights, reduction)
 
 
 def gains(labels: torch.Tensor, gain: str) -> torch.Tensor:
