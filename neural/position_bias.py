@@ -33,8 +33,10 @@ import torch
 from torch import nn
 
 from boostrank.data.ranking_data import RankingData
+from boostrank.params import Satisfies
 
-__all__ = ["IPW_LOSSES", "POSITION_BIAS_MODES", "POSITION_COLUMN_SCALE",
+__all__ = ["IPW_LOSSES", "POSITION_BIAS_CONSTRAINTS", "POSITION_BIAS_MODES",
+           "POSITION_COLUMN_SCALE",
            "PositionBiasScorer", "PositionTraining", "check_propensities", "ipw_labels",
            "plan_position_training", "resolve_position_bias", "with_labels",
            "with_position_column", "with_positions"]
@@ -106,6 +108,24 @@ def ipw_labels(labels: np.ndarray, positions: np.ndarray, propensities: np.ndarr
                          f"{propensities.size} values (ranks 1..{propensities.size}); give "
                          "one propensity per rank shown")
     return np.asarray(labels, dtype=np.float64) / propensities[positions - 1]
+
+
+def _mode_value(value: Any) -> bool:
+    return any(value is mode or (isinstance(value, str) and value == mode)
+               for mode in POSITION_BIAS_MODES) or isinstance(value, np.bool_)
+
+
+def _propensity_values(value: Any) -> bool:
+    check_propensities(value, "propensities")
+    return True
+
+
+#: declared constraints of ``position_bias`` and ``propensities`` (`boostrank.params` style)
+POSITION_BIAS_CONSTRAINTS: dict[str, list[Any]] = {
+    "position_bias": [Satisfies(_mode_value, "one of False, True, 'learned', 'ipw'")],
+    "propensities": [None, Satisfies(_propensity_values, "a 1-D array of propensities > 0, "
+                                                         "one per rank (rank 1 first)")],
+}
 
 
 def with_position_column(Z: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -213,23 +233,21 @@ class PositionTraining:
         return model, np.asarray(self.propensities, dtype=np.float64)
 
 
-def plan_position_training(ranker: Any, train: RankingData, positions: np.ndarray | None,
+def plan_position_training(ranker: Any, train: RankingData,
                            eval_sets: list[tuple[str, RankingData]],
                            sample_weight: np.ndarray | None) -> PositionTraining | None:
     """The position-bias plan of a `NeuralRanker` fit (None when ``position_bias`` is off).
 
-    ``positions``: those `fit` received (None: ``train.position``; neither is the one clear
-    error). IPW without ``propensities`` first estimates them with a learned-bias fit of the
+    The positions are those `fit` received (``ranker.fit_positions``: ``position=`` or the
+    `RankingData`'s; none is the one clear error). IPW without ``propensities`` first estimates them with a learned-bias fit of the
     same model under the softmax loss (whose bias is a log examination factor), on the same
     data and eval sets.
     """
-    from boostrank.boosters.position_bias import require_positions
-
     owner = type(ranker).__name__
     mode = resolve_position_bias(ranker.position_bias, ranker._loss_name(), owner)
     if mode is None:
         return None
-    positions = require_positions(positions, train, owner)
+    positions = ranker.fit_positions(train)
     propensities = check_propensities(getattr(ranker, "propensities", None), owner)
     if mode == "learned" and propensities is not None:
         raise ValueError(f"{owner}: propensities are used by position_bias='ipw' only; "

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from boostrank.boosters.position_bias import PositionFitMixin
 from boostrank.data.ranking_data import RankingData, contiguous_order, group_offsets_from_qid
 from boostrank.estimator import BaseRanker, EvalStep, TrainingCallback, run_callbacks
 from boostrank.validation import (
@@ -40,6 +41,11 @@ from . import persistence
 from .batching import ListBatcher
 from .losses import canonical_loss_name, get_loss
 from .parameters import NEURAL_CONSTRAINTS, check_loss, check_scorer
+from .position_bias import (
+    POSITION_BIAS_CONSTRAINTS,
+    plan_position_training,
+    resolve_position_bias,
+)
 from .preprocessing import FeaturePreprocessor
 from .runtime import seeded, torch_threads
 from .scorer import build_scorer, is_listwise
@@ -66,7 +72,7 @@ def _as_sizes(hidden_sizes: Any) -> tuple[int, ...]:
     return tuple(hidden_sizes)
 
 
-class NeuralRanker(BaseRanker):
+class NeuralRanker(PositionFitMixin, BaseRanker):
     """A neural scorer trained on whole query lists with a ranking loss.
 
     Parameters
@@ -130,6 +136,17 @@ class NeuralRanker(BaseRanker):
     n_jobs : int or None
         CPU threads torch may use during fit and predict (scikit-learn meaning: None is 1,
         -1 all cores).
+    position_bias : {False, True, "learned", "ipw"}, default False
+        Learn from a click log corrected for position bias (`neural.position_bias`), with the
+        training rows' display positions (``RankingData.position`` or ``fit(...,
+        position=...)``). True / ``"learned"``: a learned bias per position is added to the
+        training logits and dropped at prediction (any loss). ``"ipw"``: inverse propensity
+        weighting of the clicks (``loss="softmax"`` or ``"rmse"``), with ``propensities`` or,
+        without them, propensities estimated first by a learned-bias fit. ``predict`` never
+        needs positions; ``propensities_`` reports the propensities used or learned.
+    propensities : array-like (n_positions,) or None
+        For ``position_bias="ipw"``: the examination propensity of each rank,
+        ``propensities[r - 1]`` for rank ``r`` (normalised so rank 1 is 1).
 
     Notes
     -----
@@ -142,7 +159,8 @@ class NeuralRanker(BaseRanker):
     fixed_params: ClassVar[dict[str, Any]] = {}
     #: declared constraints of the shared parameters (``loss`` and the loss / scorer keywords
     #: are checked by `neural.parameters.check_loss` / `check_scorer`)
-    parameter_constraints: ClassVar[dict[str, list[Any]]] = NEURAL_CONSTRAINTS
+    parameter_constraints: ClassVar[dict[str, list[Any]]] = {**NEURAL_CONSTRAINTS,
+                                                             **POSITION_BIAS_CONSTRAINTS}
 
     def __init__(
         self,
@@ -169,6 +187,8 @@ class NeuralRanker(BaseRanker):
         random_state: int | None = None,
         verbose: bool = False,
         n_jobs: int | None = None,
+        position_bias: bool | str = False,
+        propensities: Any = None,
     ) -> None:
         self.loss = loss
         self.loss_params = loss_params
@@ -193,6 +213,8 @@ class NeuralRanker(BaseRanker):
         self.random_state = random_state
         self.verbose = verbose
         self.n_jobs = n_jobs
+        self.position_bias = position_bias
+        self.propensities = propensities
 
     # ----------------------------------------------------------------- parameters
     @classmethod
@@ -250,6 +272,7 @@ class NeuralRanker(BaseRanker):
                              f"{self.loss!r}")
         check_scorer(*self._scorer_spec(), owner=owner)
         check_loss(*self._loss_spec(), owner=owner)
+        resolve_position_bias(self.position_bias, self._loss_name(), owner)
 
     def _check_labels(self, y: np.ndarray, *, where: str) -> None:
         super()._check_labels(y, where=where)
@@ -283,7 +306,8 @@ class NeuralRanker(BaseRanker):
             with torch_threads(self._n_threads()):
                 self._fit_impl(train, eval_sets, sample_weight, callbacks)
         except BaseException:
-            for attr in ("n_features_in_", "feature_names_in_", "model_", "preprocessor_"):
+            for attr in ("n_features_in_", "feature_names_in_", "model_", "preprocessor_",
+                         "propensities_"):
                 if hasattr(self, attr):
                     delattr(self, attr)
             raise
@@ -299,6 +323,9 @@ class NeuralRanker(BaseRanker):
         seed = check_random_state(self.random_state)
         if seed is None:
             seed = int(np.random.default_rng().integers(0, 2**31 - 1))
+        plan = plan_position_training(self, train, eval_sets, sample_weight)
+        if plan is not None:
+            train = plan.training_data(train)
         weights = per_query_weights(sample_weight, train,
                                     why="neural losses weight whole lists")
         preprocessor = FeaturePreprocessor(self.preprocessing)
@@ -307,6 +334,9 @@ class NeuralRanker(BaseRanker):
         # CUBLAS_WORKSPACE_CONFIG and slower kernels, so it is left to the user there.
         with seeded(seed, device, deterministic=device.type == "cpu"):
             model = self._build_model(train.n_features).to(device)
+            if plan is not None:
+                model = plan.wrap(model, train.n_features).to(device)
+                Z = plan.training_features(Z)
             loss_module = self._build_loss(device, seed)
             batcher = self._batcher(strategy, Z, train, weights)
             targets = [strategy.eval_target(name, preprocessor.transform(d.X, d.group_offsets),
@@ -324,6 +354,8 @@ class NeuralRanker(BaseRanker):
                                   eval_targets=targets, on_epoch=self._epoch_hook(callbacks),
                                   rng=np.random.default_rng(seed))
         model.eval()
+        if plan is not None:
+            self.model_, self.propensities_ = plan.finish(model)
         self.history_ = result.history
         self.evals_result_ = result.evals_result
         self.best_epoch_ = self.best_iteration_ = result.best_epoch
@@ -460,12 +492,16 @@ class NeuralRanker(BaseRanker):
                  **persistence.preprocessing_to_files(self.preprocessor_)}
         meta = {"preprocessing": self.preprocessor_.state()[0],
                 **persistence.training_summary(self)}
+        if getattr(self, "propensities_", None) is not None:
+            meta["propensities"] = [float(p) for p in self.propensities_]
         return files, meta
 
     def _restore_payload(self, files: dict[str, bytes], meta: dict[str, Any]) -> None:
         self._restore_model(persistence.weights_from_files(files))
         self.preprocessor_ = persistence.preprocessing_from_files(files)
         persistence.restore_training_summary(self, meta)
+        if meta.get("propensities") is not None:
+            self.propensities_ = np.asarray(meta["propensities"], dtype=np.float64)
 
     def _restore_model(self, state: dict[str, torch.Tensor]) -> None:
         model = self._build_model(int(self.n_features_in_))

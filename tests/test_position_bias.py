@@ -264,3 +264,68 @@ def test_boosters_without_positions_are_one_clear_error(family):
     model.fit(log.X[order], log.y[order], qid=log.qid[order], position=log.position[order])
     reference = cls(position_bias=True, n_estimators=3, random_state=0, n_jobs=1).fit(log)
     np.testing.assert_allclose(model.predict(log.X), reference.predict(log.X), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- neural
+def _neural(**params):
+    from neural import NeuralRanker
+
+    base = dict(loss="softmax", hidden_sizes=(16,), n_epochs=4, batch_size=16,
+                early_stopping_rounds=None, device="cpu", random_state=0, dropout=0.0)
+    return NeuralRanker(**{**base, **params})
+
+
+def test_neural_ipw_is_training_on_clicks_over_propensities(click_log, tmp_path):
+    _, log = click_log
+    propensities = 2.0 / np.arange(1, 9)  # normalised to rank 1 = 1 by the estimator
+    model = _neural(position_bias="ipw", propensities=propensities).fit(log)
+    weighted = RankingData(log.X, log.y / (propensities[log.position - 1] / 2.0), log.qid)
+    reference = _neural().fit(weighted)
+    np.testing.assert_array_equal(model.predict(log.X), reference.predict(log.X))
+    np.testing.assert_allclose(model.propensities_, 1.0 / np.arange(1, 9))
+    loaded = type(model).load(model.save(tmp_path / "ipw.zip"))
+    np.testing.assert_array_equal(loaded.propensities_, model.propensities_)
+    np.testing.assert_array_equal(loaded.predict(log.X), model.predict(log.X))
+
+
+def test_neural_learned_bias_recovers_the_examination_curve(click_log):
+    from boostrank import make_ranking
+    from boostrank.clicks import simulate_clicks
+
+    data = make_ranking(150, 10, 5, random_state=3)
+    log = simulate_clicks(data, np.random.default_rng(3).normal(size=data.n_rows), "pbm",
+                          random_state=3, n_shown=10, n_sessions=4, output="impressions",
+                          eta=1.0, noise=0.1)
+    model = _neural(position_bias=True, n_epochs=8, learning_rate=1e-2).fit(log)
+    learned = model.propensities_
+    assert learned.shape == (10,) and learned[0] == 1.0
+    # a random logging ranker: the click rate per rank is the examination curve (1/rank)
+    assert np.corrcoef(np.log(learned), np.log(1.0 / np.arange(1, 11)))[0, 1] > 0.9
+    assert learned[-1] < 0.5
+    # predict never needs positions, and scores relevance alone (the tower is dropped)
+    assert isinstance(model.model_, type(_neural()._build_model(5)))
+    assert model.predict(data.X).shape == (data.n_rows,)
+
+
+def test_neural_ipw_without_propensities_estimates_them_first(click_log):
+    _, log = click_log
+    model = _neural(position_bias="ipw", loss="rmse").fit(log)
+    learned = _neural(position_bias=True).fit(log)
+    np.testing.assert_array_equal(model.propensities_, learned.propensities_)
+
+
+def test_neural_position_bias_errors():
+    log = _log()
+    plain = RankingData(log.X, log.y, log.qid)
+    with pytest.raises(ValueError, match=r"NeuralRanker\(position_bias=True\) needs the display"):
+        _neural(position_bias=True).fit(plain)
+    with pytest.raises(ValueError, match="position_bias='ipw'.*loss='ranknet'"):
+        _neural(position_bias="ipw", loss="ranknet").fit(log)
+    with pytest.raises(ValueError, match="propensities are used by position_bias='ipw' only"):
+        _neural(position_bias=True, propensities=[1.0, 0.5]).fit(log)
+    with pytest.raises(ValueError, match="propensities"):
+        _neural(position_bias="ipw", propensities=[1.0, -0.5]).fit(log)
+    with pytest.raises(ValueError, match="positions go up to 5"):
+        _neural(position_bias="ipw", propensities=[1.0, 0.5]).fit(log)
+    with pytest.raises(ValueError, match="position_bias"):
+        _neural(position_bias="sometimes").fit(log)
