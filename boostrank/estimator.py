@@ -191,7 +191,7 @@ class BaseRanker(BaseEstimator):
         Returns the path written. Load it with `load` (see `boostrank.model_io`).
         """
         from . import __version__
-        from .registry import class_path
+        from .registry import class_path, registered_name
 
         self._check_fitted()
         files, extra_meta = self._payload()
@@ -199,6 +199,7 @@ class BaseRanker(BaseEstimator):
             "format": MODEL_FORMAT,
             "version": MODEL_FORMAT_VERSION,
             "class": class_path(type(self)),
+            "model": registered_name(type(self)),
             "params": jsonable_params(self.get_params(deep=False)),
             "n_features_in": int(self.n_features_in_),
             "feature_names_in": (None if not hasattr(self, "feature_names_in_")
@@ -226,7 +227,9 @@ class BaseRanker(BaseEstimator):
         from .registry import MODELS, resolve_class_path
 
         meta, files = read_model_file(path)
-        model_cls = resolve_class_path(meta["class"], base=BaseRanker)
+        # the registered short name is the stable identity (a class may move between modules)
+        name = meta.get("model")
+        model_cls = resolve_class_path(name if name in MODELS else meta["class"], base=BaseRanker)
         if model_cls is None:
             raise ModelFileError(
                 f"{path}: meta.json names class {meta['class']!r}, which is not a boostrank "

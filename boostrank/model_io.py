@@ -2,7 +2,8 @@
 
 ``meta.json`` keys: ``format`` (``"boostrank-model"``), ``version``, ``class`` (the estimator
 class as ``"module:QualName"``; only boostrank's registered classes are ever resolved from it,
-see `boostrank.registry.resolve_class_path`), ``params`` (constructor parameters, see
+see `boostrank.registry.resolve_class_path`), ``model`` (the class's short registry name, or
+null; preferred over ``class`` when registered), ``params`` (constructor parameters, see
 `jsonable_params`), ``n_features_in``, ``feature_names_in``, ``boostrank_version`` and
 ``extra`` (what the estimator needs to restore its fitted state).
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["MODELS", "get_model_class", "class_path", "resolve_class_path"]
+__all__ = ["MODELS", "get_model_class", "class_path", "registered_name", "resolve_class_path"]
 
 MODELS: dict[str, str] = {
     "lightgbm": "boostrank.boosters.lightgbm_ranker:LightGBMLambdaMART",
@@ -44,6 +44,15 @@ def get_model_class(name: str) -> type:
 def class_path(cls: type) -> str:
     """``"module:QualName"`` of a class, as a model file records it."""
     return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def registered_name(cls: type) -> str | None:
+    """The short name `MODELS` registers ``cls`` under (None when it is not registered)."""
+    path = class_path(cls)
+    for name, target in MODELS.items():
+        if target == path:
+            return name
+    return None
 
 
 def resolve_class_path(path: str, base: type | None = None) -> type | None:

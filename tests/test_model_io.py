@@ -61,7 +61,7 @@ def test_round_trip_and_registry(saved):
 def test_crafted_class_is_never_imported(saved, tmp_path):
     _, path, _ = saved
     crafted = rewrite(path, tmp_path / "crafted.brm",
-                      meta=lambda m: {**m, "class": "this:Foo"})
+                      meta=lambda m: {**m, "model": None, "class": "this:Foo"})
     # in a fresh interpreter, so that `this` is certainly not imported already
     code = ("import sys\nfrom boostrank.estimator import BaseRanker\n"
             "from boostrank.model_io import ModelFileError\n"
@@ -80,7 +80,7 @@ def test_crafted_class_is_never_imported(saved, tmp_path):
 def test_cli_prints_one_line_for_a_crafted_model(saved, tmp_path):
     _, path, data = saved
     crafted = rewrite(path, tmp_path / "crafted.brm",
-                      meta=lambda m: {**m, "class": "this:Foo"})
+                      meta=lambda m: {**m, "model": None, "class": "this:Foo"})
     from boostrank.data import save_libsvm
 
     test_file = save_libsvm(data, tmp_path / "test.txt") or tmp_path / "test.txt"
@@ -172,3 +172,36 @@ def test_jsonable_params_round_trip():
     with pytest.raises(TypeError, match="cannot save parameter value"):
         jsonable_params({"f": object()})
     assert pickle.loads(pickle.dumps(ModelFileError("x"))).args == ("x",)
+
+
+def test_registry_paths_are_where_the_classes_live():
+    for name, target in MODELS.items():
+        if target.startswith("neural.") and pytest.importorskip("torch") is None:
+            continue
+        assert class_path(resolve_class_path(name)) == target
+
+
+def test_the_short_name_survives_a_moved_class(saved, tmp_path):
+    _, path, data = saved
+    assert read_model_file(path)[0]["model"] == "lightgbm"
+    moved = rewrite(path, tmp_path / "moved.brm",
+                    meta=lambda m: {**m, "class": "boostrank.old_place:LightGBMLambdaMART"})
+    assert type(BaseRanker.load(moved)) is LightGBMLambdaMART
+    unknown = rewrite(path, tmp_path / "unknown.brm",
+                      meta=lambda m: {**m, "model": "os", "class": "os:system"})
+    with pytest.raises(ModelFileError, match="'os:system', which is not a boostrank model"):
+        BaseRanker.load(unknown)
+
+
+class MyRanker(LightGBMLambdaMART):
+    """A user's subclass: defined by the program, so its own load may resolve it."""
+
+
+def test_a_subclass_defined_by_the_program_loads(tmp_path):
+    data = make_ranking(10, (3, 8), 3, random_state=1)
+    model = MyRanker(n_estimators=2, min_child_samples=2).fit(data)
+    path = model.save(tmp_path / "mine.brm")
+    assert read_model_file(path)[0]["model"] is None
+    again = MyRanker.load(path)
+    assert type(again) is MyRanker
+    np.testing.assert_array_equal(again.predict(data.X), model.predict(data.X))
