@@ -9,6 +9,7 @@ from .._lazy import lazy_getattr
 
 _PUBLIC = {
     "BoosterRanker": ".base:BoosterRanker",
+    "EvalTracker": ".tracking:EvalTracker",
     "LightGBMLambdaMART": ".lightgbm_ranker:LightGBMLambdaMART",
     "XGBoostLambdaMART": ".xgboost_ranker:XGBoostLambdaMART",
 }
