@@ -165,3 +165,20 @@ def test_tune_resumes_from_a_storage(files, tmp_path, capsys):
     summary = json.loads((tmp_path / "b" / "summary.json").read_text())
     assert summary["n_trials"] == 4 and summary["study_name"] == "cli"
     assert not (tmp_path / "b" / "optimization_history.png").exists()
+
+
+def test_tune_with_a_held_out_test_says_whether_the_gain_is_significant(files, tmp_path,
+                                                                         capsys):
+    out = tmp_path / "honest"
+    code = main(["tune", "--model", "lightgbm", "--train", str(files["train"]),
+                 "--valid", str(files["vali"]), "--test", str(files["test"]), "--trials", "3",
+                 "--param", "n_estimators=15", "--param", "n_jobs=1", "--no-progress",
+                 "--no-plots", "--out", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    held_out = summary["held_out"]
+    assert held_out is not None
+    assert held_out["verdict"] in printed
+    if not held_out["significant"] and held_out["best"] > held_out["default"]:
+        assert "NOT significant" in printed
