@@ -7,9 +7,11 @@ Small generated data and small models; the numbers of the report are checked aga
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -17,8 +19,9 @@ import pytest
 from sklearn.base import BaseEstimator
 
 from boostrank.comparison import Progress, compare, compare_letor, parse_folds, resolve_models
-from boostrank.data import make_ranking
+from boostrank.data import RankingData, make_ranking
 from boostrank.metrics import evaluate, stats
+from boostrank.report import input_files
 
 # n_jobs=1: OpenMP threads only slow tiny fits down on a shared machine
 FAST = {
@@ -102,12 +105,13 @@ def test_significance_matches_stats_module(splits):
             other = res.pooled(model, metric)
             t, p = stats.paired_ttest(other, base)
             p_t.append(p)
-            p_r.append(stats.randomization_test(other, base, n_resamples=1000, seed=1))
+            p_r.append(stats.randomization_test(other, base, n_resamples=1000,
+                                                  random_state=1))
             assert block.loc[model, "t"] == pytest.approx(t)
             assert block.loc[model, "mean_diff"] == pytest.approx(np.mean(other - base))
             assert tuple(block.loc[model, ["wins", "ties", "losses"]]) == \
                 stats.win_tie_loss(other, base)
-            low, high = stats.bootstrap_ci(other, base, n_resamples=1000, seed=1)
+            low, high = stats.bootstrap_ci(other, base, n_resamples=1000, random_state=1)
             assert block.loc[model, "diff_ci_low"] == pytest.approx(low)
             assert block.loc[model, "diff_ci_high"] == pytest.approx(high)
         np.testing.assert_allclose(block.loc[["b", "c"], "p_ttest_holm"],
@@ -220,6 +224,20 @@ def test_letor_folds_mean_over_folds(tmp_path):
     test2 = load_libsvm(tmp_path / "Fold2" / "test.txt")
     scores = np.loadtxt(tmp_path / "report" / "predictions" / "Fold2" / "lightgbm.txt")
     assert evaluate(test2.y, scores, test2.qid, "ndcg@10")["ndcg@10"] == per_fold[1]
+    # every input file's SHA-256, taken when the fold was loaded
+    doc = json.loads((tmp_path / "report" / "results.json").read_text())
+    for fold, fold_doc in zip(res.folds, doc["folds"], strict=True):
+        for split, stem in (("train", "train"), ("valid", "vali"), ("test", "test")):
+            digest = hashlib.sha256((tmp_path / fold.name / f"{stem}.txt").read_bytes())
+            assert fold.stats[split]["sha256"] == digest.hexdigest()
+            assert fold_doc["datasets"][split]["sha256"] == digest.hexdigest()
+    # the report names the bytes that were used, even when a file changes afterwards
+    used = res.folds[1].stats["test"]["sha256"]
+    with open(tmp_path / "Fold2" / "test.txt", "a") as handle:
+        handle.write("0 qid:999 1:0.5\n")
+    entries = [e for e in input_files(res) if e["fold"] == "Fold2" and e["split"] == "test"]
+    assert [e["sha256"] for e in entries] == [used]
+    assert used in res.to_markdown() and used in res.to_html()
 
 
 def test_model_spec_errors():
@@ -330,6 +348,10 @@ def test_tuning_and_a_neural_model(splits, tmp_path):
         assert isinstance(run.tuning["best_params"], dict) and run.tuning["best_params"]
         assert run.tuning["best_value"] is not None
     neural = res.run("ranknet")
+    assert neural.importances is None and neural.importance_type is None  # no importances
+    tuned = res.run("lightgbm")  # the refitted best model of the tuning still reports them
+    assert tuned.importance_type == "gain" and sum(tuned.importances.values()) == \
+        pytest.approx(1.0)
     assert neural.iteration_kind == "epoch" and 1 <= neural.best_iteration <= 3
     assert len(neural.evals_result["valid_0"]["ndcg@10"]) <= 3
     res.save(tmp_path, formats="md,json")
@@ -362,3 +384,88 @@ def test_progress_display_names_model_fold_step_and_trial(splits):
     compare(["lightgbm"], train, valid, test, metrics="ndcg@10", progress=Progress(stream=stream),
             params={"lightgbm": {"n_estimators": 10, "n_jobs": 1}}, n_resamples=100)
     assert "\r[1/1] lightgbm: step 1 valid_0 ndcg@10=" in stream.getvalue()
+
+
+def test_importances_of_the_boosters_in_every_report(result, report_dir, splits):
+    """ModelRun.importances is the fitted booster's feature_importances_ (LightGBM's own total
+    split gain, normalised), keyed f0..f7; the Markdown, HTML and JSON reports show them."""
+    train, valid, _ = splits
+    spec = resolve_models(["lightgbm"], {"lightgbm": FAST["lightgbm"]})[0]
+    again = spec.build(3).fit(train, eval_set=valid)
+    native = again.booster_.feature_importance(importance_type="gain",
+                                               iteration=again.best_iteration_)
+    run = result.run("lightgbm")
+    assert list(run.importances) == [f"f{j}" for j in range(train.n_features)]
+    np.testing.assert_allclose(list(run.importances.values()), native / native.sum())
+    doc = json.loads((report_dir / "results.json").read_text())
+    for model in ("lightgbm", "xgboost"):
+        run = result.run(model)
+        assert run.importance_type == "gain"
+        assert sum(run.importances.values()) == pytest.approx(1.0)
+        assert doc["folds"][0]["runs"][model]["importances"] == run.importances
+        assert doc["folds"][0]["runs"][model]["importance_type"] == "gain"
+    md = (report_dir / "report.md").read_text()
+    section = md.split("## Feature importances", 1)[1]
+    top = max(run.importances, key=run.importances.get)  # xgboost's most important feature
+    assert "importance type: gain" in section and f"| {top} " in section
+    html = (report_dir / "report.html").read_text()
+    assert "<h2>Feature importances</h2>" in html and "importance type: gain" in html
+
+
+class ImportanceRanker(BaseEstimator):
+    """Scores one feature; its importances are a one-hot of that feature (or a bad shape)."""
+
+    def __init__(self, feature=0, importance_type="split", bad_shape=False, random_state=None):
+        self.feature = feature
+        self.importance_type = importance_type
+        self.bad_shape = bad_shape
+        self.random_state = random_state
+
+    def fit(self, data, eval_set=None):
+        self.n_features_in_ = data.n_features
+        return self
+
+    def predict(self, X):
+        return np.asarray(X[:, self.feature], dtype=np.float64).ravel()
+
+    @property
+    def feature_importances_(self):
+        values = np.eye(self.n_features_in_)[self.feature]
+        return np.stack([values, values]) if self.bad_shape else values
+
+
+def test_importances_use_feature_names_and_the_model_importance_type(splits):
+    train, valid, test = splits
+    names = [f"bm25_{j}" for j in range(train.n_features)]
+    named = RankingData(train.X, train.y, train.qid, feature_names=names)
+    res = compare({"one": ImportanceRanker(feature=2), "neural": "ranknet"}, named, valid,
+                  test, metrics="ndcg@10", params={"neural": {"n_epochs": 1}},
+                  progress=False, n_resamples=100)
+    run = res.run("one")
+    assert run.importances == {n: float(j == 2) for j, n in enumerate(names)}
+    assert run.importance_type == "split"
+    assert res.run("neural").importances is None and res.run("neural").importance_type is None
+    md = res.to_markdown()
+    assert "importance type: split" in md and "| bm25\\_2 | 1.0000 |" in md  # _ escaped
+    # in-memory splits come from no file: no checksum
+    assert all(s["sha256"] is None for s in res.folds[0].stats.values())
+
+
+def test_importances_of_a_wrong_shape_are_left_out_with_a_warning(splits):
+    train, valid, test = splits
+    with pytest.warns(UserWarning, match=r"bad: feature_importances_ has shape \(2, 8\)"):
+        compare({"bad": ImportanceRanker(bad_shape=True)}, train, valid, test,
+                metrics="ndcg@10", progress=False, n_resamples=100)
+
+
+def test_significance_tests_use_random_state_without_deprecation(splits):
+    train, valid, test = splits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        res = compare({"a": ImportanceRanker(feature=0), "b": ImportanceRanker(feature=1)},
+                      train, valid, test, metrics="ndcg@10", progress=False, n_resamples=200,
+                      seed=4)
+        row = res.significance().iloc[0]
+    a, b = res.pooled(row["model"], "ndcg@10"), res.pooled(res.baseline, "ndcg@10")
+    assert row["p_randomization"] == stats.randomization_test(a, b, n_resamples=200,
+                                                              random_state=4)

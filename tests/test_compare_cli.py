@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -79,6 +80,27 @@ def test_cli_format_and_quiet(files, tmp_path, capsys):
     assert doc["config"]["params"]["lightgbm"] == json.loads(FAST_LGB)
     assert (out / "results.json").is_file() and (out / "per_query.csv").is_file()
     assert not (out / "report.html").exists() and not (out / "report.md").exists()
+
+
+def test_cli_format_tex_and_input_checksums(files, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "among md, html, json, tex" in help_text and "default: md,html,json" in help_text
+    out = tmp_path / "rep"
+    code = main(["compare", "--train", str(files / "train.txt"), "--test",
+                 str(files / "test.txt"), "--models", "lightgbm", "--params",
+                 f"lightgbm={FAST_LGB}", "--format", "tex,json", "--quiet", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert "\\toprule" in (out / "tables.tex").read_text()
+    assert not (out / "report.md").exists()
+    doc = json.loads((out / "results.json").read_text())
+    datasets = doc["folds"][0]["datasets"]
+    for split in ("train", "test"):
+        digest = hashlib.sha256((files / f"{split}.txt").read_bytes()).hexdigest()
+        assert datasets[split]["sha256"] == digest
+    run = doc["folds"][0]["runs"]["lightgbm"]
+    assert run["importance_type"] == "gain" and len(run["importances"]) == 7
 
 
 def test_cli_without_data_options_uses_the_bundled_sample(repo_root, sample_dir, tmp_path,

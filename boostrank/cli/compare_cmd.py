@@ -75,7 +75,9 @@ def register(subparsers: Any) -> None:
     output.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
                         help=f"report folder (default: ./{DEFAULT_OUT})")
     output.add_argument("--format", metavar="LIST", default="md,html,json",
-                        help="report formats among md,html,json (default: all three)")
+                        help="comma-separated report formats among md, html, json, tex "
+                             "(tex: tables.tex, LaTeX booktabs tables for papers; "
+                             "default: md,html,json)")
     output.add_argument("--quiet", action="store_true",
                         help="no progress display and no summary on the terminal")
     parser.set_defaults(func=run)

@@ -1,7 +1,9 @@
-"""Dataset statistics for reports: queries, documents, features, labels, list lengths."""
+"""Dataset statistics for reports: queries, documents, features, labels, list lengths, and
+the checksum of the file a split was loaded from."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,3 +38,16 @@ def dataset_summary(data: Any) -> dict[str, Any]:
         "sparse": bool(getattr(data, "is_sparse", False)),
         "source": getattr(data, "source", None),
     }
+
+
+def source_summary(data: Any) -> dict[str, Any]:
+    """`dataset_summary` plus ``"sha256"``: the SHA-256 (64 hex digits) of the file named by
+    ``data.source``, hashed now (call it right after loading, before training: the report
+    then names the bytes that were used even if the file changes later); None when the data
+    did not come from a regular file (in-memory arrays, a cache folder)."""
+    from ..report.provenance import sha256_file
+
+    summary = dataset_summary(data)
+    source = summary["source"]
+    summary["sha256"] = sha256_file(source) if source and Path(source).is_file() else None
+    return summary

@@ -33,7 +33,11 @@ class ModelRun:
     (n_test_queries,) float64 (NaN where the convention skips a query); ``ndcg_at_k``: (10,)
     mean NDCG@1..10; ``fit_time`` / ``predict_time`` in seconds (fit includes tuning when
     tuned); ``evals_result``: set -> metric -> values per round/epoch; ``best_iteration``:
-    1-based round (boosters) or epoch (neural) that was kept; ``tuning``: best params/value.
+    1-based round (boosters) or epoch (neural) that was kept; ``tuning``: best params/value;
+    ``importances``: feature name -> value of the fitted model's ``feature_importances_``
+    (names from the training data, ``f{j}`` when it has none; None for models without
+    importances, e.g. the neural rankers) and ``importance_type`` what they measure
+    ("gain", "split", ...; see `boostrank.comparison.importances.importance_type_of`).
     """
 
     model: str
@@ -51,6 +55,8 @@ class ModelRun:
     eval_metric: str | None = None
     estimator_class: str = ""
     tuning: dict[str, Any] | None = None
+    importances: dict[str, float] | None = None
+    importance_type: str | None = None
 
 
 @dataclass
@@ -58,7 +64,8 @@ class FoldResult:
     """One fold: its test query ids, dataset statistics and one `ModelRun` per model.
 
     ``query_ids``: (n_test_queries,) int64 qids aligned with every ``per_query`` array;
-    ``stats``: split name (train/valid/test) -> `dataset_summary`; ``file_order``: (n_rows,)
+    ``stats``: split name (train/valid/test) -> `dataset_summary` (with ``"sha256"`` of the
+    split's file when it was loaded from one); ``file_order``: (n_rows,)
     int64 permutation putting test rows back in the order of the test file's lines (None when
     the data order is the file order).
     """
@@ -282,9 +289,11 @@ class ComparisonResult:
                                        "baseline": self.baseline, "n": int(a.size)}
                 if a.size >= 2:
                     t, p_t = paired_ttest(a, b)
-                    p_r = randomization_test(a, b, n_resamples=self.n_resamples, seed=self.seed)
+                    p_r = randomization_test(a, b, n_resamples=self.n_resamples,
+                                             random_state=self.seed)
                     low, high = bootstrap_ci(a, b, confidence=0.95,
-                                             n_resamples=self.n_resamples, seed=self.seed)
+                                             n_resamples=self.n_resamples,
+                                             random_state=self.seed)
                     wins, ties, losses = win_tie_loss(a, b)
                     diff = float(np.mean(a - b))
                 else:

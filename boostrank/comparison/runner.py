@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .datasummary import dataset_summary
+from .datasummary import source_summary
 from .folds import FoldData, file_order, letor_fold_loaders, prepare_split
+from .importances import model_importances
 from .models import ModelSpec, jsonable_params, resolve_models
 from .progress import Progress
 from .result import NDCG_CURVE_KS, ComparisonResult, FoldResult, ModelRun
@@ -209,10 +210,10 @@ def _checked_metrics(metrics: str | Sequence[str], convention: Any) -> list[str]
 
 
 def _new_fold(name: str, train: Any, valid: Any, test: Any) -> FoldResult:
-    stats = {"train": dataset_summary(train)}
-    if valid is not None:
-        stats["valid"] = dataset_summary(valid)
-    stats["test"] = dataset_summary(test)
+    """The fold's record, with each split's statistics and the SHA-256 of the file it was
+    loaded from, taken now (before any training), so the report names the bytes used."""
+    splits = {"train": train, "valid": valid, "test": test}
+    stats = {split: source_summary(data) for split, data in splits.items() if data is not None}
     return FoldResult(name=name, query_ids=np.asarray(test.query_ids), stats=stats,
                       file_order=file_order(test))
 
@@ -260,6 +261,7 @@ def _run_one(spec: ModelSpec, fold: str, splits: FoldData, metrics: list[str],
         fit_time=float(fit_time), predict_time=float(predict_time), tuning=tuning_info,
         **_fitted_facts(estimator),
     )
+    run.importances, run.importance_type = model_importances(estimator, train, spec.label)
     reporter.job_done(run.fit_time, run.predict_time, metrics[0], run.means[metrics[0]])
     return run
 
