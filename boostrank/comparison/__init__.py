@@ -10,7 +10,8 @@ reports the mean over folds with the per-fold values.
 
 Modules: `runner` (the comparison loop), `models` (which models, their overrides), `folds`
 (fold specs, LETOR roots, split preparation), `result` (`ComparisonResult`), `progress`
-(terminal display), `datasummary` (per-split statistics of the report).
+(terminal display), `datasummary` (per-split statistics and input-file checksums of the
+report), `importances` (feature importances of a fitted model and what they measure).
 """
 
 from __future__ import annotations
