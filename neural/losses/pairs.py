@@ -52,8 +52,9 @@ def pair_blocks(batch: int, length: int, limit: int | None = None) -> Iterator[t
 
 
 def _value_and_slope(x: torch.Tensor, kind: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """``f(x)`` and ``f'(x)``; ``x`` is overwritten (one pair-sized buffer less)."""
     if kind == "logistic":
-        return F.softplus(x), torch.sigmoid(x)
+        return F.softplus(x), x.sigmoid_()
     return torch.relu(x), (x > 0).to(x.dtype)
 
 
