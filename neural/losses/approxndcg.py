@@ -33,25 +33,22 @@ def approx_ranks(scores: torch.Tensor, mask: torch.Tensor, alpha: float) -> torc
 
 
 def approxndcg_loss(
-    scores: torch.Tensor,
-    labels: torch.Tensor,
-    mask: torch.Tensor | None = None,
-    *,
-    alpha: float = 1.0,
-    gain: str = "exponential",
-    reduction: str = "mean",
+    scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
+    alpha: float = 1.0, gain: str = "exponential", reduction: str = "mean",
     weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Negative approximate NDCG over the whole list.
 
-    Args:
-        scores: [batch, list] model scores.
-        labels: [batch, list] graded relevance.
-        mask: [batch, list] bool, True for real documents (None: all real).
-        alpha: sharpness of the sigmoid rank approximation (> 0; larger is closer to NDCG).
-        gain: ``"exponential"`` (2^l - 1) or ``"linear"`` (``"exp2"``: deprecated alias).
-        reduction: ``"mean"`` over lists with a positive ideal DCG, ``"sum"`` or ``"none"``.
-        weights: optional [batch] weight per list.
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        Sharpness of the sigmoid rank approximation (> 0; larger is closer to NDCG).
+    gain : {"exponential", "linear"}
+        Label gain (``"exp2"``: deprecated alias of ``"exponential"``).
+    reduction : {"mean", "sum", "none"}
+        ``"mean"`` over lists with a positive ideal DCG, ``"sum"`` or ``"none"``.
+    scores, labels, mask, weights
+        The common arguments of every loss (see `neural.losses`).
     """
     check_positive("approxndcg_loss", "alpha", alpha)
     scores, labels, mask, weights = prepare("approxndcg_loss", scores, labels, mask, weights,

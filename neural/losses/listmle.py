@@ -16,25 +16,22 @@ TIES = ("stable", "random")
 
 
 def listmle_loss(
-    scores: torch.Tensor,
-    labels: torch.Tensor,
-    mask: torch.Tensor | None = None,
-    *,
-    ties: str = "stable",
-    generator: torch.Generator | None = None,
-    reduction: str = "mean",
+    scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
+    ties: str = "stable", generator: torch.Generator | None = None, reduction: str = "mean",
     weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Negative Plackett–Luce log-likelihood of the ranking by labels.
 
-    Args:
-        scores: [batch, list] model scores.
-        labels: [batch, list] graded relevance.
-        mask: [batch, list] bool, True for real documents (None: all real).
-        ties: ``"stable"`` (equal labels keep list order) or ``"random"`` (shuffled).
-        generator: the torch generator used by ``ties="random"``.
-        reduction: ``"mean"`` over non-empty lists, ``"sum"`` or ``"none"`` ([batch]).
-        weights: optional [batch] weight per list.
+    Parameters
+    ----------
+    ties : {"stable", "random"}
+        Order of equal labels: list order, or shuffled with ``generator``.
+    generator : torch.Generator, optional
+        The generator used by ``ties="random"``.
+    reduction : {"mean", "sum", "none"}
+        ``"mean"`` over non-empty lists, ``"sum"`` or ``"none"`` ([batch]).
+    scores, labels, mask, weights
+        The common arguments of every loss (see `neural.losses`).
     """
     check_reduction(reduction, "listmle_loss")
     if ties not in TIES:

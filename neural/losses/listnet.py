@@ -56,26 +56,23 @@ def masked_log_softmax(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor
 
 
 def listnet_loss(
-    scores: torch.Tensor,
-    labels: torch.Tensor,
-    mask: torch.Tensor | None = None,
-    *,
+    scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
     label_transform: str | Callable[[torch.Tensor], torch.Tensor] = "linear",
-    temperature: float = 1.0,
-    reduction: str = "mean",
-    weights: torch.Tensor | None = None,
+    temperature: float = 1.0, reduction: str = "mean", weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Top-one ListNet cross entropy between softmax(phi(labels)/T) and softmax(scores).
 
-    Args:
-        scores: [batch, list] model scores.
-        labels: [batch, list] graded relevance.
-        mask: [batch, list] bool, True for real documents (None: all real).
-        label_transform: ``"linear"`` (identity), ``"exponential"`` (2^l - 1) or a callable
-            on the label tensor (``"identity"``/``"exp2"``: deprecated aliases).
-        temperature: divides the transformed labels before the softmax (> 0).
-        reduction: ``"mean"`` over non-empty lists, ``"sum"`` or ``"none"`` ([batch]).
-        weights: optional [batch] weight per list.
+    Parameters
+    ----------
+    label_transform : {"linear", "exponential"} or callable
+        ``"linear"`` (identity, default), ``"exponential"`` (2^l - 1) or a callable on the
+        label tensor (``"identity"`` / ``"exp2"``: deprecated aliases).
+    temperature : float, default 1.0
+        Divides the transformed labels before the softmax (> 0).
+    reduction : {"mean", "sum", "none"}
+        ``"mean"`` over non-empty lists, ``"sum"`` or ``"none"`` ([batch]).
+    scores, labels, mask, weights
+        The common arguments of every loss (see `neural.losses`).
     """
     check_positive("listnet_loss", "temperature", temperature)
     scores, labels, mask, weights = prepare("listnet_loss", scores, labels, mask, weights,
