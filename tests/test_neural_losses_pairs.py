@@ -77,14 +77,15 @@ def test_gradcheck_through_blocks(monkeypatch):
 
 
 @pytest.mark.slow
-def test_ranknet_on_one_50000_document_query_runs_in_bounded_memory():
-    # Unbounded, the pair tensors would take 3 x 2.5e9 float32 = 30 GB; measured in a fresh
-    # process so that the peak resident memory belongs to this run only.
+def test_lambdarank_on_one_long_query_runs_in_bounded_memory():
+    # 16,000 documents: unbounded, the pair tensors would take 3 x 2.56e8 float32 = 3 GB (and
+    # 30 GB at 50,000 documents, which runs the same blocks, only for minutes); measured in a
+    # fresh process so that the peak resident memory belongs to this run only.
     code = textwrap.dedent("""
         import resource, torch
         from neural.losses import lambdarank_loss
         torch.manual_seed(0)
-        n = 50_000
+        n = 16_000
         scores = torch.randn(1, n, requires_grad=True)
         labels = torch.randint(0, 5, (1, n)).float()
         loss = lambdarank_loss(scores, labels)  # RankNet's pair engine plus |delta NDCG|
@@ -95,7 +96,7 @@ def test_ranknet_on_one_50000_document_query_runs_in_bounded_memory():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                          timeout=900, check=True)
     peak_mib = int(out.stdout.split()[-1])
-    assert peak_mib < 2048, f"peak resident memory {peak_mib} MiB"
+    assert peak_mib < 1536, f"peak resident memory {peak_mib} MiB"
 
 
 def test_whole_matrix_losses_refuse_huge_lists_naming_length_and_way_out(monkeypatch):
