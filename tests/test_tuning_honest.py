@@ -244,3 +244,18 @@ def test_reporting_only_at_the_rungs_decides_as_reporting_every_round(data):
                                                           abs=0, nan_ok=True)
     assert rungs.best_value == every.best_value
     assert (rungs.trials["steps_reported"] < every.trials["steps_reported"]).all()
+
+
+def test_attention_models_get_the_attention_space():
+    pytest.importorskip("torch")
+    from boostrank.registry import MODELS, get_model_class
+
+    names = [n for n in MODELS if n.startswith("attention_")]
+    assert len(names) >= 3
+    for name in names:
+        model = get_model_class(name)()
+        space = default_space(model)
+        assert space.name == "attention"
+        params = model.get_params()
+        for entry in ("d_model", "n_heads", "n_layers", "d_ff", "input_noise", "preprocessing"):
+            assert entry in params, (name, entry)

@@ -26,6 +26,11 @@ Default spaces (see `describe`):
     ``batch_size`` 16, 32, 64 or 128 and the loss options the model has (``sigma`` for the
     pairwise losses, ``temperature`` and ``label_transform`` (linear or exponential gain) for
     ListNet); epochs by early stopping (5 epochs unless set) with ``n_epochs`` as the cap.
+``attention`` (`attention_space`, the ``attention_*`` models)
+    ``learning_rate`` 1e-4-3e-3 (log), ``d_model`` 32, 64 or 128, ``n_heads`` 1, 2 or 4,
+    ``n_layers`` 1-3, ``d_ff`` 64, 128 or 256, ``dropout`` 0-0.3, ``weight_decay`` 1e-8-1e-2
+    (log), ``batch_size`` 16, 32 or 64, ``temperature`` 0.1-2 (log), ``input_noise`` 0-0.3,
+    ``preprocessing`` standard or log1p; epochs by early stopping as for ``neural``.
 
 A default space keeps only the entries the estimator has (``get_params()``), so one neural space
 serves every neural model. Parameters the space does not name keep the estimator's values.
@@ -46,6 +51,7 @@ __all__ = [
     "describe",
     "lightgbm_space",
     "neural_space",
+    "attention_space",
     "resolve_space",
     "suggest",
     "xgboost_space",
@@ -263,6 +269,36 @@ def neural_space() -> SearchSpace:
     )
 
 
+def attention_space() -> SearchSpace:
+    """Default space for the listwise self-attention rankers (``attention_*`` models): the
+    encoder's size (every ``n_heads`` choice divides every ``d_model`` choice), the loss's
+    temperature and the DASALC inputs (``log1p`` transform, Gaussian input noise)."""
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    return SearchSpace(
+        {
+            "learning_rate": FloatDistribution(1e-4, 3e-3, log=True),
+            "d_model": CategoricalDistribution([32, 64, 128]),
+            "n_heads": CategoricalDistribution([1, 2, 4]),
+            "n_layers": IntDistribution(1, 3),
+            "d_ff": CategoricalDistribution([64, 128, 256]),
+            "dropout": FloatDistribution(0.0, 0.3),
+            "weight_decay": FloatDistribution(1e-8, 1e-2, log=True),
+            "batch_size": CategoricalDistribution([16, 32, 64]),
+            "temperature": FloatDistribution(0.1, 2.0, log=True),
+            "input_noise": FloatDistribution(0.0, 0.3),
+            "preprocessing": CategoricalDistribution(["standard", "log1p"]),
+        },
+        fixed=_epochs_by_early_stopping,
+        name="attention",
+        notes="epochs: early stopping on the validation metric, the epoch count is the cap",
+    )
+
+
 #: registered model name (`boostrank.registry.MODELS`) -> default space name
 SPACE_OF_MODEL = {
     "lightgbm": "lightgbm",
@@ -272,6 +308,9 @@ SPACE_OF_MODEL = {
     "lambdarank_nn": "neural",
     "listmle": "neural",
     "approxndcg": "neural",
+    "attention_neuralndcg": "attention",
+    "attention_listnet": "attention",
+    "attention_lambdaloss": "attention",
 }
 
 
@@ -295,6 +334,7 @@ _DEFAULTS: dict[str, Callable[[], SearchSpace]] = {
     "lightgbm": lightgbm_space,
     "xgboost": xgboost_space,
     "neural": neural_space,
+    "attention": attention_space,
 }
 
 
