@@ -18,6 +18,9 @@ MODELS: dict[str, str] = {
     "lambdarank_nn": "neural.estimators:LambdaRankNet",
     "listmle": "neural.estimators:ListMLENet",
     "approxndcg": "neural.estimators:ApproxNDCGNet",
+    "attention_neuralndcg": "neural.estimators:AttentionNeuralNDCG",
+    "attention_listnet": "neural.estimators:AttentionListNet",
+    "attention_lambdaloss": "neural.estimators:AttentionLambdaLoss",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,8 @@ from boostrank.model_io import ModelFileError, require_member
 from .preprocessing import FeaturePreprocessor
 
 WEIGHTS_FILE = "model.pt"
+#: ANSI colour / style escape sequences (PyTorch colours parts of its unpickling errors)
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def weights_to_bytes(model: torch.nn.Module) -> bytes:
@@ -37,7 +40,13 @@ def weights_from_bytes(content: bytes) -> dict[str, torch.Tensor]:
         return torch.load(io.BytesIO(content), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises UnpicklingError/RuntimeError for bad payloads
         raise ModelFileError(f"{WEIGHTS_FILE} is not a plain tensor state dict: "
-                             f"{str(exc).splitlines()[0]}") from None
+                             f"{_plain_text(exc)}") from None
+
+
+def _plain_text(exc: BaseException) -> str:
+    """First line of ``exc``'s message without ANSI escape codes."""
+    text = _ANSI_ESCAPE.sub("", str(exc)).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def weights_from_files(files: dict[str, bytes]) -> dict[str, torch.Tensor]:

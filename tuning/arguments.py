@@ -142,8 +142,8 @@ def validate_estimator(estimator: Any) -> None:
     naming the parameter), as its ``fit`` would."""
     check = getattr(estimator, "validate_params", None)
     if not callable(check):
-        # boostrank's estimators check in this hook (declared constraints + backend rules)
-        check = getattr(estimator, "_validate_params_ranker", None)
+        # boostrank's estimators: declared constraints + backend rules (public check_params)
+        check = getattr(estimator, "check_params", None)
     if callable(check):
         check()
 

@@ -107,7 +107,7 @@ class _DaskBoosterMixin:
         if y is not None or qid is not None or group is not None:
             raise ValueError("with files, partitions or a DaskRankingData as X, do not pass "
                              "y, qid or group: labels and queries come from the data")
-        self._validate_params_ranker()  # type: ignore[attr-defined]
+        self.check_params()  # type: ignore[attr-defined]
         if isinstance(X, Sequence) and X and all(isinstance(p, RankingData) for p in X):
             X = [self._checked_partition(p) for p in X]
         data = to_dask_ranking_data(self._get_client(), X, sample_weight=sample_weight)
@@ -284,11 +284,11 @@ class DaskLightGBMLambdaMART(_DaskBoosterMixin, LightGBMLambdaMART):
     def _train_on_cluster(self, client: Any, data: DaskRankingData, labels: np.ndarray) -> Any:
         import lightgbm as lgb
 
-        self._check_train_labels(labels)
         sizes = np.concatenate([s.group_sizes for s in data.summaries])
         qids = np.concatenate([s.query_ids for s in data.summaries])
         self._check_query_sizes(SimpleNamespace(group_sizes=sizes, query_ids=qids))
-        params = self._lgb_params(self._label_gain(labels))
+        # labels checked and gain chosen once by the base fit (`_choose_gain`)
+        params = self._lgb_params(self._gain_spec)
         arrays = data.to_arrays(dtype=self._feature_dtype())
         names = self._backend_feature_names(LGB_FORBIDDEN_CHARS)
         model = lgb.DaskLGBMRanker(client=client, n_estimators=int(self.n_estimators),
@@ -349,14 +349,8 @@ class DaskXGBoostLambdaMART(_DaskBoosterMixin, XGBoostLambdaMART):
     def _train_on_cluster(self, client: Any, data: DaskRankingData, labels: np.ndarray) -> Any:
         import xgboost.dask as dxgb
 
-        explicit = self._explicit_gain()
-        gain = None
-        if self.objective == "rank:ndcg":
-            self._check_train_labels(labels, allow_real="linear" in (self.gain, explicit))
-            gain = self._resolve_gain(labels, explicit)
-        else:
-            self._check_train_labels(labels)
-        params = self._xgb_params(gain)
+        # labels checked and gain chosen once by the base fit (`_choose_gain`)
+        params = self._xgb_params(self._gain_spec)
         arrays = data.to_arrays(dtype=self._feature_dtype())
         names = self._backend_feature_names(XGB_FORBIDDEN_CHARS)
         quantile = str(params.get("tree_method", "hist")) in ("hist", "auto")
