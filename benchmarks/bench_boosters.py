@@ -177,7 +177,7 @@ def run_generated(args: argparse.Namespace, backends: list[str]) -> list[dict[st
 
     n_queries = max(10, args.rows // 120)
     start = time.perf_counter()
-    data = make_ranking(n_queries, (40, 200), 136, relevance_levels=5, seed=0)
+    data = make_ranking(n_queries, (40, 200), 136, relevance_levels=5, random_state=0)
     data = data.to_dense(np.float32)
     a, b = int(0.6 * n_queries), int(0.8 * n_queries)
     train, valid, test = data.queries(slice(0, a)), data.queries(slice(a, b)), \

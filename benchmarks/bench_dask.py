@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     low, high = max(1, args.docs // 2), args.docs * 3 // 2
     started = time.perf_counter()
     data = make_ranking(n_train_queries + n_test_queries, (low, high), args.features,
-                        seed=args.seed)
+                        random_state=args.seed)
     train = data.queries(slice(0, n_train_queries))
     test = data.queries(slice(n_train_queries, None))
     print(f"data: {train.n_rows:,} training rows, {train.n_queries:,} queries, "

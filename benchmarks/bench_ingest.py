@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from boostrank.data import libsvm
-from boostrank.data.libsvm import load_libsvm
+from boostrank.data.libsvm import CHUNK_BYTES, load_libsvm, native_available
+from boostrank.data.libsvm_native import n_parts
 from boostrank.data.ranking_data import RankingData
 
 N_FEATURES = 136
@@ -59,9 +59,9 @@ def make_pool(rng: np.random.Generator, n_rows: int) -> list[str]:
     return pool
 
 
-def generate(path: Path, size_mb: float, seed: int = 0) -> None:
+def generate(path: Path, size_mb: float, random_state: int = 0) -> None:
     """Write about ``size_mb`` MB of LETOR text to ``path``."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     pool = make_pool(rng, 3000)
     target = int(size_mb * 1e6)
     written, qid = 0, 0
@@ -142,12 +142,12 @@ def main() -> None:
         print(f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) in "
               f"{time.perf_counter() - start:.1f} s")
     size_mb = path.stat().st_size / 1e6
-    engine = "C extension" if libsvm._C is not None else "pure Python (extension not built)"
+    engine = "C extension" if native_available() else "pure Python (extension not built)"
     print(f"file: {size_mb:.0f} MB, {N_FEATURES} features; our parser: {engine}")
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average {load:.1f} on {os.cpu_count()} CPUs; parser threads: "
-          f"{libsvm._n_parts(libsvm.CHUNK_BYTES)} (wall times suffer on a busy machine; CPU "
+          f"{n_parts(CHUNK_BYTES)} (wall times suffer on a busy machine; CPU "
           "times are the work done)")
     print("ours: best of 5 runs (the file in the page cache); scikit-learn: one run")
     ours_t, ours_cpu, ours = timed(lambda: load_libsvm(path, dtype=np.float64), repeat=5)

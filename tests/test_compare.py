@@ -18,7 +18,15 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator
 
-from boostrank.comparison import Progress, compare, compare_letor, parse_folds, resolve_models
+from boostrank.comparison import (
+    ComparisonResult,
+    Progress,
+    compare,
+    compare_folds,
+    compare_letor,
+    parse_folds,
+    resolve_models,
+)
 from boostrank.data import RankingData, make_ranking
 from boostrank.metrics import evaluate, stats
 from boostrank.report import input_files
@@ -43,7 +51,7 @@ def splits():
 def result(splits):
     train, valid, test = splits
     return compare(["lightgbm", "xgboost"], train, valid, test, metrics=METRICS,
-                   params=FAST, seed=3, progress=False, n_resamples=2000)
+                   params=FAST, random_state=3, progress=False, n_resamples=2000)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +100,7 @@ class RandomScores(BaseEstimator):
 def test_significance_matches_stats_module(splits):
     train, valid, test = splits
     res = compare({"a": "lightgbm", "b": "xgboost", "c": RandomScores()}, train, valid, test,
-                  metrics=["ndcg@10", "map"], baseline="a", seed=1, progress=False,
+                  metrics=["ndcg@10", "map"], baseline="a", random_state=1, progress=False,
                   params={"a": FAST["lightgbm"], "b": FAST["xgboost"]}, n_resamples=1000)
     assert res.run("c").params == {"random_state": 1}
     sig = res.significance()
@@ -155,7 +163,7 @@ def test_same_seed_gives_identical_results(splits):
     train, valid, test = splits
     kwargs = dict(metrics="ndcg@10", params={"lightgbm": {**FAST["lightgbm"], "subsample": 0.7,
                                                           "subsample_freq": 1}},
-                  seed=5, progress=False, n_resamples=500)
+                  random_state=5, progress=False, n_resamples=500)
     first = compare(["lightgbm"], train, valid, test, **kwargs)
     second = compare(["lightgbm"], train, valid, test, **kwargs)
     np.testing.assert_array_equal(first.run("lightgbm").scores, second.run("lightgbm").scores)
@@ -175,7 +183,8 @@ def test_report_folder_contents(report_dir, result):
     assert doc["convention"]["description"] == result.convention.describe()
     assert doc["environment"]["packages"]["numpy"] == np.__version__
     assert doc["folds"][0]["datasets"]["test"]["queries"] == 40
-    assert doc["seed"] == 3 and doc["config"]["params"]["lightgbm"]["n_estimators"] == 25
+    assert doc["seed"] == 3 and doc["config"]["random_state"] == doc["config"]["seed"] == 3
+    assert doc["config"]["params"]["lightgbm"]["n_estimators"] == 25
     run = doc["folds"][0]["runs"]["lightgbm"]
     assert run["evals_result"]["valid_0"]["ndcg@10"]
     assert 1 <= run["best_iteration"] <= 25
@@ -341,7 +350,7 @@ def test_tuning_and_a_neural_model(splits, tmp_path):
     res = compare(["lightgbm", "ranknet"], train, valid, test, metrics="ndcg@10,map", tune=2,
                   params={"lightgbm": {"n_estimators": 15, "n_jobs": 1},
                           "ranknet": {"n_epochs": 3}},
-                  seed=2, progress=False, n_resamples=200)
+                  random_state=2, progress=False, n_resamples=200)
     for model in res.models:
         run = res.run(model)
         assert run.tuning["n_trials"] == 2 and run.tuning["metric"] == "ndcg@10"
@@ -464,8 +473,65 @@ def test_significance_tests_use_random_state_without_deprecation(splits):
         warnings.simplefilter("error", DeprecationWarning)
         res = compare({"a": ImportanceRanker(feature=0), "b": ImportanceRanker(feature=1)},
                       train, valid, test, metrics="ndcg@10", progress=False, n_resamples=200,
-                      seed=4)
+                      random_state=4)
         row = res.significance().iloc[0]
     a, b = res.pooled(row["model"], "ndcg@10"), res.pooled(res.baseline, "ndcg@10")
     assert row["p_randomization"] == stats.randomization_test(a, b, n_resamples=200,
                                                               random_state=4)
+
+
+# ------------------------------------------------------------------ random_state / seed
+def _seeded_compare(splits, **seed_kwargs):
+    train, valid, test = splits
+    params = {"lightgbm": {**FAST["lightgbm"], "subsample": 0.6, "subsample_freq": 1}}
+    return compare({"lightgbm": "lightgbm", "noise": RandomScores()}, train, valid, test,
+                   metrics="ndcg@10", params=params, progress=False, n_resamples=300,
+                   **seed_kwargs)
+
+
+def test_seed_is_a_deprecated_alias_of_random_state(splits):
+    with pytest.warns(DeprecationWarning, match=r"compare\(seed=\.\.\.\) is deprecated; use "
+                                                r"random_state") as caught:
+        old = _seeded_compare(splits, seed=1)
+    assert [w.filename for w in caught if w.category is DeprecationWarning] == [__file__]
+    new = _seeded_compare(splits, random_state=1)
+    other = _seeded_compare(splits, random_state=2)
+    for model in ("lightgbm", "noise"):
+        np.testing.assert_array_equal(old.run(model).scores, new.run(model).scores)
+        assert old.run(model).params["random_state"] == new.run(model).params["random_state"] == 1
+    # the seed matters, so the equality above is not trivially true
+    assert not np.array_equal(other.run("noise").scores, new.run("noise").scores)
+    pd.testing.assert_frame_equal(old.significance(), new.significance())
+    assert old.random_state == new.random_state == old.seed == 1
+    assert old.config["random_state"] == old.config["seed"] == 1
+
+
+def test_seed_alias_of_compare_folds_and_comparison_result(splits):
+    train, valid, test = splits
+    with pytest.warns(DeprecationWarning, match=r"compare_folds\(seed=\.\.\.\)"):
+        res = compare_folds({"noise": RandomScores()}, [("test", (train, valid, test))],
+                            metrics="ndcg@10", progress=False, n_resamples=100, seed=6)
+    assert res.random_state == 6 and res.run("noise").params == {"random_state": 6}
+    with pytest.warns(DeprecationWarning, match=r"ComparisonResult\(seed=\.\.\.\)"):
+        again = ComparisonResult(res.models, res.metrics, res.convention, res.folds, seed=6,
+                                 environment=res.environment)
+    assert again.random_state == 6
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"random_state": 1, "seed": 2}, r"compare: give random_state only \(seed=2 is its "
+                                     r"deprecated alias\), not both"),
+    ({"random_state": None}, r"random_state must be an integer"),
+    ({"random_state": -1}, r"random_state must be None, an integer in \[0, 2147483647\]"),
+    ({"random_state": 1.5}, r"random_state must be None, an integer"),
+])
+def test_bad_random_state_is_refused_before_training(splits, kwargs, message):
+    train, valid, test = splits
+    with pytest.raises(ValueError, match=message):
+        compare({"x": NeverFitted()}, train, valid, test, metrics="ndcg@10", progress=False,
+                **kwargs)
+
+
+class NeverFitted(ImportanceRanker):
+    def fit(self, data, eval_set=None):
+        pytest.fail("trained despite a bad random_state")

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -80,6 +81,22 @@ def test_cli_format_and_quiet(files, tmp_path, capsys):
     assert doc["config"]["params"]["lightgbm"] == json.loads(FAST_LGB)
     assert (out / "results.json").is_file() and (out / "per_query.csv").is_file()
     assert not (out / "report.html").exists() and not (out / "report.md").exists()
+
+
+@pytest.mark.parametrize("option", ["--seed", "--random-state"])
+def test_cli_seed_option_sets_random_state_without_deprecation(files, tmp_path, capsys, option):
+    out = tmp_path / "rep"
+    argv = ["compare", "--train", str(files / "train.txt"), "--test", str(files / "test.txt"),
+            "--models", "lightgbm", "--params",
+            'lightgbm={"n_estimators": 5, "subsample": 0.5, "subsample_freq": 1, "n_jobs": 1}',
+            option, "9", "--format", "json", "--quiet", "--out", str(out)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        assert main(argv) == 0, capsys.readouterr().err
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["config"]["random_state"] == doc["seed"] == 9
+    assert doc["folds"][0]["runs"]["lightgbm"]["params"]["random_state"] == 9
+    assert "--seed 9" in doc["config"]["full_command"]
 
 
 def test_cli_format_tex_and_input_checksums(files, tmp_path, capsys):

@@ -60,7 +60,8 @@ def register(subparsers: Any) -> None:
                              "NAME=@file.json; repeatable")
     models.add_argument("--tune", metavar="N", type=int, default=0,
                         help="tune each model with N Optuna trials on the validation split")
-    models.add_argument("--seed", type=int, default=0,
+    models.add_argument("--seed", "--random-state", dest="seed", metavar="N", type=int,
+                        default=0,
                         help="random_state of every model, tuning and resampling seed (default 0)")
     evaluation = parser.add_argument_group("evaluation")
     evaluation.add_argument("--metrics", metavar="LIST", default=DEFAULT_METRICS,
@@ -170,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
     command = typed_command() or full_command(args, data)
     options = dict(metrics=args.metrics, convention=args.convention,
                    baseline=args.baseline.strip().lower() if args.baseline else None,
-                   seed=args.seed, tune=args.tune, params=parse_params(args.params),
+                   random_state=args.seed, tune=args.tune, params=parse_params(args.params),
                    progress=Progress(enabled=not args.quiet), command=command)
     if args.letor:
         result = compare_letor(args.models, args.letor, folds=args.folds, **options)

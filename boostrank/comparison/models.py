@@ -36,8 +36,8 @@ class ModelSpec:
     template: Any = None
     params: dict[str, Any] = field(default_factory=dict)
 
-    def build(self, seed: int) -> Any:
-        """A fresh, unfitted estimator with the overrides and ``random_state=seed`` applied.
+    def build(self, random_state: int) -> Any:
+        """A fresh, unfitted estimator with the overrides and ``random_state`` applied.
 
         ``random_state`` is set where the estimator has it, unless the overrides (or, for a
         template, the template itself) fix it already.
@@ -54,7 +54,7 @@ class ModelSpec:
         current = estimator.get_params(deep=False)
         template_fixed = self.template is not None and current.get("random_state") is not None
         if "random_state" in current and not template_fixed:
-            params.setdefault("random_state", seed)
+            params.setdefault("random_state", random_state)
         if params:
             estimator.set_params(**params)
         return estimator

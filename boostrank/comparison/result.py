@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .seeds import DEFAULT_RANDOM_STATE, resolve_random_state
+
 NDCG_CURVE_KS = tuple(range(1, 11))
 
 
@@ -89,7 +91,10 @@ class ComparisonResult:
     baseline : label of the model every other one is tested against; default: the best mean
         on the first metric.
     alpha : significance level of the marks; ``n_resamples``: randomization / bootstrap draws.
-    config : run settings (seed, tuning, params, command line) kept for the report.
+    random_state : seed of the resampling tests (and of the models: the run's seed).
+    seed : deprecated alias of ``random_state`` (DeprecationWarning); the attribute ``seed``
+        stays as a read-only alias of ``random_state``.
+    config : run settings (random_state, tuning, params, command line) kept for the report.
     environment : package versions and platform (collected when omitted).
     """
 
@@ -101,11 +106,12 @@ class ComparisonResult:
         folds: list[FoldResult],
         *,
         baseline: str | None = None,
-        seed: int = 0,
+        random_state: int = DEFAULT_RANDOM_STATE,
         alpha: float = 0.05,
         n_resamples: int = 10000,
         config: dict[str, Any] | None = None,
         environment: dict[str, Any] | None = None,
+        seed: int | None = None,
     ) -> None:
         if not folds:
             raise ValueError("a comparison needs at least one fold")
@@ -113,7 +119,7 @@ class ComparisonResult:
         self.metrics = list(metrics)
         self.convention = convention
         self.folds = list(folds)
-        self.seed = int(seed)
+        self.random_state = resolve_random_state(random_state, seed, where="ComparisonResult")
         self.alpha = float(alpha)
         self.n_resamples = int(n_resamples)
         self.config = dict(config or {})
@@ -138,6 +144,11 @@ class ComparisonResult:
         self._significance: Any = None
 
     # ------------------------------------------------------------------ raw values
+    @property
+    def seed(self) -> int:
+        """Read-only alias of ``random_state`` (the run's seed), for code written before it."""
+        return self.random_state
+
     @property
     def n_folds(self) -> int:
         """Number of folds compared."""
@@ -290,10 +301,10 @@ class ComparisonResult:
                 if a.size >= 2:
                     t, p_t = paired_ttest(a, b)
                     p_r = randomization_test(a, b, n_resamples=self.n_resamples,
-                                             random_state=self.seed)
+                                             random_state=self.random_state)
                     low, high = bootstrap_ci(a, b, confidence=0.95,
                                              n_resamples=self.n_resamples,
-                                             random_state=self.seed)
+                                             random_state=self.random_state)
                     wins, ties, losses = win_tie_loss(a, b)
                     diff = float(np.mean(a - b))
                 else:

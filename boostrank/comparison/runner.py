@@ -23,6 +23,7 @@ from .importances import model_importances
 from .models import ModelSpec, jsonable_params, resolve_models
 from .progress import Progress
 from .result import NDCG_CURVE_KS, ComparisonResult, FoldResult, ModelRun
+from .seeds import DEFAULT_RANDOM_STATE, resolve_random_state
 
 DEFAULT_MODELS = ("lightgbm", "xgboost", "ranknet", "listnet")
 DEFAULT_METRICS = "ndcg@10,1,3,5,map,mrr"
@@ -42,7 +43,8 @@ def compare(models: Any = DEFAULT_MODELS, train: Any = None, valid: Any = None,
         None: no early stopping, no learning curves, no tuning.
     **options
         Keyword arguments of `compare_folds`: ``metrics``, ``convention``, ``baseline``,
-        ``seed``, ``tune``, ``params``, ``progress``, ``alpha``, ``n_resamples``, ``command``.
+        ``random_state``, ``tune``, ``params``, ``progress``, ``alpha``, ``n_resamples``,
+        ``command`` (``seed``: deprecated alias of ``random_state``).
 
     Returns
     -------
@@ -50,7 +52,8 @@ def compare(models: Any = DEFAULT_MODELS, train: Any = None, valid: Any = None,
     """
     if train is None or test is None:
         raise ValueError("compare needs train and test data (valid is optional)")
-    return compare_folds(models, [("test", (train, valid, test))], **options)
+    return compare_folds(models, [("test", (train, valid, test))],
+                         **_seed_alias(options, "compare"))
 
 
 def compare_letor(models: Any = DEFAULT_MODELS, root: str | os.PathLike = ".",
@@ -68,14 +71,15 @@ def compare_letor(models: Any = DEFAULT_MODELS, root: str | os.PathLike = ".",
     folds : str, sequence of int or None
         Fold numbers or a spec like ``"1-5"`` / ``"1,3"``; None: every fold of ``root``.
     **options
-        Keyword arguments of `compare_folds`.
+        Keyword arguments of `compare_folds` (``seed``: deprecated alias of ``random_state``).
 
     Returns
     -------
     ComparisonResult
         The report shows the mean over folds and the per-fold values.
     """
-    return compare_folds(models, letor_fold_loaders(root, folds), **options)
+    return compare_folds(models, letor_fold_loaders(root, folds),
+                         **_seed_alias(options, "compare_letor"))
 
 
 def compare_folds(
@@ -85,13 +89,14 @@ def compare_folds(
     metrics: str | Sequence[str] = DEFAULT_METRICS,
     convention: Any = "default",
     baseline: str | None = None,
-    seed: int = 0,
+    random_state: int = DEFAULT_RANDOM_STATE,
     tune: int = 0,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     progress: bool | Progress = True,
     alpha: float = 0.05,
     n_resamples: int = 10000,
     command: str | None = None,
+    seed: int | None = None,
 ) -> ComparisonResult:
     """Compare ``models`` on each ``(name, (train, valid, test))`` fold.
 
@@ -111,8 +116,9 @@ def compare_folds(
         Evaluation convention of every score.
     baseline : str, optional
         Label of the model the others are tested against (default: best on the first metric).
-    seed : int
-        ``random_state`` of every model, seed of tuning and of the resampling tests.
+    random_state : int
+        ``random_state`` of every model, seed of tuning and of the resampling tests
+        (default 0; a numpy ``RandomState`` / ``Generator`` gives one drawn seed).
     tune : int
         Optuna trials per model on the validation split (0: no tuning).
     params : mapping, optional
@@ -125,11 +131,15 @@ def compare_folds(
         Randomization / bootstrap draws of the significance tests.
     command : str, optional
         The command line recorded in the report (the CLI passes it).
+    seed : int, optional
+        Deprecated alias of ``random_state`` (DeprecationWarning); giving both is a
+        ValueError (unless ``random_state`` is its default 0 or equal to ``seed``).
 
     Returns
     -------
     ComparisonResult
     """
+    random_state = resolve_random_state(random_state, seed, where="compare_folds")
     metric_list = _checked_metrics(metrics, convention)
     conv = _convention(convention)
     specs = resolve_models(models, params)
@@ -137,7 +147,7 @@ def compare_folds(
     _check_options(labels, baseline=baseline, tune=tune, alpha=alpha, n_folds=len(folds))
     reporter = progress if isinstance(progress, Progress) else Progress(enabled=bool(progress))
     for spec in specs:  # fail on parameter values before any training
-        spec.build(seed)
+        spec.build(random_state)
 
     fold_results = []
     for index, (fold_name, fold_data) in enumerate(folds):
@@ -150,17 +160,31 @@ def compare_folds(
         for spec in specs:
             reporter.job_start(fold.name, index, len(folds), spec.label)
             fold.runs[spec.label] = _run_one(spec, fold.name, (train, valid, test), metric_list,
-                                             conv, seed=seed, tune=int(tune), reporter=reporter)
+                                             conv, random_state=random_state, tune=int(tune),
+                                             reporter=reporter)
         fold_results.append(fold)
 
     config = _run_config(specs, metric_list, getattr(conv, "name", str(convention)),
-                         seed=seed, tune=tune, alpha=alpha, n_resamples=n_resamples,
-                         command=command)
+                         random_state=random_state, tune=tune, alpha=alpha,
+                         n_resamples=n_resamples, command=command)
     return ComparisonResult(labels, metric_list, conv, fold_results, baseline=baseline,
-                            seed=seed, alpha=alpha, n_resamples=n_resamples, config=config)
+                            random_state=random_state, alpha=alpha, n_resamples=n_resamples,
+                            config=config)
 
 
 # ---------------------------------------------------------------------- argument handling
+def _seed_alias(options: dict[str, Any], where: str) -> dict[str, Any]:
+    """``options`` with a deprecated ``seed`` turned into ``random_state`` (the warning
+    names ``where``, the public function the user called, and points at the user's line)."""
+    if options.get("seed") is None:
+        return options
+    options = dict(options)
+    seed = options.pop("seed")
+    options["random_state"] = resolve_random_state(
+        options.get("random_state", DEFAULT_RANDOM_STATE), seed, where=where, stacklevel=4)
+    return options
+
+
 def _check_options(labels: list[str], *, baseline: str | None, tune: Any, alpha: float,
                    n_folds: int) -> None:
     if baseline is not None and baseline not in labels:
@@ -174,12 +198,13 @@ def _check_options(labels: list[str], *, baseline: str | None, tune: Any, alpha:
         raise ValueError("no folds to compare on")
 
 
-def _run_config(specs: list[ModelSpec], metrics: list[str], convention: str, *, seed: int,
-                tune: int, alpha: float, n_resamples: int, command: str | None
-                ) -> dict[str, Any]:
-    """What the report records about the run (JSON-ready)."""
+def _run_config(specs: list[ModelSpec], metrics: list[str], convention: str, *,
+                random_state: int, tune: int, alpha: float, n_resamples: int,
+                command: str | None) -> dict[str, Any]:
+    """What the report records about the run (JSON-ready; ``seed`` repeats ``random_state``
+    for readers of older reports)."""
     return {
-        "seed": int(seed), "tune": int(tune),
+        "random_state": int(random_state), "seed": int(random_state), "tune": int(tune),
         "params": {s.label: jsonable_params(s.params) for s in specs},
         "models": {s.label: (s.name or f"instance of {type(s.template).__name__}")
                    for s in specs},
@@ -229,7 +254,8 @@ def _accepts(function: Any, name: str) -> bool:
 
 # ---------------------------------------------------------------------- one job
 def _run_one(spec: ModelSpec, fold: str, splits: FoldData, metrics: list[str],
-             convention: Any, *, seed: int, tune: int, reporter: Progress) -> ModelRun:
+             convention: Any, *, random_state: int, tune: int, reporter: Progress
+             ) -> ModelRun:
     """Fit (or tune) ``spec`` on ``splits``, predict the test split and score it."""
     from ..metrics import evaluate
 
@@ -237,10 +263,10 @@ def _run_one(spec: ModelSpec, fold: str, splits: FoldData, metrics: list[str],
     tuning_info = None
     start = time.perf_counter()
     if tune:
-        estimator, tuning_info = _tune(spec, train, valid, metrics[0], convention, tune, seed,
-                                       reporter)
+        estimator, tuning_info = _tune(spec, train, valid, metrics[0], convention, tune,
+                                       random_state, reporter)
     else:
-        estimator = _fit(spec, train, valid, seed, reporter)
+        estimator = _fit(spec, train, valid, random_state, reporter)
     fit_time = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -266,8 +292,9 @@ def _run_one(spec: ModelSpec, fold: str, splits: FoldData, metrics: list[str],
     return run
 
 
-def _fit(spec: ModelSpec, train: Any, valid: Any, seed: int, reporter: Progress) -> Any:
-    estimator = spec.build(seed)
+def _fit(spec: ModelSpec, train: Any, valid: Any, random_state: int, reporter: Progress
+         ) -> Any:
+    estimator = spec.build(random_state)
     fit_kwargs: dict[str, Any] = {}
     if valid is not None:
         fit_kwargs["eval_set"] = valid
@@ -312,7 +339,7 @@ def _fitted_facts(estimator: Any) -> dict[str, Any]:
 
 
 def _tune(spec: ModelSpec, train: Any, valid: Any, metric: str, convention: Any,
-          n_trials: int, seed: int, reporter: Progress) -> tuple[Any, dict[str, Any]]:
+          n_trials: int, random_state: int, reporter: Progress) -> tuple[Any, dict[str, Any]]:
     """Tune ``spec`` with ``n_trials`` Optuna trials on ``valid``; the refitted best model."""
     import optuna
 
@@ -326,12 +353,12 @@ def _tune(spec: ModelSpec, train: Any, valid: Any, metric: str, convention: Any,
     callbacks = [_trial_callback(reporter, n_trials)] if reporter.enabled else None
     model: Any = spec.name
     if spec.template is not None or spec.params:
-        model = spec.build(seed)
+        model = spec.build(random_state)
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # our progress display says it all
     try:
         result = tuning.tune(model, train, valid, metric=metric, convention=convention,
-                             n_trials=n_trials, random_state=seed, callbacks=callbacks)
+                             n_trials=n_trials, random_state=random_state, callbacks=callbacks)
     finally:
         optuna.logging.set_verbosity(verbosity)
     best_value = getattr(result, "best_value", None)
