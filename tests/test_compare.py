@@ -183,7 +183,7 @@ def test_report_folder_contents(report_dir, result):
     assert doc["convention"]["description"] == result.convention.describe()
     assert doc["environment"]["packages"]["numpy"] == np.__version__
     assert doc["folds"][0]["datasets"]["test"]["queries"] == 40
-    assert doc["seed"] == 3 and doc["config"]["random_state"] == doc["config"]["seed"] == 3
+    assert doc["seed"] == doc["random_state"] == 3 and doc["config"]["random_state"] == doc["config"]["seed"] == 3
     assert doc["config"]["params"]["lightgbm"]["n_estimators"] == 25
     run = doc["folds"][0]["runs"]["lightgbm"]
     assert run["evals_result"]["valid_0"]["ndcg@10"]

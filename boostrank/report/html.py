@@ -143,7 +143,7 @@ def _header_html(result: Any) -> list[str]:
              _card(f"best {first}", f"{best_model} · {result.mean(best_model, first):.4f}"),
              _card("baseline", f"{result.baseline}"),
              _card("test queries", f"{sum(len(f.query_ids) for f in result.folds):,}"),
-             _card("seed", str(result.seed)), "</div>"]
+             _card("random_state", str(result.random_state)), "</div>"]
     if result.config.get("command"):
         parts.append(f"<p>Command: <code>{escape(result.config['command'])}</code></p>")
     return parts

@@ -98,7 +98,8 @@ def result_to_dict(result: Any) -> dict[str, Any]:
         "baseline": result.baseline,
         "baseline_rule": result.baseline_rule,
         "alpha": result.alpha,
-        "seed": result.seed,
+        "random_state": result.random_state,
+        "seed": result.random_state,  # the old key, for readers of earlier reports
         "n_resamples": result.n_resamples,
         "convention": {
             "name": getattr(convention, "name", str(convention)),

@@ -260,7 +260,7 @@ def significance_explanation(result: Any) -> str:
     return (
         f"Baseline: {result.baseline} ({result.baseline_rule}). Each other model is compared "
         f"with it on the per-query values{pooled}: a paired t-test and a paired randomization "
-        f"test ({result.n_resamples:,} random sign flips, seed {result.seed}). The p-values of "
+        f"test ({result.n_resamples:,} random sign flips, random_state {result.random_state}). The p-values of "
         f"each test are Holm–Bonferroni corrected over the {n_others} comparison"
         f"{'s' if n_others != 1 else ''} against the baseline within each metric. "
         f"▲ / ▼ mark a model significantly better / worse than the baseline: both corrected "
@@ -435,9 +435,9 @@ def reproducibility_lines(result: Any) -> list[tuple[str, str]]:
         lines.append(("command", config["command"]))
     if config.get("full_command"):
         lines.append(("equivalent command (every option)", config["full_command"]))
-    seed = result.seed
-    lines.append(("seeds", f"random_state={seed} for every model; tuning seed {seed}; "
-                  f"randomization and bootstrap seed {seed}"))
+    seed = result.random_state
+    lines.append(("seeds", f"random_state={seed} for every model, for tuning and for the "
+                  "randomization and bootstrap tests"))
     if config.get("tune"):
         lines.append(("tuning", f"{config['tune']} Optuna trials per model and fold on the "
                       f"validation split, optimising {result.metrics[0]}"))
