@@ -160,6 +160,13 @@ def test_ltr_bodies_are_ready_to_post(lgbm, tmp_path):
     assert json.loads(body["model"]["definition"]) == json.loads(result.path.read_text())
 
 
+@pytest.mark.parametrize("fmt", ["xgboost-json", "ranklib", "solr"])
+def test_template_for_an_unknown_feature_is_refused(lgbm, tmp_path, fmt):
+    with pytest.raises(ExportError, match="feature_templates: 'bm25' is not an exported"):
+        export_model(lgbm, tmp_path / "m.json", fmt, feature_templates={"bm25": {}})
+    assert not any(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("fmt", ["xgboost-json", "solr", "onnx"])
 def test_exports_are_deterministic(lgbm, tmp_path, fmt):
     options = {} if fmt == "onnx" else {"model_name": "m"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,15 @@ def require_plain_trees(ensemble: TreeEnsemble, target: str) -> None:
     if ensemble.info.get("linear"):
         raise ExportError(f"this LightGBM model has linear trees (linear_tree=True), which "
                           f"{target} cannot express; export format='lightgbm' instead")
+
+
+def check_templates(templates: Mapping[str, Any] | None, names: list[str]) -> dict[str, Any]:
+    """Feature ``templates`` as a dict, refusing a key that is not one of the exported ``names``."""
+    templates = dict(templates or {})
+    unknown = [key for key in templates if key not in names]
+    if unknown:
+        raise ExportError(f"feature_templates: {unknown[0]!r} is not an exported feature name")
+    return templates
 
 
 def leaves_with_base(ensemble: TreeEnsemble, float32: bool) -> list[np.ndarray]:

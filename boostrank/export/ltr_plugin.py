@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from .errors import ExportError
+from .common import check_templates
+from .files import companion
 
 
 def featureset_body(featureset: str, names: list[str],
@@ -21,10 +23,7 @@ def featureset_body(featureset: str, names: list[str],
     A feature without a template gets ``{"match": {<name>: "{{keywords}}"}}``: a match query
     on the field of that name (replace it by the query that logged the feature at training).
     """
-    templates = dict(templates or {})
-    unknown = [key for key in templates if key not in names]
-    if unknown:
-        raise ExportError(f"feature_templates: {unknown[0]!r} is not an exported feature name")
+    templates = check_templates(templates, names)
     features = []
     for name in names:
         template = templates.get(name, {"match": {name: "{{" + str(params[0]) + "}}"}}
@@ -44,3 +43,27 @@ def upload_notes(featureset: str) -> str:
     return (f"create the feature set: POST _ltr/_featureset/{featureset} with the "
             f".featureset.json body; upload the model: POST _ltr/_featureset/{featureset}/"
             "_createmodel with the .createmodel.json body")
+
+
+def plugin_files(path: Path, names: list[str], model_type: str, definition: str, *,
+                 model_name: str | None, featureset: str | None,
+                 feature_templates: Mapping[str, Any] | None, feature_params: Sequence[str]
+                 ) -> tuple[dict[str, Path], dict[Path, bytes], str]:
+    """The three files of an LTR plugin export: the model ``definition`` at ``path``, the
+    feature-set body and the ``_createmodel`` body next to it.
+
+    ``model_name`` defaults to the file stem, ``featureset`` to ``<model_name>_features``.
+    Returns ``(role -> path, path -> content, featureset name)``.
+    """
+    model_name = model_name or path.stem
+    featureset = featureset or f"{model_name}_features"
+    paths = {"model": path, "featureset": companion(path, ".featureset.json"),
+             "createmodel": companion(path, ".createmodel.json")}
+    files = {
+        paths["model"]: definition.encode(),
+        paths["featureset"]: json.dumps(featureset_body(
+            featureset, names, feature_templates, feature_params), indent=1).encode(),
+        paths["createmodel"]: json.dumps(createmodel_body(
+            model_name, model_type, definition)).encode(),
+    }
+    return paths, files, featureset

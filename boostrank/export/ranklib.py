@@ -9,7 +9,6 @@ how many splits send NaN left).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ import numpy as np
 
 from . import ltr_plugin
 from .common import ExportResult, leaves_with_base, require_plain_trees
-from .files import companion
 from .numbers import f32_text, previous_f32
 from .strict import to_strict
 from .trees import Tree, TreeEnsemble
@@ -65,17 +63,9 @@ def export_ranklib(ensemble: TreeEnsemble, names: list[str], path: Path, *,
     """RankLib text at ``path`` plus the plugin's feature-set and ``_createmodel`` bodies."""
     require_plain_trees(ensemble, "RankLib's LambdaMART format")
     text, nan_left = ranklib_text(ensemble)
-    model_name = model_name or path.stem
-    featureset = featureset or f"{model_name}_features"
-    paths = {"model": path, "featureset": companion(path, ".featureset.json"),
-             "createmodel": companion(path, ".createmodel.json")}
-    files = {
-        paths["model"]: text.encode(),
-        paths["featureset"]: json.dumps(ltr_plugin.featureset_body(
-            featureset, names, feature_templates, feature_params), indent=1).encode(),
-        paths["createmodel"]: json.dumps(ltr_plugin.createmodel_body(
-            model_name, MODEL_TYPE, text)).encode(),
-    }
+    paths, files, featureset = ltr_plugin.plugin_files(
+        path, names, MODEL_TYPE, text, model_name=model_name, featureset=featureset,
+        feature_templates=feature_templates, feature_params=feature_params)
     exactness = ("same tree paths as predict for every float32 feature value; scores differ "
                  "only by float32 rounding")
     if nan_left:

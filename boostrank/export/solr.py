@@ -20,8 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import ExportResult, leaves_with_base, require_plain_trees
-from .errors import ExportError
+from .common import ExportResult, check_templates, leaves_with_base, require_plain_trees
 from .files import companion
 from .numbers import f32_text, previous_f32, solr_threshold
 from .strict import to_strict
@@ -82,10 +81,7 @@ def _node(tree: Tree, values: np.ndarray, index: int, names: list[str],
 
 def _feature_store(names: list[str], store: str, templates: dict[str, Any] | None
                    ) -> list[dict[str, Any]]:
-    templates = dict(templates or {})
-    unknown = [key for key in templates if key not in names]
-    if unknown:
-        raise ExportError(f"feature_templates: {unknown[0]!r} is not an exported feature name")
+    templates = check_templates(templates, names)
     features = []
     for name in names:
         spec = templates.get(name, {"class": DEFAULT_FEATURE_CLASS, "params": {"field": name}})

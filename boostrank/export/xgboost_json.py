@@ -16,7 +16,6 @@ from typing import Any
 
 from . import ltr_plugin
 from .common import ExportResult, leaves_with_base, require_plain_trees
-from .files import companion
 from .numbers import f32_text
 from .strict import to_strict
 from .trees import Tree, TreeEnsemble
@@ -57,18 +56,10 @@ def export_xgboost_json(ensemble: TreeEnsemble, names: list[str], path: Path, *,
     """Model definition at ``path`` plus the feature-set and ``_createmodel`` bodies."""
     require_plain_trees(ensemble, "the LTR plugin's model/xgboost+json")
     trees = xgboost_dump_trees(ensemble, names, float32_leaves=True)
-    model_name = model_name or path.stem
-    featureset = featureset or f"{model_name}_features"
-    definition = json.dumps(trees)
-    paths = {"model": path, "featureset": companion(path, ".featureset.json"),
-             "createmodel": companion(path, ".createmodel.json")}
-    files = {
-        paths["model"]: definition.encode(),
-        paths["featureset"]: json.dumps(ltr_plugin.featureset_body(
-            featureset, names, feature_templates, feature_params), indent=1).encode(),
-        paths["createmodel"]: json.dumps(ltr_plugin.createmodel_body(
-            model_name, MODEL_TYPE, definition)).encode(),
-    }
+    paths, files, featureset = ltr_plugin.plugin_files(
+        path, names, MODEL_TYPE, json.dumps(trees), model_name=model_name,
+        featureset=featureset, feature_templates=feature_templates,
+        feature_params=feature_params)
     result = ExportResult(
         "xgboost-json", paths, names, len(trees),
         "same tree paths as predict for every float32 feature value and NaN (the missing "
