@@ -50,7 +50,8 @@ from .validation import (
     to_ranking_data,
 )
 
-__all__ = ["BaseRanker", "EvalStep", "TrainingCallback", "run_callbacks", "check_features",
+__all__ = ["BaseRanker", "EvalStep", "TrainingCallback", "SCORE_NEEDS_QID", "run_callbacks",
+           "canonical_gain_params", "check_features",
            "jsonable_params", "params_from_json", "MODEL_FORMAT", "MODEL_FORMAT_VERSION"]
 
 
@@ -71,6 +72,15 @@ class EvalStep:
 
 
 TrainingCallback = Callable[[EvalStep], Any]
+
+#: the error of `BaseRanker.score` called without query ids
+SCORE_NEEDS_QID = (
+    "score needs query ids: pass qid= (one per row), group= or a RankingData. Inside "
+    "scikit-learn's model selection (GridSearchCV, cross_val_score, ...) qid reaches fit and "
+    "score only through metadata routing: call sklearn.set_config(enable_metadata_routing="
+    "True), then model.set_fit_request(qid=True).set_score_request(qid=True) and pass qid=... "
+    "(and groups=qid for GroupKFold) to the search's fit; or score with "
+    "boostrank.metrics.make_scorer('ndcg@10')")
 
 
 class BaseRanker(BaseEstimator):
@@ -122,8 +132,14 @@ class BaseRanker(BaseEstimator):
             Per-row weights (finite, >= 0).
         eval_set : `RankingData`, ``(X, y, qid)`` tuple, a list of them, or a dict name -> one
             Evaluated every round/epoch (named ``valid_0``, ``valid_1``... unless a dict).
-        callbacks : sequence of callables, optional
-            Each receives an `EvalStep` after every round/epoch.
+        callbacks : sequence, optional
+            Callables that receive an `EvalStep` after every round/epoch (called only with an
+            ``eval_set``). The boosters also take the backend's own callbacks and hand them to
+            ``lightgbm.train`` / ``xgboost.train`` next to boostrank's tracking (see
+            `boostrank.boosters.callbacks`): ``xgboost.callback.TrainingCallback`` instances,
+            LightGBM callbacks (those of ``lightgbm.callback``, or any callable carrying an
+            ``order`` attribute as LightGBM's own callbacks do) and callables wrapped in
+            `boostrank.boosters.lightgbm_callback`.
 
         Returns
         -------
@@ -167,22 +183,97 @@ class BaseRanker(BaseEstimator):
 
     def score(self, X: Any, y: Any = None, *, qid: Any = None, group: Any = None,
               sample_weight: Any = None) -> float:
-        """Mean NDCG@10 over queries (common evaluator).
+        """Mean of the estimator's ``eval_metric`` over queries (common evaluator).
 
-        The convention is the default one, with the training gain for a booster that trained
-        with linear gain or an explicit gain table (``score_convention_``). ``X``, ``y``,
-        ``qid`` and ``group`` are as in `fit`; ``sample_weight`` is refused (NDCG is a mean
-        over queries).
+        The metric is ``eval_metric`` (``score_metric``, NDCG@10, for an estimator without
+        one) under ``eval_convention``; with ``eval_convention='default'`` a booster that
+        trained with linear gain or an explicit gain table is scored with that gain
+        (``score_convention_``), as early stopping did.
+
+        Parameters
+        ----------
+        X, y, qid, group :
+            As in `fit`; the query ids are required (``qid``, ``group`` or a `RankingData`).
+        sample_weight : None
+            Refused (the metric is a mean over queries).
+
+        Returns
+        -------
+        float
+            The metric's mean over the queries.
+
+        Raises
+        ------
+        ValueError
+            Without query ids. scikit-learn's model selection (``GridSearchCV``,
+            ``cross_val_score``) passes ``qid`` to ``score`` only with metadata routing: the
+            message says how (``sklearn.set_config(enable_metadata_routing=True)``,
+            ``set_fit_request(qid=True)``, ``set_score_request(qid=True)``). Without routing a
+            search with the default ``error_score=np.nan`` turns this error into warnings and
+            NaN scores: pass ``error_score="raise"``, or use ``boostrank.metrics.make_scorer``,
+            which refuses to be built without routing.
         """
         from .metrics import evaluate
 
         if sample_weight is not None:
-            raise ValueError("score does not take sample_weight (NDCG is a mean over queries)")
+            raise ValueError("score does not take sample_weight (the metric is a mean over "
+                             "queries)")
+        if qid is None and group is None and not isinstance(X, RankingData):
+            raise ValueError(SCORE_NEEDS_QID)
         data, _, _ = to_ranking_data(X, y, qid=qid, group=group)
         scores = self.predict(data, qid=data.qid)
-        result = evaluate(data.y, scores, data.qid, metrics=(self.score_metric,),
-                          convention=getattr(self, "score_convention_", "default"))
-        return float(result[self.score_metric])
+        metric, convention = self.score_settings()
+        result = evaluate(data.y, scores, data.qid, metrics=(metric,), convention=convention)
+        return float(result[metric])
+
+    def score_settings(self) -> tuple[str, Any]:
+        """``(metric, convention)`` that `score` uses (see there).
+
+        Returns
+        -------
+        metric : str
+            Canonical metric name (``eval_metric`` or ``score_metric``).
+        convention : str or Convention
+        """
+        from .metrics import parse_metrics
+
+        metric = getattr(self, "eval_metric", None) or self.score_metric
+        metric = parse_metrics(metric)[0]
+        convention = getattr(self, "eval_convention", None)
+        if convention in (None, "default"):
+            convention = getattr(self, "score_convention_", "default")
+        return metric, convention
+
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn tags: sparse input and NaN (a missing value) are accepted."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = bool(self._allow_nan())
+        return tags
+
+    def export(self, path: str | os.PathLike, format: str, **options: Any) -> Any:
+        """Write the fitted model in a serving format (`boostrank.export.export_model`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The main output file; a format's companion files are written next to it.
+        format : str
+            A key of `boostrank.export.EXPORT_FORMATS`: ``"onnx"`` (boosters and neural
+            rankers), ``"xgboost-json"``, ``"ranklib"``, ``"solr"``, ``"vespa"`` (boosters),
+            ``"lightgbm"`` (LightGBM models), ``"xgboost"`` (XGBoost models) or ``"torch"``
+            (neural rankers).
+        **options
+            ``feature_names`` and the format's own options (see `export_model`).
+
+        Returns
+        -------
+        boostrank.export.ExportResult
+            The files written and what the export checked.
+        """
+        from .export import export_model
+
+        return export_model(self, path, format, **options)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> Path:
@@ -371,6 +462,7 @@ def _construct(model_cls: type, meta: dict[str, Any], path: Any) -> BaseRanker:
     params = params_from_json(meta["params"])
     if not isinstance(params, dict):
         raise ModelFileError(f"{path}: meta.json 'params' must be a JSON object")
+    params = canonical_gain_params(params)
     try:
         model = model_cls(**params)
         model.n_features_in_ = int(meta["n_features_in"])
@@ -381,6 +473,18 @@ def _construct(model_cls: type, meta: dict[str, Any], path: Any) -> BaseRanker:
     if names:
         model.feature_names_in_ = np.asarray(names, dtype=object)
     return model
+
+
+def canonical_gain_params(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with old gain spellings (``"exp"``, ``"exp2"``, ``"identity"``) in the
+    ``gain`` parameter replaced by their canonical names, without a warning (model files
+    written before the rename load silently; a user passing them still gets the warning)."""
+    from .metrics.gains import GAIN_ALIASES
+
+    value = params.get("gain")
+    if isinstance(value, str) and value.strip().lower() in GAIN_ALIASES:
+        params = {**params, "gain": GAIN_ALIASES[value.strip().lower()]}
+    return params
 
 
 def _first_line(exc: BaseException) -> str:

@@ -10,6 +10,8 @@ from .._lazy import lazy_getattr
 _PUBLIC = {
     "BoosterRanker": ".base:BoosterRanker",
     "EvalTracker": ".tracking:EvalTracker",
+    "LightGBMCallback": ".callbacks:LightGBMCallback",
+    "lightgbm_callback": ".callbacks:lightgbm_callback",
     "LightGBMLambdaMART": ".lightgbm_ranker:LightGBMLambdaMART",
     "XGBoostLambdaMART": ".xgboost_ranker:XGBoostLambdaMART",
 }

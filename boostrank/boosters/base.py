@@ -11,7 +11,13 @@ attributes every booster exposes:
 - ``best_iteration_``: number of boosting rounds in the kept model (1-based, like LightGBM);
 - ``evals_result_``: ``{eval set: {metric: [value per round]}}`` by the common evaluator;
 - ``best_score_``: ``{eval set: {metric: value at best_iteration_}}``;
-- ``feature_importances_``: total split gain per feature (n_features,), normalised to sum 1.
+- ``feature_importances_``: per feature (n_features,), normalised to sum 1: total split gain
+  (``importance_type='gain'``) or number of splits (``'split'``), over the kept rounds;
+- ``categorical_features_``: indices of the categorical columns (``categorical_features``).
+
+And the methods ``predict_contributions(X)`` (per-feature contributions plus bias, rows sum to
+``predict``). ``fit(callbacks=...)`` also takes the backend's own callbacks
+(`boostrank.boosters.callbacks`).
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from ..validation import (
     check_relevance_labels,
     check_verbose,
 )
+from .callbacks import split_callbacks
+from .categorical import categorical_spec, check_categorical_values, resolve_categorical
 from .tracking import EvalTracker
 
 __all__ = ["BoosterRanker", "BoosterSettings", "booster_constraints", "eval_at_cutoffs",
@@ -45,6 +53,8 @@ __all__ = ["BoosterRanker", "BoosterSettings", "booster_constraints", "eval_at_c
 
 #: gain names a booster's ``gain`` accepts (old spellings too, with a DeprecationWarning)
 GAINS = (AUTO, *GAIN_NAMES)
+#: ``importance_type`` values: total split gain, number of splits
+IMPORTANCE_TYPES = ("gain", "split")
 
 
 # ---------------------------------------------------------------------- parameter checks
@@ -139,6 +149,9 @@ def booster_constraints(objectives: tuple[str, ...], devices: tuple[str, ...],
                     Interval(Integral, None, None)],
         "params": [None, Satisfies(lambda v: isinstance(v, dict) and check_backend_params(
             v, reserved()), "a dict of extra backend parameters")],
+        "categorical_features": [None, Satisfies(categorical_spec, "a list of column names "
+                                                 "or of column indices >= 0")],
+        "importance_type": [Options(IMPORTANCE_TYPES)],
     }
 
 
@@ -318,23 +331,95 @@ class BoosterRanker(BaseRanker):
 
     @property
     def feature_importances_(self) -> np.ndarray:
-        """Total split gain per feature (n_features,), normalised to sum 1 (zeros: no split)."""
+        """Importance per feature (n_features,) float64, normalised to sum 1 (zeros: no split).
+
+        ``importance_type='gain'``: total gain of the splits on the feature; ``'split'``:
+        number of splits on it; over the kept rounds (``best_iteration_``) only.
+        """
         if not hasattr(self, "booster_"):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit()")
-        gain = np.asarray(self._raw_importances(), dtype=np.float64)
-        total = gain.sum()
-        return gain / total if total > 0 else np.zeros_like(gain)
+        kind = getattr(self, "importance_type", "gain")
+        if kind not in IMPORTANCE_TYPES:
+            raise ValueError(f"importance_type must be one of {IMPORTANCE_TYPES}, got {kind!r}")
+        values = np.asarray(self._raw_importances(kind), dtype=np.float64)
+        total = values.sum()
+        return values / total if total > 0 else np.zeros_like(values)
 
-    def _raw_importances(self) -> np.ndarray:
+    def _raw_importances(self, kind: str) -> np.ndarray:
+        """Unnormalised importances (n_features,) of ``kind`` ('gain' or 'split')."""
         raise NotImplementedError
+
+    def predict_contributions(self, X: Any, *, qid: Any = None) -> np.ndarray:
+        """Per-feature contributions to each row's score, plus the bias (SHAP values).
+
+        LightGBM ``pred_contrib=True`` / XGBoost ``pred_contribs=True`` (TreeSHAP), on the kept
+        rounds (``best_iteration_``) only.
+
+        Parameters
+        ----------
+        X : ndarray (n_rows, n_features), CSR matrix, DataFrame or `RankingData`
+        qid : array-like (n_rows,) of int, optional
+            Ignored by the boosters (each row is scored alone); its length is checked.
+
+        Returns
+        -------
+        ndarray (n_rows, n_features + 1) float64
+            Column j < n_features: feature j's contribution; last column: the bias. Each row
+            sums to ``predict(X)`` (up to float32 rounding of the backend).
+        """
+        self._check_fitted()
+        features = self._check_predict_features(X)
+        if qid is not None:
+            from ..validation import check_qid
+
+            check_qid(qid, features.shape[0])
+        contributions = self._contributions(features)
+        if hasattr(contributions, "toarray"):
+            contributions = contributions.toarray()
+        return np.asarray(contributions, dtype=np.float64).reshape(features.shape[0], -1)
+
+    def _contributions(self, X: Any) -> Any:
+        """Backend contributions (n_rows, n_features + 1) for a validated feature matrix."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ categorical features
+    def _resolve_categorical(self, train: Any) -> None:
+        """``categorical_features_`` for this fit's training data (before any backend call)."""
+        names = getattr(self, "feature_names_in_", None)
+        self.categorical_features_ = np.asarray(resolve_categorical(
+            getattr(self, "categorical_features", None), self.n_features_in_,
+            None if names is None else list(names)), dtype=np.int64)
+
+    def _categorical_indices(self) -> list[int]:
+        """The fitted categorical column indices (empty list: none)."""
+        return [int(i) for i in getattr(self, "categorical_features_", ())]
+
+    def _check_categorical(self, X: Any, where: str, qid: np.ndarray | None = None) -> None:
+        indices = self._categorical_indices()
+        if indices:
+            names = getattr(self, "feature_names_in_", None)
+            check_categorical_values(X, indices, where=where, qid=qid,
+                                     names=None if names is None else list(names))
+
+    def _check_predict_features(self, X: Any) -> Any:
+        features = super()._check_predict_features(X)
+        self._check_categorical(features, "X")
+        return features
 
     # ------------------------------------------------------------------ fit framework
     def _fit(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
              sample_weight: np.ndarray | None, callbacks: list[TrainingCallback]) -> None:
-        for attr in ("booster_", "best_iteration_", "best_score_", "evals_result_"):
+        for attr in ("booster_", "best_iteration_", "best_score_", "evals_result_",
+                     "categorical_features_"):
             if attr in self.__dict__:
                 delattr(self, attr)
         labels = self._label_values(train)
+        self._resolve_categorical(train)
+        if isinstance(train, RankingData):
+            self._check_categorical(train.X, "X", train.qid)
+        for name, data in eval_sets:
+            self._check_categorical(data.X, f"eval_set {name}", data.qid)
+        callbacks, self._backend_callbacks = split_callbacks(callbacks, self._backend)
         # labels and gain first: a gain problem is reported as such, before any eval set is
         # scored under the convention that gain implies
         gain = self._choose_gain(labels)
@@ -349,7 +434,10 @@ class BoosterRanker(BaseRanker):
         if callbacks and not eval_sets:
             warnings.warn("callbacks are only called when an eval_set is given; they will not "
                           "run", UserWarning, stacklevel=user_stacklevel())
-        booster, rounds_run = self._train(train, eval_sets, sample_weight, tracker)
+        try:
+            booster, rounds_run = self._train(train, eval_sets, sample_weight, tracker)
+        finally:
+            self.__dict__.pop("_backend_callbacks", None)
         kept = tracker.kept_rounds() if tracker.active else rounds_run
         kept = max(1, min(kept, rounds_run)) if rounds_run > 0 else 0
         self.booster_ = self._keep_rounds(booster, kept, rounds_run)
@@ -417,6 +505,7 @@ class BoosterRanker(BaseRanker):
         conv = getattr(self, "score_convention_", None) or get_convention("default")
         return {"best_iteration": self.best_iteration_, "best_score": self.best_score_,
                 "evals_result": self.evals_result_,
+                "categorical_features": self._categorical_indices(),
                 "score_convention": {"name": conv.name, "max_label": conv.max_label,
                                      "gain": conv.gain if isinstance(conv.gain, str)
                                      else list(conv.gain)}}
@@ -427,6 +516,8 @@ class BoosterRanker(BaseRanker):
         self.best_iteration_ = int(meta.get("best_iteration", 0))
         self.best_score_ = meta.get("best_score") or {}
         self.evals_result_ = meta.get("evals_result") or {}
+        self.categorical_features_ = np.asarray(meta.get("categorical_features") or [],
+                                                dtype=np.int64)
         stored = meta.get("score_convention")
         default = get_convention("default")
         if stored is None:

@@ -55,6 +55,7 @@ _OWNED = {
     "random_state": "seed", "n_jobs": "num_threads", "device": "device_type",
     "verbose": "verbosity", "eval_at": "eval_at", "early_stopping_rounds": "early_stopping_round",
     "position_bias_regularization": "lambdarank_position_bias_regularization",
+    "categorical_features": "categorical_feature",
 }
 _MANAGED = {
     "metric": "the per-round metrics are computed by boostrank's evaluator; use eval_metric",
@@ -159,6 +160,17 @@ class LightGBMLambdaMART(PositionFitMixin, BoosterRanker):
         expose the learned factors: ``propensities_`` is None.
     position_bias_regularization : float >= 0, default 0.0
         LightGBM ``lambdarank_position_bias_regularization`` (shrinks the position factors).
+    categorical_features : list of str or list of int, optional
+        Columns LightGBM splits on as categories (``categorical_feature``): names (of a
+        DataFrame's columns) or indices. Their values must be integer codes >= 0 (NaN:
+        missing); saved with the model. Tune LightGBM's ``max_cat_to_onehot``, ``cat_smooth``
+        ... through ``params``.
+    importance_type : {'gain', 'split'}, default 'gain'
+        What ``feature_importances_`` measures: total split gain, or number of splits.
+
+    ``fit(callbacks=...)`` also takes LightGBM callbacks (``lightgbm.reset_parameter``,
+    ``lightgbm.log_evaluation``, ...), given to ``lightgbm.train`` (see
+    `boostrank.boosters.callbacks`).
 
     Attributes
     ----------
@@ -206,12 +218,16 @@ class LightGBMLambdaMART(PositionFitMixin, BoosterRanker):
         params: dict[str, Any] | None = None,
         position_bias: bool = False,
         position_bias_regularization: float = 0.0,
+        categorical_features: Any = None,
+        importance_type: str = "gain",
     ) -> None:
         super().__init__(objective, n_estimators, learning_rate, subsample, colsample_bytree,
                          reg_alpha, reg_lambda, eval_at, early_stopping_rounds, eval_metric,
                          eval_convention, gain, random_state, n_jobs, device, verbose, params)
         self.position_bias = position_bias
         self.position_bias_regularization = position_bias_regularization
+        self.categorical_features = categorical_features
+        self.importance_type = importance_type
         self.num_leaves = num_leaves
         self.max_depth = max_depth
         self.min_child_samples = min_child_samples
@@ -337,6 +353,7 @@ class LightGBMLambdaMART(PositionFitMixin, BoosterRanker):
                     else None)
         dtrain = lgb.Dataset(train.X, label=train.y, group=train.group_sizes,
                              weight=sample_weight, feature_name=names or "auto",
+                             categorical_feature=self._categorical_indices() or "auto",
                              params=params, free_raw_data=True, position=position)
         valid_sets, valid_names, by_id = [], [], {}
         for name, data in eval_sets:
@@ -356,11 +373,12 @@ class LightGBMLambdaMART(PositionFitMixin, BoosterRanker):
                 raise lgb.callback.EarlyStopException(max(tracker.best_round, 0), [])
 
         after_round.order = 30  # type: ignore[attr-defined]
+        callbacks = ([after_round] if valid_sets else []) + list(
+            self.__dict__.get("_backend_callbacks", ()))
         booster = lgb.train(
             params, dtrain, num_boost_round=int(self.n_estimators),
             valid_sets=valid_sets or None, valid_names=valid_names or None,
-            feval=feval if valid_sets else None,
-            callbacks=[after_round] if valid_sets else None,
+            feval=feval if valid_sets else None, callbacks=callbacks or None,
             keep_training_booster=True,
         )
         booster.free_dataset()
@@ -378,9 +396,15 @@ class LightGBMLambdaMART(PositionFitMixin, BoosterRanker):
         extra = {"num_threads": threads} if threads else {}
         return self.booster_.predict(X, num_iteration=self.best_iteration_, **extra)
 
-    def _raw_importances(self) -> np.ndarray:
-        return self.booster_.feature_importance(importance_type="gain",
+    def _raw_importances(self, kind: str) -> np.ndarray:
+        return self.booster_.feature_importance(importance_type=kind,
                                                 iteration=self.best_iteration_)
+
+    def _contributions(self, X: Any) -> Any:
+        threads = self._backend_threads()
+        extra = {"num_threads": threads} if threads else {}
+        return self.booster_.predict(X, num_iteration=self.best_iteration_, pred_contrib=True,
+                                     **extra)
 
     def _booster_bytes(self) -> bytes:
         return self.booster_.model_to_string(num_iteration=self.best_iteration_).encode("utf-8")

@@ -108,6 +108,18 @@ class XGBoostLambdaMART(PositionFitMixin, BoosterRanker):
         XGBoost estimates biases for its first 32 positions.
     position_bias_norm : float >= 0, default 1.0
         XGBoost ``lambdarank_bias_norm``: the Lp norm (p) of the position-bias estimates.
+    categorical_features : list of str or list of int, optional
+        Columns XGBoost splits on as categories (``feature_types`` "c" with
+        ``enable_categorical=True``): names (of a DataFrame's columns) or indices. Their
+        values must be integer codes >= 0 (NaN: missing); saved with the model. Tune
+        ``max_cat_to_onehot``, ``max_cat_threshold`` through ``params``.
+    importance_type : {'gain', 'split'}, default 'gain'
+        What ``feature_importances_`` measures: total split gain (``get_score`` 'total_gain')
+        or number of splits ('weight').
+
+    ``fit(callbacks=...)`` also takes ``xgboost.callback.TrainingCallback`` instances
+    (``LearningRateScheduler``, ...), given to ``xgboost.train`` (see
+    `boostrank.boosters.callbacks`).
 
     Attributes
     ----------
@@ -154,12 +166,16 @@ class XGBoostLambdaMART(PositionFitMixin, BoosterRanker):
         params: dict[str, Any] | None = None,
         position_bias: bool = False,
         position_bias_norm: float = 1.0,
+        categorical_features: Any = None,
+        importance_type: str = "gain",
     ) -> None:
         super().__init__(objective, n_estimators, learning_rate, subsample, colsample_bytree,
                          reg_alpha, reg_lambda, eval_at, early_stopping_rounds, eval_metric,
                          eval_convention, gain, random_state, n_jobs, device, verbose, params)
         self.position_bias = position_bias
         self.position_bias_norm = position_bias_norm
+        self.categorical_features = categorical_features
+        self.importance_type = importance_type
         self.max_depth = max_depth
         self.max_leaves = max_leaves
         self.min_child_weight = min_child_weight
@@ -253,13 +269,16 @@ class XGBoostLambdaMART(PositionFitMixin, BoosterRanker):
             if order is not None:  # XGBoost's positions are the row order inside a query
                 train = RankingData(train.X[order], train.y[order], None,
                                     group_offsets=train.group_offsets)
+        types = self._feature_types()
         dtrain = xgb.DMatrix(train.X, label=train.y, qid=_sequential_qid(train),
                              weight=group_weight, feature_names=names, missing=np.nan,
-                             nthread=threads)
+                             nthread=threads, feature_types=types,
+                             enable_categorical=types is not None)
         evals, by_id = [], {}
         for name, data in eval_sets:
             dvalid = xgb.DMatrix(data.X, label=data.y, qid=_sequential_qid(data),
-                                 feature_names=names, missing=np.nan, nthread=threads)
+                                 feature_names=names, missing=np.nan, nthread=threads,
+                                 feature_types=types, enable_categorical=types is not None)
             evals.append((dvalid, name))
             by_id[id(dvalid)] = name
 
@@ -270,10 +289,12 @@ class XGBoostLambdaMART(PositionFitMixin, BoosterRanker):
             def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
                 return tracker.end_round(epoch)
 
+        callbacks = ([_AfterRound()] if evals else []) + list(
+            self.__dict__.get("_backend_callbacks", ()))
         booster = xgb.train(
             params, dtrain, num_boost_round=int(self.n_estimators), evals=evals,
             custom_metric=custom_metric if evals else None,
-            callbacks=[_AfterRound()] if evals else None, verbose_eval=False,
+            callbacks=callbacks or None, verbose_eval=False,
         )
         self._set_position_biases(booster)
         return booster, int(booster.num_boosted_rounds())
@@ -294,20 +315,38 @@ class XGBoostLambdaMART(PositionFitMixin, BoosterRanker):
         if 0 < kept < rounds_run:
             sliced = booster[:kept]
             sliced.feature_names = booster.feature_names
+            sliced.feature_types = booster.feature_types
             return sliced
         return booster
 
     # ------------------------------------------------------------------ prediction, persistence
-    def _predict(self, X: Any) -> np.ndarray:
+    def _feature_types(self) -> list[str] | None:
+        """XGBoost ``feature_types`` ("c" categorical, "q" numeric); None: all numeric."""
+        categorical = set(self._categorical_indices())
+        if not categorical:
+            return None
+        return ["c" if j in categorical else "q" for j in range(self.n_features_in_)]
+
+    def _prediction_matrix(self, X: Any) -> Any:
         import xgboost as xgb
 
         threads = self._backend_threads() or -1
-        data = xgb.DMatrix(X, missing=np.nan, nthread=threads,
-                           feature_names=self.booster_.feature_names)
-        return self.booster_.predict(data)
+        types = self.booster_.feature_types
+        categorical = types is not None and "c" in types
+        return xgb.DMatrix(X, missing=np.nan, nthread=threads,
+                           feature_names=self.booster_.feature_names,
+                           feature_types=types if categorical else None,
+                           enable_categorical=categorical)
 
-    def _raw_importances(self) -> np.ndarray:
-        scores = self.booster_.get_score(importance_type="total_gain")
+    def _predict(self, X: Any) -> np.ndarray:
+        return self.booster_.predict(self._prediction_matrix(X))
+
+    def _contributions(self, X: Any) -> Any:
+        return self.booster_.predict(self._prediction_matrix(X), pred_contribs=True)
+
+    def _raw_importances(self, kind: str) -> np.ndarray:
+        native = {"gain": "total_gain", "split": "weight"}[kind]
+        scores = self.booster_.get_score(importance_type=native)
         names = self.booster_.feature_names or [f"f{i}" for i in range(self.n_features_in_)]
         return np.array([scores.get(n, 0.0) for n in names], dtype=np.float64)
 

@@ -55,7 +55,8 @@ from .dask_data import DaskRankingData, is_file_layout, to_dask_ranking_data
 
 #: fitted attributes copied by `to_local`
 _FITTED = ("n_features_in_", "feature_names_in_", "booster_", "best_iteration_", "best_score_",
-           "evals_result_", "score_convention_", "_eval_metrics", "_watch_metric")
+           "evals_result_", "score_convention_", "categorical_features_", "_eval_metrics",
+           "_watch_metric")
 _DASK_PARAMS = ("client", "n_partitions")
 #: constraints of the two parameters the Dask estimators add (``client`` is checked on use)
 DASK_CONSTRAINTS = {"n_partitions": [Interval(Integral, 1, None), None]}
@@ -153,6 +154,7 @@ class _DaskBoosterMixin:
     # ------------------------------------------------------------------ training
     def _train(self, train: Any, eval_sets: list[tuple[str, RankingData]],
                sample_weight: np.ndarray | None, tracker: EvalTracker) -> tuple[Any, int]:
+        self._check_cluster_support()
         client = self._get_client()
         if isinstance(train, RankingData):
             self._check_weights_supported(sample_weight is not None)
@@ -181,6 +183,17 @@ class _DaskBoosterMixin:
             if tracker.end_round(step):
                 return step + 1
         return total
+
+    def _check_cluster_support(self) -> None:
+        """What the single-machine fit takes and the cluster training does not."""
+        name = type(self).__name__
+        if self.__dict__.get("_backend_callbacks"):
+            raise ValueError(f"{name} does not take backend callbacks (they would run on the "
+                             f"workers); give functions of an EvalStep, called during the "
+                             f"client-side replay, or use {self._local_class.__name__}")
+        if self._categorical_indices():  # type: ignore[attr-defined]
+            raise ValueError(f"{name} does not support categorical_features yet; use "
+                             f"{self._local_class.__name__}")
 
     def _label_values(self, train: Any) -> np.ndarray:
         if isinstance(train, RankingData):
