@@ -83,3 +83,20 @@ def test_loss_module_instance_passes_through():
     assert get_loss(module) is module
     with pytest.raises(ValueError, match="cannot be combined"):
         get_loss(module, margin=1.0)
+
+
+def _numeric_cases():
+    from neural.losses._common import NUMERIC_CHECKS
+
+    return [(loss, param) for param in NUMERIC_CHECKS for loss in sorted(LOSS_PARAMS)
+            if param in LOSS_PARAMS[loss]]
+
+
+@pytest.mark.parametrize(("loss", "param"), _numeric_cases())
+def test_every_numeric_parameter_is_checked_by_the_function_and_the_module(loss, param):
+    scores, labels, mask = _batch()
+    message = f"{param} must be (a finite number|an integer)"
+    with pytest.raises(ValueError, match=message):
+        LOSS_FUNCTIONS[loss](scores, labels, mask, **{param: -1})
+    with pytest.raises(ValueError, match=f"bad parameters for loss {loss!r}: .*{message}"):
+        get_loss(loss, **{param: -1})

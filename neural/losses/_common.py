@@ -9,6 +9,7 @@ gradients of the real documents.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from numbers import Integral, Real
 
 import torch
@@ -118,6 +119,31 @@ def check_cutoff(name: str, param: str, value: object) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{name}: {param} must be an integer >= 1 or None, got {value!r}")
+
+
+#: numeric keyword parameter of the losses -> its check(loss name, parameter, value): one rule
+#: per parameter name, used by every functional loss and by `validate_loss_params`
+NUMERIC_CHECKS: dict[str, Callable[[str, str, object], None]] = {
+    "sigma": check_positive,
+    "alpha": check_positive,
+    "temperature": check_positive,
+    "score_scale": check_positive,
+    "mu": check_non_negative,
+    "margin": check_non_negative,
+    "tol": check_non_negative,
+    "k": check_cutoff,
+    "max_iter": check_cutoff,
+    "n_thresholds": check_cutoff,
+}
+
+
+def check_numbers(name: str, **values: object) -> None:
+    """Check each numeric parameter of loss ``name`` by its rule in `NUMERIC_CHECKS`, in order.
+
+    Raises ValueError naming the loss, the parameter and the allowed values.
+    """
+    for param, value in values.items():
+        NUMERIC_CHECKS[param](name, param, value)
 
 
 def rank_discounts(length: int, k: int | None, dtype: torch.dtype,

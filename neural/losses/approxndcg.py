@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 
 from ._common import (
-    check_positive,
+    check_numbers,
     gains,
     ideal_dcg,
     prepare,
@@ -50,7 +50,7 @@ def approxndcg_loss(
     scores, labels, mask, weights
         The common arguments of every loss (see `neural.losses`).
     """
-    check_positive("approxndcg_loss", "alpha", alpha)
+    check_numbers("approxndcg_loss", alpha=alpha)
     scores, labels, mask, weights = prepare("approxndcg_loss", scores, labels, mask, weights,
                                             reduction)
     check_pair_matrix("approxndcg_loss", scores.shape[0], scores.shape[1])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import check_non_negative, prepare, reduce_by_count
+from ._common import check_numbers, prepare, reduce_by_count
 from .pairs import pairwise_sum
 from .ranknet import ranknet_weight_block
 
@@ -42,7 +42,7 @@ def hinge_loss(
         A scalar, or [batch] with ``reduction="none"``; 0 when the batch has no pair. The
         gradient at the kink ``s_i - s_j = margin`` is 0 (as PyTorch's ``relu``).
     """
-    check_non_negative("hinge_loss", "margin", margin)
+    check_numbers("hinge_loss", margin=margin)
     scores, labels, mask, weights = prepare("hinge_loss", scores, labels, mask, weights,
                                             reduction)
     block = ranknet_weight_block(labels, scores, mask, None)  # 1[labels[i] > labels[j]]

@@ -36,9 +36,7 @@ import math
 import torch
 
 from ._common import (
-    check_cutoff,
-    check_non_negative,
-    check_positive,
+    check_numbers,
     gains,
     ideal_dcg,
     prepare,
@@ -158,9 +156,7 @@ def lambdaloss_loss(
         batch has no pair.
     """
     scheme = resolve_weighing_scheme(weighing_scheme)
-    check_cutoff("lambdaloss_loss", "k", k)
-    check_positive("lambdaloss_loss", "sigma", sigma)
-    check_non_negative("lambdaloss_loss", "mu", mu)
+    check_numbers("lambdaloss_loss", k=k, sigma=sigma, mu=mu)
     scores, labels, mask, weights = prepare("lambdaloss_loss", scores, labels, mask, weights,
                                             reduction)
     with torch.no_grad():

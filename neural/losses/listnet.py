@@ -23,7 +23,7 @@ import torch
 from boostrank.metrics.gains import GAIN_NAMES, resolve_gain
 
 from ._common import (
-    check_positive,
+    check_numbers,
     gains,
     prepare,
     reduce_lists,
@@ -74,7 +74,7 @@ def listnet_loss(
     scores, labels, mask, weights
         The common arguments of every loss (see `neural.losses`).
     """
-    check_positive("listnet_loss", "temperature", temperature)
+    check_numbers("listnet_loss", temperature=temperature)
     scores, labels, mask, weights = prepare("listnet_loss", scores, labels, mask, weights,
                                             reduction, clean=False)
     target_logits = _transform_labels(labels, label_transform).to(scores.dtype)
@@ -107,7 +107,7 @@ def softmax_loss(
     scores, labels, mask, weights
         The common arguments of every loss (see `neural.losses`).
     """
-    check_positive("softmax_loss", "temperature", temperature)
+    check_numbers("softmax_loss", temperature=temperature)
     scores, labels, mask, weights = prepare("softmax_loss", scores, labels, mask, weights,
                                             reduction, clean=False)
     labels = labels.masked_fill(~mask, 0.0)

@@ -32,9 +32,7 @@ from torch.autograd.function import once_differentiable
 from boostrank.metrics.gains import EXPONENTIAL, LINEAR, resolve_gain
 
 from ._common import (
-    check_cutoff,
-    check_non_negative,
-    check_positive,
+    check_numbers,
     gains,
     ideal_dcg,
     prepare,
@@ -175,10 +173,7 @@ def neuralndcg_loss(
         The common arguments of every loss (see `neural.losses`).
     """
     name = "neuralndcg_loss"
-    check_positive(name, "temperature", temperature)
-    check_cutoff(name, "k", k)
-    check_cutoff(name, "max_iter", max_iter)
-    check_non_negative(name, "tol", tol)
+    check_numbers(name, temperature=temperature, k=k, max_iter=max_iter, tol=tol)
     gain = resolve_neuralndcg_gain(gain, powered_relevancies)
     scores, labels, mask, weights = prepare(name, scores, labels, mask, weights,
                                             reduction)

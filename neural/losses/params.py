@@ -13,12 +13,7 @@ from typing import Any
 
 from boostrank.metrics.gains import resolve_gain
 
-from ._common import (
-    REDUCTIONS,
-    check_cutoff,
-    check_non_negative,
-    check_positive,
-)
+from ._common import NUMERIC_CHECKS, REDUCTIONS
 from .lambdaloss import resolve_weighing_scheme
 from .listmle import TIES
 from .listnet import resolve_label_transform
@@ -69,16 +64,7 @@ def _gain(name: str, param: str, value: Any) -> Any:
 
 #: parameter name -> check(loss name, parameter, value) returning the normalised value
 _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
-    "sigma": _checked(check_positive),
-    "alpha": _checked(check_positive),
-    "temperature": _checked(check_positive),
-    "score_scale": _checked(check_positive),
-    "mu": _checked(check_non_negative),
-    "margin": _checked(check_non_negative),
-    "tol": _checked(check_non_negative),
-    "k": _checked(check_cutoff),
-    "max_iter": _checked(check_cutoff),
-    "n_thresholds": _checked(check_cutoff),
+    **{param: _checked(check) for param, check in NUMERIC_CHECKS.items()},
     "reduction": _choice(REDUCTIONS),
     "weighting": _choice(WEIGHTINGS),
     "ties": _choice(TIES),

@@ -18,8 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from ._common import (
-    check_cutoff,
-    check_positive,
+    check_numbers,
     prepare,
     reduce_by_count,
     reduce_lists,
@@ -42,7 +41,7 @@ def rmse_loss(
     scores, labels, mask, weights
         The common arguments of every loss (see `neural.losses`).
     """
-    check_positive("rmse_loss", "score_scale", score_scale)
+    check_numbers("rmse_loss", score_scale=score_scale)
     scores, labels, mask, weights = prepare("rmse_loss", scores, labels, mask, weights,
                                             reduction)
     errors = torch.where(mask, labels - score_scale * scores, torch.zeros_like(scores))
@@ -72,7 +71,7 @@ def ordinal_loss(
     scores, labels, mask, weights
         The common arguments of every loss (see `neural.losses`).
     """
-    check_cutoff("ordinal_loss", "n_thresholds", n_thresholds)
+    check_numbers("ordinal_loss", n_thresholds=n_thresholds)
     scores, labels, mask, weights = prepare("ordinal_loss", scores, labels, mask, weights,
                                             reduction)
     if n_thresholds is None:

@@ -22,8 +22,7 @@ from __future__ import annotations
 import torch
 
 from ._common import (
-    check_cutoff,
-    check_positive,
+    check_numbers,
     gains,
     ideal_dcg,
     prepare,
@@ -120,8 +119,7 @@ def ranknet_loss(
     """
     if weighting not in WEIGHTINGS:
         raise ValueError(f"ranknet_loss: weighting must be one of {WEIGHTINGS}, got {weighting!r}")
-    check_positive("ranknet_loss", "sigma", sigma)
-    check_cutoff("ranknet_loss", "k", k)
+    check_numbers("ranknet_loss", sigma=sigma, k=k)
     scores, labels, mask, weights = prepare("ranknet_loss", scores, labels, mask, weights,
                                             reduction)
     with torch.no_grad():
