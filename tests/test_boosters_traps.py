@@ -323,3 +323,52 @@ def test_xgboost_cuda_parameters(data):
     model = XGBoostLambdaMART(device="cuda")
     model.check_params()
     assert model._xgb_params("exponential")["device"] == "cuda"
+
+
+@pytest.fixture(scope="module")
+def local_client():
+    pytest.importorskip("distributed")
+    pytest.importorskip("dask.dataframe")  # xgboost.dask needs it
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=1, processes=False, threads_per_worker=1,
+                           protocol="tcp", host="127.0.0.1", dashboard_address=None)
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+@pytest.mark.parametrize("backend", ["lightgbm", "xgboost"])
+def test_dask_booster_warns_once_about_large_labels(backend, local_client):
+    from boostrank.distributed.dask_boosters import (
+        DaskLightGBMLambdaMART,
+        DaskXGBoostLambdaMART,
+    )
+
+    cls = {"lightgbm": DaskLightGBMLambdaMART, "xgboost": DaskXGBoostLambdaMART}[backend]
+    train = make_ranking(20, (4, 10), 4, random_state=9)
+    labels = train.y * 20  # up to 80: above both backends' exponential-gain limit
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = cls(client=local_client, n_estimators=3, random_state=0).fit(
+            train.X, labels, qid=train.qid)
+    large = [w for w in caught if "training with linear gain" in str(w.message)]
+    assert len(large) == 1, [str(w.message) for w in caught]
+    assert model.score_convention_.gain == "linear"
+
+
+def test_dask_booster_refuses_what_the_cluster_cannot_do(local_client):
+    from boostrank.distributed.dask_boosters import DaskLightGBMLambdaMART
+
+    train = make_ranking(10, (4, 8), 3, random_state=9)
+    with pytest.raises(ValueError, match="does not take backend callbacks"):
+        DaskLightGBMLambdaMART(client=local_client, n_estimators=2).fit(
+            train, callbacks=[lgb.log_evaluation(1)])
+    with pytest.raises(ValueError, match="does not support categorical_features"):
+        X = train.X.copy()
+        X[:, 0] = np.arange(train.n_rows) % 3  # valid category codes
+        DaskLightGBMLambdaMART(client=local_client, n_estimators=2,
+                               categorical_features=[0]).fit(X, train.y, qid=train.qid)

@@ -130,3 +130,37 @@ def test_base_ranker_checks_constraints_once_per_fit(data, monkeypatch):
         LightGBMLambdaMART(n_estimators=2).fit(data[0], eval_set=data[1])
     assert calls == [1]
     assert issubclass(LightGBMLambdaMART, BaseRanker)
+
+
+@pytest.mark.parametrize("cls", BOOSTERS)
+def test_model_file_with_an_old_gain_spelling_loads_silently(cls, data, tmp_path):
+    import json
+    import zipfile
+
+    train, _ = data
+    with pytest.warns(DeprecationWarning):
+        old = cls(gain="exp", n_estimators=3, random_state=0).fit(train)
+    path = old.save(tmp_path / "old.zip")
+    with zipfile.ZipFile(path) as archive:
+        assert json.loads(archive.read("meta.json"))["params"]["gain"] == "exp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = BaseRanker.load(path)
+        assert loaded.gain == "exponential"
+        np.testing.assert_array_equal(loaded.predict(train.X), old.predict(train.X))
+
+
+def test_refused_weights_message_has_no_ansi_codes(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from boostrank.model_io import ModelFileError
+    from neural import persistence
+
+    def colourful_load(*args, **kwargs):
+        raise torch.serialization.pickle.UnpicklingError(
+            "\x1b[1mWeights only load failed.\x1b[0m Re-running \x1b[31;1mtorch.load\x1b[0m")
+
+    monkeypatch.setattr(persistence.torch, "load", colourful_load)
+    with pytest.raises(ModelFileError) as info:
+        persistence.weights_from_bytes(b"anything")
+    assert str(info.value) == ("model.pt is not a plain tensor state dict: Weights only load "
+                               "failed. Re-running torch.load")
