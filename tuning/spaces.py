@@ -204,20 +204,31 @@ def _epochs_by_early_stopping(base: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def lightgbm_space() -> SearchSpace:
-    """Default space for `LightGBMLambdaMART` (see the module docstring)."""
-    from optuna.distributions import FloatDistribution, IntDistribution
+def _booster_space(tree_shape: dict[str, Any], **options: Any) -> SearchSpace:
+    """A booster's space: the learning rate, feature and row sampling and L1/L2 ranges both
+    boosters share, around the library's own ``tree_shape`` distributions."""
+    from optuna.distributions import FloatDistribution
 
     return SearchSpace(
         {
             "learning_rate": FloatDistribution(0.01, 0.3, log=True),
-            "num_leaves": IntDistribution(7, 255, log=True),
-            "min_child_samples": IntDistribution(5, 100, log=True),
+            **tree_shape,
             "colsample_bytree": FloatDistribution(0.5, 1.0),
             "subsample": FloatDistribution(0.5, 1.0),
             "reg_alpha": FloatDistribution(1e-8, 10.0, log=True),
             "reg_lambda": FloatDistribution(1e-8, 10.0, log=True),
         },
+        **options,
+    )
+
+
+def lightgbm_space() -> SearchSpace:
+    """Default space for `LightGBMLambdaMART` (see the module docstring)."""
+    from optuna.distributions import IntDistribution
+
+    return _booster_space(
+        {"num_leaves": IntDistribution(7, 255, log=True),
+         "min_child_samples": IntDistribution(5, 100, log=True)},
         fixed=_lightgbm_fixed,
         name="lightgbm",
         notes="rounds: early stopping (50 rounds unless set), n_estimators is the cap; "
@@ -229,16 +240,9 @@ def xgboost_space() -> SearchSpace:
     """Default space for `XGBoostLambdaMART` (see the module docstring)."""
     from optuna.distributions import FloatDistribution, IntDistribution
 
-    return SearchSpace(
-        {
-            "learning_rate": FloatDistribution(0.01, 0.3, log=True),
-            "max_depth": IntDistribution(3, 10),
-            "min_child_weight": FloatDistribution(1e-3, 10.0, log=True),
-            "colsample_bytree": FloatDistribution(0.5, 1.0),
-            "subsample": FloatDistribution(0.5, 1.0),
-            "reg_alpha": FloatDistribution(1e-8, 10.0, log=True),
-            "reg_lambda": FloatDistribution(1e-8, 10.0, log=True),
-        },
+    return _booster_space(
+        {"max_depth": IntDistribution(3, 10),
+         "min_child_weight": FloatDistribution(1e-3, 10.0, log=True)},
         fixed=_rounds_by_early_stopping,
         name="xgboost",
         notes="rounds: early stopping (50 rounds unless set), n_estimators is the cap",
