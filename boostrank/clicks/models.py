@@ -60,6 +60,11 @@ def relevance_probability(labels: np.ndarray, max_grade: float, noise: float) ->
     return noise + (1.0 - noise) * scaled
 
 
+def rank_examination(list_len: int, eta: float) -> np.ndarray:
+    """Examination probability ``(1 / rank)**eta`` of ranks 1..list_len, shape (list_len,)."""
+    return (1.0 / np.arange(1, list_len + 1, dtype=np.float64)) ** eta
+
+
 def _check_probability(name: str, value: float) -> float:
     value = float(value)
     if not 0.0 <= value <= 1.0:
@@ -112,7 +117,7 @@ class PositionBasedModel(ClickModel):
         self.noise = _check_probability("noise", self.noise)
 
     def examination(self, list_len: int) -> np.ndarray:
-        return (1.0 / np.arange(1, list_len + 1, dtype=np.float64)) ** self.eta
+        return rank_examination(list_len, self.eta)
 
     def click(self, slates: Slates, rng: np.random.Generator) -> np.ndarray:
         examined = rng.random(slates.labels.shape) < self.examination(slates.labels.shape[1])
@@ -163,15 +168,14 @@ class DependentClickModel(CascadeModel):
 
     Parameters
     ----------
+    noise : float, default 0.1
+        Click probability of an examined grade-0 document (from `CascadeModel`).
     continuation : float or sequence of float, default 0.5
         Probability to continue after a click, one value or one per rank (the last value
         repeats for deeper ranks).
-    noise : float, default 0.1
-        Click probability of an examined grade-0 document.
     """
 
     continuation: Any = 0.5
-    noise: float = 0.1
     name: ClassVar[str] = "dcm"
 
     def __post_init__(self) -> None:
@@ -210,7 +214,7 @@ class ThresholdCascadeModel(ClickModel):
         self.threshold = float(self.threshold)
 
     def examination(self, list_len: int) -> np.ndarray:
-        return (1.0 / np.arange(1, list_len + 1, dtype=np.float64)) ** self.eta
+        return rank_examination(list_len, self.eta)
 
     def click(self, slates: Slates, rng: np.random.Generator) -> np.ndarray:
         observed = rng.random(slates.labels.shape) < self.examination(slates.labels.shape[1])
@@ -275,7 +279,40 @@ def _pairwise_upper(points: np.ndarray, metric: str) -> np.ndarray:
 
 
 @dataclass
-class DuplicateAwareClickModel(ClickModel):
+class FeatureFilterModel(ClickModel):
+    """Base of the models that drop some of an ``inner`` model's clicks by the distances
+    between the shown documents' feature rows (`Slates.features`).
+
+    A subclass sets `kept_clicks`; `click` calls it on every slate with more than
+    ``filtered_above`` clicks.
+
+    Parameters
+    ----------
+    inner : ClickModel, default PositionBasedModel()
+        The model whose clicks are filtered.
+    """
+
+    inner: ClickModel = field(default_factory=lambda: PositionBasedModel())
+    needs_features: ClassVar[bool] = True
+    #: slates with at most this many clicks are left as they are
+    filtered_above: ClassVar[int] = 0
+
+    def click(self, slates: Slates, rng: np.random.Generator) -> np.ndarray:
+        clicks = self.inner.click(slates, rng)
+        for index in np.flatnonzero(clicks.sum(axis=1) > self.filtered_above):
+            points = slates.features(index)
+            shown = slice(0, points.shape[0])
+            clicks[index, shown] = self.kept_clicks(points, clicks[index, shown])
+        return clicks
+
+    def kept_clicks(self, points: np.ndarray, clicked: np.ndarray) -> np.ndarray:
+        """The clicks kept on one slate: ``points`` (n_shown, n_features) in rank order,
+        ``clicked`` (n_shown,) bool; returns (n_shown,) bool."""
+        raise NotImplementedError
+
+
+@dataclass
+class DuplicateAwareClickModel(FeatureFilterModel):
     """allRank's duplicate-aware model: the inner model's clicks, except on a document whose
     distance to a document shown above it is at most ``duplicate_margin`` (a near duplicate).
 
@@ -288,28 +325,22 @@ class DuplicateAwareClickModel(ClickModel):
         Any metric of `scipy.spatial.distance.cdist`.
     """
 
-    inner: ClickModel = field(default_factory=lambda: PositionBasedModel())
     duplicate_margin: float = 0.0
     metric: str = "euclidean"
     name: ClassVar[str] = "duplicate_aware"
-    needs_features: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         self.duplicate_margin = _check_non_negative("duplicate_margin", self.duplicate_margin)
 
-    def click(self, slates: Slates, rng: np.random.Generator) -> np.ndarray:
-        clicks = self.inner.click(slates, rng)
-        for index in np.flatnonzero(clicks.any(axis=1)):
-            points = slates.features(index)
-            distances = cdist(points, points, metric=self.metric)
-            above = np.tril(np.ones_like(distances, dtype=bool), k=-1)
-            duplicate = ((distances <= self.duplicate_margin) & above).any(axis=1)
-            clicks[index, : points.shape[0]] &= ~duplicate
-        return clicks
+    def kept_clicks(self, points: np.ndarray, clicked: np.ndarray) -> np.ndarray:
+        distances = cdist(points, points, metric=self.metric)
+        above = np.tril(np.ones_like(distances, dtype=bool), k=-1)
+        duplicate = ((distances <= self.duplicate_margin) & above).any(axis=1)
+        return clicked & ~duplicate
 
 
 @dataclass
-class DiverseClicksModel(ClickModel):
+class DiverseClicksModel(FeatureFilterModel):
     """allRank's diverse-clicks model (Seq2Slate): the inner model's clicks from the top,
     dropping a click on a document closer than the ``q_percentile`` quantile of the slate's
     pairwise distances to a document already clicked.
@@ -325,24 +356,22 @@ class DiverseClicksModel(ClickModel):
     q_percentile: float = 0.5
     metric: str = "euclidean"
     name: ClassVar[str] = "diverse"
-    needs_features: ClassVar[bool] = True
+    filtered_above: ClassVar[int] = 1  # a single click is always kept
 
     def __post_init__(self) -> None:
         self.q_percentile = _check_probability("q_percentile", self.q_percentile)
 
-    def click(self, slates: Slates, rng: np.random.Generator) -> np.ndarray:
-        clicks = self.inner.click(slates, rng)
-        for index in np.flatnonzero(clicks.sum(axis=1) > 1):
-            points = slates.features(index)
-            pairs = _pairwise_upper(points, self.metric)
-            margin = np.quantile(pairs, self.q_percentile) if pairs.size else 0.0
-            kept: list[int] = []
-            for rank in np.flatnonzero(clicks[index, : points.shape[0]]):
-                if kept and cdist(points[[rank]], points[kept], metric=self.metric).min() <= margin:
-                    clicks[index, rank] = False
-                else:
-                    kept.append(rank)
-        return clicks
+    def kept_clicks(self, points: np.ndarray, clicked: np.ndarray) -> np.ndarray:
+        pairs = _pairwise_upper(points, self.metric)
+        margin = np.quantile(pairs, self.q_percentile) if pairs.size else 0.0
+        kept_clicks = clicked.copy()
+        kept: list[int] = []
+        for rank in np.flatnonzero(clicked):
+            if kept and cdist(points[[rank]], points[kept], metric=self.metric).min() <= margin:
+                kept_clicks[rank] = False
+            else:
+                kept.append(rank)
+        return kept_clicks
 
 
 CLICK_MODELS: dict[str, type[ClickModel]] = {
