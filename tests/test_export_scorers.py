@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,38 +24,58 @@ import numpy as np
 F32 = np.float32
 
 
+# ------------------------------------------------------------ what every engine does alike
+def _route(node: Any, rows: np.ndarray, out: np.ndarray, step: Callable[..., Any]) -> None:
+    """Fill ``out[rows]`` with the leaf each row reaches from ``node``.
+
+    ``step(node, rows)`` is one engine's rule: the leaf value at a leaf, else ``(first child,
+    second child, goes_first)`` with ``goes_first`` a bool mask over ``rows``.
+    """
+    if not rows.size:
+        return
+    taken = step(node, rows)
+    if not isinstance(taken, tuple):
+        out[rows] = taken
+        return
+    first, second, goes_first = taken
+    _route(first, rows[goes_first], out, step)
+    _route(second, rows[~goes_first], out, step)
+
+
+def _float32_sums(weighted_trees: list[tuple[Any, Any]], n_rows: int, dtype: type,
+                  step: Callable[..., Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(``s += float32(weight * leaf)`` in float32 from 0, the float64 sum of the same terms)
+    over ``(root, weight)`` pairs; leaves are read as ``dtype``."""
+    total32 = np.zeros(n_rows, dtype=F32)
+    total64 = np.zeros(n_rows)
+    for root, weight in weighted_trees:
+        leaf = np.empty(n_rows, dtype=dtype)
+        _route(root, np.arange(n_rows), leaf, step)
+        total32 = (total32 + (leaf * weight).astype(F32)).astype(F32)
+        total64 += leaf * np.float64(weight)
+    return total32.astype(np.float64), total64
+
+
 # ------------------------------------------------------------------------ ES / OpenSearch
 def score_es_xgboost(definition: str, feature_order: list[str], X: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
     """(float32 engine scores, float64 sums of the same leaves) for rows ``X`` (float32)."""
-    trees = json.loads(definition)
     col = {name: i for i, name in enumerate(feature_order)}
     X = np.asarray(X, dtype=F32)
-    total32 = np.zeros(X.shape[0], dtype=F32)
-    total64 = np.zeros(X.shape[0])
-    for tree in trees:
-        leaf = np.empty(X.shape[0], dtype=F32)
-        _es_node(tree, np.arange(X.shape[0]), X, col, leaf)
-        total32 = (total32 + leaf).astype(F32)
-        total64 += leaf
-    return total32.astype(np.float64), total64
 
+    def step(node: dict[str, Any], rows: np.ndarray) -> Any:
+        if "leaf" in node:
+            return F32(node["leaf"])
+        yes, no = node["children"]
+        assert yes["nodeid"] == node["yes"] and no["nodeid"] == node["no"]
+        x = X[rows, col[node["split"]]]
+        with np.errstate(invalid="ignore"):
+            left = np.where(np.isnan(x), node["missing"] == node["yes"],
+                            F32(node["split_condition"]) > x)
+        return yes, no, left
 
-def _es_node(node: dict[str, Any], rows: np.ndarray, X: np.ndarray, col: dict[str, int],
-             out: np.ndarray) -> None:
-    if not rows.size:
-        return
-    if "leaf" in node:
-        out[rows] = F32(node["leaf"])
-        return
-    yes, no = node["children"]
-    assert yes["nodeid"] == node["yes"] and no["nodeid"] == node["no"]
-    x = X[rows, col[node["split"]]]
-    nan = np.isnan(x)
-    with np.errstate(invalid="ignore"):
-        left = np.where(nan, node["missing"] == node["yes"], F32(node["split_condition"]) > x)
-    _es_node(yes, rows[left], X, col, out)
-    _es_node(no, rows[~left], X, col, out)
+    trees = [(tree, F32(1)) for tree in json.loads(definition)]
+    return _float32_sums(trees, X.shape[0], F32, step)
 
 
 # --------------------------------------------------------------------------------- RankLib
@@ -62,31 +83,20 @@ def score_ranklib(text: str, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     body = "\n".join(line for line in text.splitlines() if not line.startswith("##"))
     root = ET.fromstring(body)
     X = np.asarray(X, dtype=F32)
-    total32 = np.zeros(X.shape[0], dtype=F32)
-    total64 = np.zeros(X.shape[0])
-    for tree in root.findall("tree"):
-        weight = F32(tree.get("weight"))
-        leaf = np.empty(X.shape[0], dtype=F32)
-        _ranklib_split(tree.find("split"), np.arange(X.shape[0]), X, leaf)
-        total32 = (total32 + (leaf * weight).astype(F32)).astype(F32)
-        total64 += leaf * np.float64(weight)
-    return total32.astype(np.float64), total64
 
+    def step(split: ET.Element, rows: np.ndarray) -> Any:
+        output = split.find("output")
+        if output is not None:
+            return F32(output.text.strip())
+        fid = int(split.find("feature").text.strip())
+        threshold = F32(split.find("threshold").text.strip())
+        children = {s.get("pos"): s for s in split.findall("split")}
+        with np.errstate(invalid="ignore"):
+            left = X[rows, fid - 1] <= threshold
+        return children["left"], children["right"], left
 
-def _ranklib_split(split: ET.Element, rows: np.ndarray, X: np.ndarray, out: np.ndarray) -> None:
-    if not rows.size:
-        return
-    output = split.find("output")
-    if output is not None:
-        out[rows] = F32(output.text.strip())
-        return
-    fid = int(split.find("feature").text.strip())
-    threshold = F32(split.find("threshold").text.strip())
-    children = {s.get("pos"): s for s in split.findall("split")}
-    with np.errstate(invalid="ignore"):
-        left = X[rows, fid - 1] <= threshold
-    _ranklib_split(children["left"], rows[left], X, out)
-    _ranklib_split(children["right"], rows[~left], X, out)
+    trees = [(tree.find("split"), F32(tree.get("weight"))) for tree in root.findall("tree")]
+    return _float32_sums(trees, X.shape[0], F32, step)
 
 
 # ------------------------------------------------------------------------------------ Solr
@@ -96,30 +106,18 @@ SOLR_SLACK = F32(1e-6)
 def score_solr(model: dict[str, Any], X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     col = {feature["name"]: i for i, feature in enumerate(model["features"])}
     X = np.asarray(X, dtype=F32)
-    total32 = np.zeros(X.shape[0], dtype=F32)
-    total64 = np.zeros(X.shape[0])
-    for tree in model["params"]["trees"]:
-        weight = F32(tree["weight"])
-        leaf = np.empty(X.shape[0], dtype=F32)
-        _solr_node(tree["root"], np.arange(X.shape[0]), X, col, leaf)
-        total32 = (total32 + (weight * leaf).astype(F32)).astype(F32)
-        total64 += np.float64(weight) * leaf
-    return total32.astype(np.float64), total64
 
+    def step(node: dict[str, Any], rows: np.ndarray) -> Any:
+        if "feature" not in node:
+            return F32(node["value"])
+        assert isinstance(node["threshold"], str) and isinstance(node.get("left"), dict)
+        threshold = F32(F32(node["threshold"]) + SOLR_SLACK)
+        with np.errstate(invalid="ignore"):
+            left = X[rows, col[node["feature"]]] <= threshold
+        return node["left"], node["right"], left
 
-def _solr_node(node: dict[str, Any], rows: np.ndarray, X: np.ndarray, col: dict[str, int],
-               out: np.ndarray) -> None:
-    if not rows.size:
-        return
-    if "feature" not in node:
-        out[rows] = F32(node["value"])
-        return
-    assert isinstance(node["threshold"], str) and isinstance(node.get("left"), dict)
-    threshold = F32(F32(node["threshold"]) + SOLR_SLACK)
-    with np.errstate(invalid="ignore"):
-        left = X[rows, col[node["feature"]]] <= threshold
-    _solr_node(node["left"], rows[left], X, col, out)
-    _solr_node(node["right"], rows[~left], X, col, out)
+    trees = [(tree["root"], F32(tree["weight"])) for tree in model["params"]["trees"]]
+    return _float32_sums(trees, X.shape[0], F32, step)
 
 
 # ----------------------------------------------------------------------------------- Vespa
@@ -127,28 +125,23 @@ def score_vespa(trees: list[dict[str, Any]], feature_order: list[str], X: np.nda
                 ) -> np.ndarray:
     col = {name: i for i, name in enumerate(feature_order)}
     X = np.asarray(X, dtype=np.float64)
+
+    def step(node: dict[str, Any], rows: np.ndarray) -> Any:
+        if "leaf" in node:
+            return float(node["leaf"])
+        by_id = {child["nodeid"]: child for child in node["children"]}
+        t = float(F32(node["split_condition"]))
+        x = X[rows, col[node["split"]]]
+        with np.errstate(invalid="ignore"):
+            yes = ~(x >= t) if node["missing"] == node["yes"] else x < t
+        return by_id[node["yes"]], by_id[node["no"]], yes
+
     total = np.zeros(X.shape[0])
     for tree in trees:
         leaf = np.empty(X.shape[0])
-        _vespa_node(tree, np.arange(X.shape[0]), X, col, leaf)
+        _route(tree, np.arange(X.shape[0]), leaf, step)
         total += leaf
     return total
-
-
-def _vespa_node(node: dict[str, Any], rows: np.ndarray, X: np.ndarray, col: dict[str, int],
-                out: np.ndarray) -> None:
-    if not rows.size:
-        return
-    if "leaf" in node:
-        out[rows] = float(node["leaf"])
-        return
-    by_id = {child["nodeid"]: child for child in node["children"]}
-    t = float(F32(node["split_condition"]))
-    x = X[rows, col[node["split"]]]
-    with np.errstate(invalid="ignore"):
-        yes = ~(x >= t) if node["missing"] == node["yes"] else x < t
-    _vespa_node(by_id[node["yes"]], rows[yes], X, col, out)
-    _vespa_node(by_id[node["no"]], rows[~yes], X, col, out)
 
 
 # ---------------------------------------------------------------------- the rules themselves
