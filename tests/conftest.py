@@ -30,3 +30,42 @@ def mq2008_root() -> Path:
 def sample_dir() -> Path:
     """The bundled generated sample (data/sample/{train,vali,test}.txt)."""
     return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def libsvm_splits(tmp_path_factory):
+    """Write generated LibSVM files in a fresh folder and return ``{split: path}``.
+
+    ``libsvm_splits(folder_name, {split: (n_queries, random_state)}, docs_per_query=(4, 12),
+    n_features=6)``: each split is ``make_ranking(..., decimals=4)`` saved as ``<split>.txt``.
+    """
+    from boostrank.data import make_ranking, save_libsvm
+
+    def write(folder_name: str, splits: dict[str, tuple[int, int]],
+              docs_per_query: tuple[int, int] = (4, 12), n_features: int = 6) -> dict[str, Path]:
+        folder = tmp_path_factory.mktemp(folder_name)
+        paths = {}
+        for split, (n_queries, seed) in splits.items():
+            paths[split] = folder / f"{split}.txt"
+            save_libsvm(make_ranking(n_queries, docs_per_query, n_features, random_state=seed,
+                                     decimals=4), paths[split])
+        return paths
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def ranking_splits():
+    """Generated ``(train, valid, test)`` RankingData.
+
+    ``ranking_splits(n_queries=(train, valid, test), docs_per_query, n_features,
+    random_state)``: split ``i`` is ``make_ranking`` with ``random_state + i``.
+    """
+    from boostrank.data import make_ranking
+
+    def make(n_queries: tuple[int, int, int], docs_per_query: tuple[int, int],
+             n_features: int, random_state: int) -> tuple:
+        return tuple(make_ranking(n, docs_per_query, n_features, random_state=random_state + i)
+                     for i, n in enumerate(n_queries))
+
+    return make

@@ -21,12 +21,10 @@ FAST = ["--param", "n_estimators=10", "--param", "n_jobs=1", "--param", "random_
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("errors")
-    paths = {}
-    for name, n_queries, seed in (("train", 40, 1), ("vali", 15, 2), ("test", 15, 3)):
-        paths[name] = folder / f"{name}.txt"
-        save_libsvm(make_ranking(n_queries, (4, 10), 6, random_state=seed, decimals=4), paths[name])
+def files(libsvm_splits):
+    paths = libsvm_splits("errors", {"train": (40, 1), "vali": (15, 2), "test": (15, 3)},
+                          docs_per_query=(4, 10))
+    folder = paths["train"].parent
     # a truncated gzip file: the first half of a valid one
     whole = gzip.compress(paths["test"].read_bytes())
     paths["truncated"] = folder / "truncated.txt.gz"

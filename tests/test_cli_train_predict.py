@@ -12,21 +12,15 @@ pytest.importorskip("boostrank.data.libsvm")
 
 from boostrank.boosters.lightgbm_ranker import LightGBMLambdaMART  # noqa: E402
 from boostrank.cli import main  # noqa: E402
-from boostrank.data import load_libsvm, make_ranking, save_libsvm  # noqa: E402
+from boostrank.data import load_libsvm, make_ranking  # noqa: E402
 from boostrank.estimator import BaseRanker  # noqa: E402
 
 FAST = ["--param", "n_estimators=20", "--param", "n_jobs=1", "--param", "random_state=0"]
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cli")
-    paths = {}
-    for name, n_queries, seed in (("train", 60, 1), ("vali", 30, 2), ("test", 30, 3)):
-        path = folder / f"{name}.txt"
-        save_libsvm(make_ranking(n_queries, (4, 12), 6, random_state=seed, decimals=4), path)
-        paths[name] = path
-    return paths
+def files(libsvm_splits):
+    return libsvm_splits("cli", {"train": (60, 1), "vali": (30, 2), "test": (30, 3)})
 
 
 def test_train_then_predict_matches_the_library(files, tmp_path, capsys):

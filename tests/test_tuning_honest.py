@@ -12,7 +12,7 @@ import pytest
 optuna = pytest.importorskip("optuna")
 lightgbm_ranker = pytest.importorskip("boostrank.boosters.lightgbm_ranker")
 
-from boostrank.data import RankingData, make_ranking  # noqa: E402
+from boostrank.data import RankingData  # noqa: E402
 from boostrank.metrics import evaluate  # noqa: E402
 from boostrank.metrics.stats import bootstrap_ci, paired_ttest  # noqa: E402
 from tuning import query_folds, resolve_convention, resolve_metric, tune  # noqa: E402
@@ -23,11 +23,8 @@ LGBM = lightgbm_ranker.LightGBMLambdaMART
 
 
 @pytest.fixture(scope="module")
-def data():
-    train = make_ranking(100, (5, 12), 8, random_state=21)
-    valid = make_ranking(50, (5, 12), 8, random_state=22)
-    test = make_ranking(80, (5, 12), 8, random_state=23)
-    return train, valid, test
+def data(ranking_splits):
+    return ranking_splits((100, 50, 80), (5, 12), 8, random_state=21)
 
 
 def small_lgbm(**params):
