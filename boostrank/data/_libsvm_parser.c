@@ -350,25 +350,28 @@ static inline void store(char *base, int is_double, int64_t i, double v)
     else ((float *)base)[i] = (float)v;
 }
 
+/* Resize the temporary array c->field to cap elements of its own type; on failure the old
+   block stays in c->field (freed by free_temps) and the enclosing function returns -1. */
+#define RESIZE_TEMP(field, cap)                                                 \
+    do {                                                                        \
+        void *block_ = realloc(c->field, (size_t)(cap) * sizeof *c->field);     \
+        if (block_ == NULL) return -1;                                          \
+        c->field = block_;                                                      \
+    } while (0)
+
 static int grow(Ctx *c, int64_t need)
 {
     int64_t cap = c->cap ? c->cap : 64;
     while (cap < need) cap *= 2;
-    int64_t *a = (int64_t *)realloc(c->tidx, (size_t)cap * sizeof(int64_t));
-    if (a == NULL) return -1;
-    c->tidx = a;
-    double *b = (double *)realloc(c->tval, (size_t)cap * sizeof(double));
-    if (b == NULL) return -1;
-    c->tval = b;
-    int64_t *d = (int64_t *)realloc(c->toff, (size_t)cap * sizeof(int64_t));
-    if (d == NULL) return -1;
-    c->toff = d;
-    Entry *e = (Entry *)realloc(c->tent, (size_t)cap * sizeof(Entry));
-    if (e == NULL) return -1;
-    c->tent = e;
+    RESIZE_TEMP(tidx, cap);
+    RESIZE_TEMP(tval, cap);
+    RESIZE_TEMP(toff, cap);
+    RESIZE_TEMP(tent, cap);
     c->cap = cap;
     return 0;
 }
+
+#undef RESIZE_TEMP
 
 static void free_temps(Ctx *c)
 {
