@@ -26,6 +26,8 @@ MAX_CATEGORY = 2**31 - 2
 
 def categorical_spec(value: Any) -> bool:
     """Constraint check of the parameter: a sequence of column names or of indices >= 0."""
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise ValueError("not a list of column names or indices")
     kinds = set()
@@ -55,8 +57,10 @@ def resolve_categorical(spec: Sequence[Any] | None, n_features: int,
         An index >= ``n_features``, or a name that is not a column (or names without column
         names in the data); the message lists what is allowed.
     """
-    if not spec:
+    if spec is None or len(spec) == 0:
         return ()
+    if isinstance(spec, np.ndarray):
+        spec = spec.tolist()
     indices = []
     names = None if feature_names is None else [str(n) for n in feature_names]
     for item in spec:
