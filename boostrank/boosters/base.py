@@ -81,8 +81,10 @@ class BoosterRanker(BaseRanker):
     (largest label the backend's exponential gain 2^l - 1 accepts), ``_backend``,
     ``_model_member`` (name of the native model in the model file), ``_check_backend()``,
     ``_label_kind()``, ``_explicit_gain()``, ``_choose_gain()``, ``_gain_parameters()``,
-    ``_train()``, ``_predict``, ``_raw_importances()``, ``_booster_bytes()`` /
-    ``_booster_from_bytes()``.
+    ``_train()`` (which also hands ``self._backend_callbacks`` to the backend), ``_predict``,
+    ``_contributions()``, ``_raw_importances(kind)``, ``_booster_bytes()`` /
+    ``_booster_from_bytes()``. Subclasses store ``categorical_features`` and
+    ``importance_type`` (constrained by `booster_constraints`).
     """
 
     _max_exp_label: int = 30
