@@ -7,12 +7,31 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .common import check_templates
+from .common import ExportResult, check_templates
 from .files import companion
+from .trees import TreeEnsemble
+
+
+@dataclass
+class PluginModel:
+    """A model for the plugin, before its files are written.
+
+    ``format``: the export format name; ``model_type``: the plugin's model type (e.g.
+    ``"model/ranklib"``); ``definition``: the text uploaded as the model definition;
+    ``n_trees``; ``exactness`` and ``details`` as in `ExportResult`.
+    """
+
+    format: str
+    model_type: str
+    definition: str
+    n_trees: int
+    exactness: str
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def featureset_body(featureset: str, names: list[str],
@@ -67,3 +86,20 @@ def plugin_files(path: Path, names: list[str], model_type: str, definition: str,
             model_name, model_type, definition)).encode(),
     }
     return paths, files, featureset
+
+
+def export_for_plugin(build: Callable[[TreeEnsemble, list[str]], PluginModel],
+                      ensemble: TreeEnsemble, names: list[str], path: Path, *,
+                      model_name: str | None = None, featureset: str | None = None,
+                      feature_templates: dict[str, Any] | None = None,
+                      feature_params: tuple[str, ...] = ("keywords",)
+                      ) -> tuple[dict[Path, bytes], ExportResult]:
+    """The model ``build(ensemble, names)`` at ``path`` plus the plugin's feature-set and
+    ``_createmodel`` bodies (see `plugin_files` for the options)."""
+    model = build(ensemble, names)
+    paths, files, featureset = plugin_files(
+        path, names, model.model_type, model.definition, model_name=model_name,
+        featureset=featureset, feature_templates=feature_templates,
+        feature_params=feature_params)
+    return files, ExportResult(model.format, paths, names, model.n_trees, model.exactness,
+                               {**model.details, "upload": upload_notes(featureset)})

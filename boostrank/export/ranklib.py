@@ -9,13 +9,12 @@ how many splits send NaN left).
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from functools import partial
 
 import numpy as np
 
 from . import ltr_plugin
-from .common import ExportResult, leaves_with_base, require_plain_trees
+from .common import leaves_with_base, require_plain_trees
 from .numbers import f32_text, previous_f32
 from .strict import to_strict
 from .trees import Tree, TreeEnsemble
@@ -55,22 +54,20 @@ def _split(tree: Tree, values: np.ndarray, index: int, indent: str, lines: list[
     lines.append(f"{indent}</split>")
 
 
-def export_ranklib(ensemble: TreeEnsemble, names: list[str], path: Path, *,
-                   model_name: str | None = None, featureset: str | None = None,
-                   feature_templates: dict[str, Any] | None = None,
-                   feature_params: tuple[str, ...] = ("keywords",)
-                   ) -> tuple[dict[Path, bytes], ExportResult]:
-    """RankLib text at ``path`` plus the plugin's feature-set and ``_createmodel`` bodies."""
+def ranklib_model(ensemble: TreeEnsemble, names: list[str]) -> ltr_plugin.PluginModel:
+    """RankLib's text as the plugin's ``model/ranklib`` (features numbered in ``names`` order)."""
     require_plain_trees(ensemble, "RankLib's LambdaMART format")
     text, nan_left = ranklib_text(ensemble)
-    paths, files, featureset = ltr_plugin.plugin_files(
-        path, names, MODEL_TYPE, text, model_name=model_name, featureset=featureset,
-        feature_templates=feature_templates, feature_params=feature_params)
     exactness = ("same tree paths as predict for every float32 feature value; scores differ "
                  "only by float32 rounding")
     if nan_left:
         exactness += (f"; RankLib has no missing value: NaN goes right at the {nan_left} "
                       "splits that send it left (use xgboost-json for missing values)")
-    return files, ExportResult("ranklib", paths, names, len(ensemble.trees), exactness,
-                               {"nan_left_splits": nan_left,
-                                "upload": ltr_plugin.upload_notes(featureset)})
+    return ltr_plugin.PluginModel("ranklib", MODEL_TYPE, text, len(ensemble.trees), exactness,
+                                  {"nan_left_splits": nan_left})
+
+
+export_ranklib = partial(ltr_plugin.export_for_plugin, ranklib_model)
+export_ranklib.__doc__ = ("``export_ranklib(ensemble, names, path, **options)``: RankLib text "
+                          "at ``path`` plus the plugin's feature-set and ``_createmodel`` "
+                          "bodies (`ltr_plugin.export_for_plugin`).")

@@ -11,11 +11,11 @@ first tree's leaves.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 from . import ltr_plugin
-from .common import ExportResult, leaves_with_base, require_plain_trees
+from .common import leaves_with_base, require_plain_trees
 from .numbers import f32_text
 from .strict import to_strict
 from .trees import Tree, TreeEnsemble
@@ -48,21 +48,17 @@ def _dump_tree(tree: Tree, values: Any, names: list[str], float32_leaves: bool
     return node(0, 0)
 
 
-def export_xgboost_json(ensemble: TreeEnsemble, names: list[str], path: Path, *,
-                        model_name: str | None = None, featureset: str | None = None,
-                        feature_templates: dict[str, Any] | None = None,
-                        feature_params: tuple[str, ...] = ("keywords",)
-                        ) -> tuple[dict[Path, bytes], ExportResult]:
-    """Model definition at ``path`` plus the feature-set and ``_createmodel`` bodies."""
+def xgboost_json_model(ensemble: TreeEnsemble, names: list[str]) -> ltr_plugin.PluginModel:
+    """The trees as the plugin's ``model/xgboost+json`` definition, split on ``names``."""
     require_plain_trees(ensemble, "the LTR plugin's model/xgboost+json")
     trees = xgboost_dump_trees(ensemble, names, float32_leaves=True)
-    paths, files, featureset = ltr_plugin.plugin_files(
-        path, names, MODEL_TYPE, json.dumps(trees), model_name=model_name,
-        featureset=featureset, feature_templates=feature_templates,
-        feature_params=feature_params)
-    result = ExportResult(
-        "xgboost-json", paths, names, len(trees),
+    return ltr_plugin.PluginModel(
+        "xgboost-json", MODEL_TYPE, json.dumps(trees), len(trees),
         "same tree paths as predict for every float32 feature value and NaN (the missing "
-        "branch); scores differ only by float32 rounding of leaves and sums",
-        {"upload": ltr_plugin.upload_notes(featureset)})
-    return files, result
+        "branch); scores differ only by float32 rounding of leaves and sums")
+
+
+export_xgboost_json = partial(ltr_plugin.export_for_plugin, xgboost_json_model)
+export_xgboost_json.__doc__ = ("``export_xgboost_json(ensemble, names, path, **options)``: the "
+                               "model definition at ``path`` plus the plugin's feature-set and "
+                               "``_createmodel`` bodies (`ltr_plugin.export_for_plugin`).")
