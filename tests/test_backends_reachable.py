@@ -255,3 +255,27 @@ def test_export_method_writes_the_model(data, tmp_path):
     assert result.path.exists()
     reloaded = lgb.Booster(model_file=str(result.path))
     np.testing.assert_allclose(reloaded.predict(train.X), model.predict(train.X))
+
+
+def test_lightgbm_test_lambdarank_settings_match_lightgbm(data):
+    # LightGBM's own test_lambdarank: eval_at [1, 3], early stopping after 10 rounds, and
+    # a reset_parameter learning-rate schedule
+    train, valid = data
+    model = LightGBMLambdaMART(n_estimators=50, eval_at=(1, 3), eval_metric="ndcg@1",
+                               early_stopping_rounds=10, random_state=1, n_jobs=1)
+    model.fit(train, eval_set=valid,
+              callbacks=[lgb.reset_parameter(learning_rate=_lgb_schedule)])
+    params = dict(model._lgb_params(None), metric="ndcg", eval_at=[1])
+    dtrain = lgb.Dataset(train.X, train.y, group=train.group_sizes, params=params)
+    dvalid = lgb.Dataset(valid.X, valid.y, group=valid.group_sizes, reference=dtrain)
+    record: dict = {}
+    raw = lgb.train(params, dtrain, num_boost_round=50, valid_sets=[dvalid],
+                    valid_names=["valid_0"],
+                    callbacks=[lgb.early_stopping(10, first_metric_only=True, verbose=False),
+                               lgb.reset_parameter(learning_rate=_lgb_schedule),
+                               lgb.record_evaluation(record)])
+    assert model.best_iteration_ == raw.best_iteration < 50  # stopped early, at one round
+    np.testing.assert_allclose(model.evals_result_["valid_0"]["ndcg@1"],
+                               record["valid_0"]["ndcg@1"], rtol=1e-12)
+    np.testing.assert_array_equal(model.predict(valid.X),
+                                  raw.predict(valid.X, num_iteration=raw.best_iteration))
