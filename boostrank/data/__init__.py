@@ -1,27 +1,20 @@
-"""The ingestion layer: RankingData, LibSVM/LETOR reading and writing, datasets, generator."""
+"""The ingestion layer: RankingData, LibSVM/LETOR reading and writing, datasets, generator.
+
+Plain imports: these modules need only numpy and scipy.sparse, which `RankingData` (imported
+by every user of the layer) loads anyway; ``import boostrank`` itself imports none of them.
+"""
 
 from __future__ import annotations
 
-from .._lazy import lazy_getattr
+from .datasets import DATASETS, Dataset, fetch_dataset
+from .errors import DataFormatError, LibSVMFormatError
+from .letor import letor_folds, load_letor_fold, resolve_letor_fold
+from .libsvm import load_libsvm, save_libsvm
+from .ranking_data import RankingData
+from .synthetic import make_ranking
 
-_PUBLIC = {
-    "RankingData": ".ranking_data:RankingData",
-    "DataFormatError": ".errors:DataFormatError",
-    "LibSVMFormatError": ".errors:LibSVMFormatError",
-    "load_libsvm": ".libsvm:load_libsvm",
-    "save_libsvm": ".libsvm:save_libsvm",
-    "load_letor_fold": ".letor:load_letor_fold",
-    "letor_folds": ".letor:letor_folds",
-    "resolve_letor_fold": ".letor:resolve_letor_fold",
-    "make_ranking": ".synthetic:make_ranking",
-    "fetch_dataset": ".datasets:fetch_dataset",
-    "DATASETS": ".datasets:DATASETS",
-    "Dataset": ".datasets:Dataset",
-}
-
-__all__ = sorted(_PUBLIC)
-__getattr__ = lazy_getattr(__name__, _PUBLIC)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__ = [
+    "DATASETS", "DataFormatError", "Dataset", "LibSVMFormatError", "RankingData",
+    "fetch_dataset", "letor_folds", "load_letor_fold", "load_libsvm", "make_ranking",
+    "resolve_letor_fold", "save_libsvm",
+]
