@@ -41,13 +41,20 @@ __all__ = ["IPW_LOSSES", "POSITION_BIAS_CONSTRAINTS", "POSITION_BIAS_MODES",
            "plan_position_training", "resolve_position_bias", "with_labels",
            "with_position_column", "with_positions"]
 
-#: accepted values of ``position_bias`` (True is "learned")
-POSITION_BIAS_MODES = (False, True, "learned", "ipw")
+#: accepted values of ``position_bias`` (True: "dla" for the `IPW_LOSSES`, else "learned")
+POSITION_BIAS_MODES = (False, True, "dla", "learned", "ipw")
+#: largest inverse propensity (or inverse relevance ratio) weight of the dual learning
+#: algorithm, as ULTRA's ``max_propensity_weight``: bounds the variance of rare positions
+MAX_DLA_WEIGHT = 100.0
 #: losses inverse propensity weighting is valid for (linear in the labels)
 IPW_LOSSES = frozenset({"softmax", "rmse"})
 #: a training row's position travels as an extra feature column holding position * this
 #: scale, far beyond any ``input_noise`` (the noise is added to every column)
 POSITION_COLUMN_SCALE = 4096.0
+#: the position biases are stored divided by this factor: Adam moves a parameter by about
+#: the learning rate per step whatever its gradient's scale, so a log-propensity of -2 would
+#: take thousands of steps at 1e-3; scaled, the biases move this many times faster
+BIAS_STEP_SCALE = 50.0
 
 
 def resolve_position_bias(value: Any, loss: str, owner: str) -> str | None:
@@ -58,17 +65,20 @@ def resolve_position_bias(value: Any, loss: str, owner: str) -> str | None:
     if value is False or value is None or (isinstance(value, np.bool_) and not value):
         return None
     if value is True or (isinstance(value, np.bool_) and value):
-        return "learned"
-    if isinstance(value, str) and value in ("learned", "ipw"):
-        if value == "ipw" and loss not in IPW_LOSSES:
+        return "dla" if loss in IPW_LOSSES else "learned"
+    if isinstance(value, str) and value in ("dla", "learned", "ipw"):
+        if value != "learned" and loss not in IPW_LOSSES:
             raise ValueError(
-                f"{owner}: position_bias='ipw' (inverse propensity weighting) is unbiased only "
-                f"for losses linear in the labels: {sorted(IPW_LOSSES)}; loss={loss!r} is not "
-                "one of them. Use loss='softmax', or position_bias=True (the learned position "
-                "bias works with every loss)")
+                f"{owner}: position_bias={value!r} ({_METHODS[value]}) weights clicks by inverse "
+                f"propensities, which is unbiased only for losses linear in the labels: "
+                f"{sorted(IPW_LOSSES)}; loss={loss!r} is not one of them. Use loss='softmax', "
+                "or position_bias='learned' (a learned position bias, any loss)")
         return value
-    raise ValueError(f"{owner}: position_bias must be one of False, True, 'learned', 'ipw'; "
-                     f"got {value!r}")
+    raise ValueError(f"{owner}: position_bias must be one of False, True, 'dla', 'learned', "
+                     f"'ipw'; got {value!r}")
+
+
+_METHODS = {"dla": "the dual learning algorithm", "ipw": "inverse propensity weighting"}
 
 
 def check_propensities(propensities: Any, owner: str) -> np.ndarray | None:
@@ -148,23 +158,31 @@ class PositionBiasScorer(nn.Module):
         Positions 1..n_positions get a bias (position 1's is fixed at 0; larger positions
         share the last bias).
 
+    dual : bool, default False
+        For the dual learning algorithm: the training output keeps relevance and position
+        logit apart (see below).
+
     An input with ``F + 1`` columns carries the position in the last one
-    (`with_position_column`) and is scored ``relevance(x) + bias[position]``; an input with
-    ``F`` columns (evaluation, prediction) gets the relevance score alone.
+    (`with_position_column`) and is scored ``relevance(x) + bias[position]`` (``dual``: the
+    stack ``[relevance(x), bias[position], position]`` on a last axis of 3, for
+    `DualLearningLoss`); an input with ``F`` columns (evaluation, prediction) gets the
+    relevance score alone.
     """
 
-    def __init__(self, relevance: nn.Module, n_features: int, n_positions: int) -> None:
+    def __init__(self, relevance: nn.Module, n_features: int, n_positions: int,
+                 dual: bool = False) -> None:
         super().__init__()
         self.relevance = relevance
         self.n_features = int(n_features)
         self.n_positions = max(1, int(n_positions))
-        self.bias = nn.Parameter(torch.zeros(self.n_positions - 1))
+        self.dual = bool(dual)
+        self.bias = nn.Parameter(torch.zeros(self.n_positions - 1))  # bias / BIAS_STEP_SCALE
 
     def position_bias(self, position_column: torch.Tensor) -> torch.Tensor:
         """Bias per entry of a position column (same shape), position 1's being 0."""
         index = torch.round(position_column.float() / POSITION_COLUMN_SCALE).long()
         index = index.clamp(1, self.n_positions) - 1
-        full = torch.cat([self.bias.new_zeros(1), self.bias])
+        full = torch.cat([self.bias.new_zeros(1), self.bias * BIAS_STEP_SCALE])
         return full[index]
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -172,12 +190,51 @@ class PositionBiasScorer(nn.Module):
             return self.relevance(x) if mask is None else self.relevance(x, mask)
         features, column = x[..., :self.n_features], x[..., self.n_features]
         scores = self.relevance(features) if mask is None else self.relevance(features, mask)
-        return scores + self.position_bias(column).to(scores.dtype)
+        bias = self.position_bias(column).to(scores.dtype)
+        if self.dual:
+            position = torch.round(column / POSITION_COLUMN_SCALE).to(scores.dtype)
+            return torch.stack([scores, bias, position], dim=-1)
+        return scores + bias
 
     def propensities(self) -> np.ndarray:
         """``exp(bias[r] - bias[1])`` per rank (n_positions,) float64, rank 1 first (= 1)."""
-        full = torch.cat([self.bias.detach().new_zeros(1), self.bias.detach()])
+        full = torch.cat([self.bias.detach().new_zeros(1), self.bias.detach() * BIAS_STEP_SCALE])
         return torch.exp(full.double()).cpu().numpy()
+
+
+class DualLearningLoss(nn.Module):
+    """The dual learning algorithm (Ai et al., SIGIR 2018) around an IPW-valid list loss.
+
+    Takes the stacked training output of a ``dual`` `PositionBiasScorer`, scores
+    [lists, len, 3] = (relevance ``f``, position logit ``b``, position). Two losses, each
+    weighted by the other model's (detached) estimate:
+
+    - ranking: ``base(f, clicks * P_1 / P_i)``, inverse propensity weighting with the
+      propensity ratio ``P_i / P_1 = exp(b_i)`` (position 1's logit is 0);
+    - propensity: softmax cross entropy of ``b`` with target ``clicks * R_top / R_i``,
+      inverse relevance weighting with ``R = softmax(f)`` and ``top`` the best-placed
+      document of the list.
+
+    Weights are capped at `MAX_DLA_WEIGHT`. The sum of both is returned.
+    """
+
+    def __init__(self, base: nn.Module) -> None:
+        super().__init__()
+        self.base = base
+
+    def forward(self, scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor,
+                weights: torch.Tensor | None = None) -> torch.Tensor:
+        from .losses import softmax_loss
+
+        relevance, logit, position = scores[..., 0], scores[..., 1], scores[..., 2]
+        with torch.no_grad():
+            inverse_propensity = torch.exp(-logit).clamp(max=MAX_DLA_WEIGHT)
+            top = position.masked_fill(~mask, float("inf")).argmin(dim=1, keepdim=True)
+            ratio = torch.exp(relevance.gather(1, top) - relevance)
+            inverse_relevance = ratio.clamp(max=MAX_DLA_WEIGHT).masked_fill(~mask, 0.0)
+        ranking = self.base(relevance, labels * inverse_propensity, mask, weights)
+        propensity = softmax_loss(logit, labels * inverse_relevance, mask, weights=weights)
+        return ranking + propensity
 
 
 def with_positions(train: RankingData, positions: np.ndarray) -> RankingData:
@@ -195,7 +252,7 @@ def with_labels(train: RankingData, labels: np.ndarray) -> RankingData:
 class PositionTraining:
     """What one ``position_bias`` fit changes in training (built by `plan_position_training`).
 
-    ``mode``: ``"learned"`` or ``"ipw"``; ``positions``: (n_rows,) int64 of the training rows;
+    ``mode``: ``"dla"``, ``"learned"`` or ``"ipw"``; ``positions``: (n_rows,) int64 of the training rows;
     ``propensities``: (n_positions,) for IPW (rank 1 = 1), None for the learned mode until
     `finish` reads them off the tower.
     """
@@ -215,16 +272,21 @@ class PositionTraining:
                                              self.owner))
 
     def training_features(self, Z: np.ndarray) -> np.ndarray:
-        """Learned mode: preprocessed features plus the position column; else ``Z``."""
-        if self.mode != "learned":
+        """Learned / DLA: preprocessed features plus the position column; IPW: ``Z``."""
+        if self.mode == "ipw":
             return Z
         return with_position_column(Z, self.positions)
 
     def wrap(self, model: nn.Module, n_features: int) -> nn.Module:
-        """Learned mode: the model inside a `PositionBiasScorer`; else the model."""
-        if self.mode != "learned":
+        """Learned / DLA: the model inside a `PositionBiasScorer`; IPW: the model."""
+        if self.mode == "ipw":
             return model
-        return PositionBiasScorer(model, n_features, int(self.positions.max(initial=1)))
+        return PositionBiasScorer(model, n_features, int(self.positions.max(initial=1)),
+                                  dual=self.mode == "dla")
+
+    def wrap_loss(self, loss: nn.Module) -> nn.Module:
+        """DLA: the loss inside a `DualLearningLoss`; else the loss."""
+        return DualLearningLoss(loss) if self.mode == "dla" else loss
 
     def finish(self, model: nn.Module) -> tuple[nn.Module, np.ndarray]:
         """(the relevance model kept for prediction, ``propensities_``)."""
@@ -249,13 +311,14 @@ def plan_position_training(ranker: Any, train: RankingData,
         return None
     positions = ranker.fit_positions(train)
     propensities = check_propensities(getattr(ranker, "propensities", None), owner)
-    if mode == "learned" and propensities is not None:
+    if mode != "ipw" and propensities is not None:
         raise ValueError(f"{owner}: propensities are used by position_bias='ipw' only; "
-                         "position_bias=True learns them (set propensities=None)")
+                         f"position_bias={ranker.position_bias!r} learns them (set "
+                         "propensities=None)")
     if mode == "ipw" and propensities is None:
         from sklearn.base import clone
 
-        stage = clone(ranker).set_params(position_bias=True, propensities=None,
+        stage = clone(ranker).set_params(position_bias="dla", propensities=None,
                                          loss="softmax", loss_params=None)
         stage.fit(with_positions(train, positions), eval_set=dict(eval_sets) or None,
                   sample_weight=sample_weight)

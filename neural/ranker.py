@@ -136,14 +136,17 @@ class NeuralRanker(PositionFitMixin, BaseRanker):
     n_jobs : int or None
         CPU threads torch may use during fit and predict (scikit-learn meaning: None is 1,
         -1 all cores).
-    position_bias : {False, True, "learned", "ipw"}, default False
+    position_bias : {False, True, "dla", "learned", "ipw"}, default False
         Learn from a click log corrected for position bias (`neural.position_bias`), with the
         training rows' display positions (``RankingData.position`` or ``fit(...,
-        position=...)``). True / ``"learned"``: a learned bias per position is added to the
-        training logits and dropped at prediction (any loss). ``"ipw"``: inverse propensity
-        weighting of the clicks (``loss="softmax"`` or ``"rmse"``), with ``propensities`` or,
-        without them, propensities estimated first by a learned-bias fit. ``predict`` never
-        needs positions; ``propensities_`` reports the propensities used or learned.
+        position=...)``). True: ``"dla"`` for ``loss="softmax"`` / ``"rmse"``, ``"learned"``
+        for the other losses. ``"dla"``: the dual learning algorithm (a per-position
+        propensity learned jointly with the ranker, each weighting the other's loss).
+        ``"learned"``: a learned bias per position added to the training logits and dropped
+        at prediction (any loss). ``"ipw"``: inverse propensity weighting of the clicks
+        (``loss="softmax"`` or ``"rmse"``) with ``propensities``, or propensities estimated
+        first by a ``"dla"`` fit. ``predict`` never needs positions; ``propensities_``
+        reports the propensities used or learned.
     propensities : array-like (n_positions,) or None
         For ``position_bias="ipw"``: the examination propensity of each rank,
         ``propensities[r - 1]`` for rank ``r`` (normalised so rank 1 is 1).
@@ -338,6 +341,8 @@ class NeuralRanker(PositionFitMixin, BaseRanker):
                 model = plan.wrap(model, train.n_features).to(device)
                 Z = plan.training_features(Z)
             loss_module = self._build_loss(device, seed)
+            if plan is not None:
+                loss_module = plan.wrap_loss(loss_module)
             batcher = self._batcher(strategy, Z, train, weights)
             targets = [strategy.eval_target(name, preprocessor.transform(d.X, d.group_offsets),
                                             d, self.eval_metric, self.eval_convention)
