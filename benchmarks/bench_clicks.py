@@ -8,16 +8,23 @@ Ai et al. 2018, Hu et al. 2019):
 2. `boostrank.clicks.simulate_clicks` shows each query's top ``--n-shown`` documents
    ``--n-sessions`` times and draws clicks from the true labels with the position-based
    model (examination ``(1/rank)**eta``, click noise ``noise`` on grade-0 documents), for
-   every ``eta`` in ``--etas`` and ``noise`` in ``--noises``, one impression per query list;
-3. for each family (LightGBM, XGBoost, a neural ranker with the softmax loss) three models
-   are scored by NDCG@10 on the TRUE labels of the test split: (a) trained on the true
-   labels (the ceiling), (b) trained on the clicks naively, (c) trained on the clicks with
+   every ``eta`` in ``--etas`` and ``noise`` in ``--noises``; the log holds the click counts
+   summed over the sessions (``--output counts``, default) or one list per session
+   (``--output impressions``, slower);
+3. for each family (LightGBM, XGBoost, a neural ranker with the softmax loss) the models are
+   scored by NDCG@10 on the TRUE labels of the test split: (a) trained on the true labels
+   (the ceiling), (b) trained on the clicks naively, (c) trained on the clicks with
    ``position_bias=True``. The neural family also reports IPW with the true propensities
-   ``(1/rank)**eta`` (``neural-ipw``, an oracle).
+   ``(1/rank)**eta`` (``neural-ipw``, an oracle). A second reference, ``unbiased-clicks``,
+   is the same family trained on clicks simulated without position bias (``eta=0``, same
+   noise and sessions): the most any position-bias correction can reach from these clicks
+   (the rest of the gap to (a) is the information clicks lack, and the documents never
+   shown).
 
-Printed for every dataset x seed x click setting x family: (a), (b), (c), the fraction of
-the (a)-(b) gap that (c) recovers, and paired significance of (c) vs (b) over the test
-queries (paired t-test and randomization test). A summary gives the mean per family over
+Printed for every dataset x seed x click setting x family: (a), unbiased-clicks, (b), (c),
+the fraction of the (a)-(b) gap that (c) recovers (and of the unbiased-clicks-(b) gap),
+and paired significance of (c) vs (b) over the test queries (paired t-test and
+randomization test). A summary gives the mean per family over
 everything. Goals: (c) recovers at least half of the gap for LightGBM and XGBoost, and
 beats (b) for the neural family.
 
@@ -59,6 +66,7 @@ class Sizes:
     n_sessions: int
     logging_fraction: float
     logging_rounds: int
+    output: str
 
 
 # ---------------------------------------------------------------- data
@@ -137,42 +145,85 @@ def corrected_variants(family: str, eta: float) -> dict[str, dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- one setting
-def compare(label: str, ceiling: np.ndarray, naive: np.ndarray,
+@dataclass
+class References:
+    """Per-query test NDCG@10 of the reference models of one family.
+
+    ``ceiling``: trained on the true labels (a); ``unbiased``: trained on clicks simulated
+    without position bias (``eta=0``, same noise), the most a position-bias correction can
+    reach from clicks.
+    """
+
+    ceiling: np.ndarray
+    unbiased: dict[float, np.ndarray]
+
+
+def simulate(train: Any, scores: np.ndarray, seed: int, eta: float, noise: float,
+             sizes: Sizes) -> Any:
+    """The PBM click log of one setting."""
+    from boostrank.clicks import simulate_clicks
+
+    return simulate_clicks(train, scores, "pbm", random_state=seed, n_shown=sizes.n_shown,
+                           n_sessions=sizes.n_sessions, output=sizes.output, eta=eta,
+                           noise=noise)
+
+
+def _recovered(reference: float, naive: float, corrected: float) -> float:
+    gap = reference - naive
+    return (corrected - naive) / gap if gap > 1e-9 else float("nan")
+
+
+def compare(label: str, refs: References, noise: float, naive: np.ndarray,
             corrected: np.ndarray) -> dict[str, float]:
-    """Print one row (means, recovered fraction, paired tests); return its figures."""
+    """Print one row (means, recovered fractions, paired tests); return its figures."""
     from boostrank.metrics.stats import paired_ttest, randomization_test
 
-    a, b, c = (float(np.nanmean(v)) for v in (ceiling, naive, corrected))
-    gap = a - b
-    recovered = (c - b) / gap if gap > 1e-9 else float("nan")
+    a, u, b, c = (float(np.nanmean(v)) for v in (refs.ceiling, refs.unbiased[noise], naive,
+                                                 corrected))
+    recovered, recovered_u = _recovered(a, b, c), _recovered(u, b, c)
     _, p_t = paired_ttest(corrected, naive)
     p_r = randomization_test(corrected, naive, n_resamples=5000, random_state=0)
-    shown = "n/a (no gap)" if np.isnan(recovered) else f"{recovered:6.2f}"
-    print(f"  {label:<34} ceiling {a:.4f}  naive {b:.4f}  corrected {c:.4f}  "
-          f"recovered {shown}  p(t) {p_t:.3g}  p(rand) {p_r:.3g}", flush=True)
-    return {"ceiling": a, "naive": b, "corrected": c, "recovered": recovered,
+    print(f"  {label:<26} ceiling {a:.4f}  unbiased-clicks {u:.4f}  naive {b:.4f}  "
+          f"corrected {c:.4f}  recovered {_show(recovered)} (of unbiased-clicks gap "
+          f"{_show(recovered_u)})  p(t) {p_t:.3g}  p(rand) {p_r:.3g}", flush=True)
+    return {"ceiling": a, "unbiased": u, "naive": b, "corrected": c, "recovered": recovered,
             "p_t": p_t, "p_rand": p_r}
 
 
+def _show(value: float) -> str:
+    return "  n/a" if np.isnan(value) else f"{value:5.2f}"
+
+
+def references(train: Any, test: Any, scores: np.ndarray, seed: int, families: list[str],
+               noises: list[float], sizes: Sizes) -> dict[str, References]:
+    """The ceiling and the unbiased-clicks model of each family (one seed)."""
+    refs = {f: References(test_ndcg(make_model(f, seed, sizes).fit(train), test), {})
+            for f in families}
+    for noise in noises:
+        clicks = simulate(train, scores, seed, 0.0, noise, sizes)
+        for family in families:
+            model = make_model(family, seed, sizes).fit(clicks)
+            refs[family].unbiased[noise] = test_ndcg(model, test)
+    print(f" seed {seed}: ceilings " + ", ".join(
+        f"{f} {np.nanmean(r.ceiling):.4f}" for f, r in refs.items()), flush=True)
+    return refs
+
+
 def run_setting(train: Any, test: Any, scores: np.ndarray, seed: int, eta: float,
-                noise: float, families: list[str], ceilings: dict[str, np.ndarray],
+                noise: float, refs: dict[str, References],
                 sizes: Sizes) -> list[tuple[str, dict[str, float]]]:
     """Simulate one click log; train and score naive and corrected models of each family."""
-    from boostrank.clicks import simulate_clicks
-
-    clicks = simulate_clicks(train, scores, "pbm", random_state=seed, n_shown=sizes.n_shown,
-                             n_sessions=sizes.n_sessions, output="impressions", eta=eta,
-                             noise=noise)
-    print(f" eta={eta:g} noise={noise:g}: {clicks.n_queries} impressions, "
+    clicks = simulate(train, scores, seed, eta, noise, sizes)
+    print(f" eta={eta:g} noise={noise:g}: {clicks.n_queries} lists, "
           f"{int(clicks.y.sum())} clicks on {clicks.n_rows} shown rows", flush=True)
     rows = []
-    for family in families:
+    for family, family_refs in refs.items():
         naive = test_ndcg(make_model(family, seed, sizes).fit(clicks), test)
         for name, extra in corrected_variants(family, eta).items():
             started = time.perf_counter()
             model = make_model(family, seed, sizes, **extra).fit(clicks)
             figures = compare(f"{name} (fit {time.perf_counter() - started:.1f}s)",
-                              ceilings[family], naive, test_ndcg(model, test))
+                              family_refs, noise, naive, test_ndcg(model, test))
             rows.append((name, figures))
     return rows
 
@@ -183,19 +234,19 @@ def summarise(results: list[tuple[str, dict[str, float]]]) -> None:
     print("\nSummary (mean over datasets x seeds x click settings)")
     for name in dict.fromkeys(n for n, _ in results):
         rows = [r for n, r in results if n == name]
-        a, b, c = (float(np.mean([r[k] for r in rows])) for k in ("ceiling", "naive",
-                                                                   "corrected"))
-        gap = a - b
-        recovered = (c - b) / gap if gap > 1e-9 else float("nan")
+        a, u, b, c = (float(np.mean([r[k] for r in rows]))
+                      for k in ("ceiling", "unbiased", "naive", "corrected"))
+        recovered = _recovered(a, b, c)
         significant = sum(1 for r in rows if r["p_t"] < 0.05 and r["corrected"] > r["naive"])
         if name in ("lightgbm", "xgboost"):
             goal = f"goal recovered >= {GOAL_RECOVERED}: " + (
                 "met" if recovered >= GOAL_RECOVERED else "NOT met")
         else:
             goal = "goal corrected > naive: " + ("met" if c > b else "NOT met")
-        print(f"  {name:<11} ceiling {a:.4f}  naive {b:.4f}  corrected {c:.4f}  "
-              f"recovered {recovered:.2f} of the gap  significant wins {significant}/"
-              f"{len(rows)}  ({goal})")
+        print(f"  {name:<11} ceiling {a:.4f}  unbiased-clicks {u:.4f}  naive {b:.4f}  "
+              f"corrected {c:.4f}  recovered {_show(recovered)} of the gap to the ceiling, "
+              f"{_show(_recovered(u, b, c))} of the gap to unbiased clicks; significant wins "
+              f"{significant}/{len(rows)}  ({goal})")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -211,7 +262,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--etas", type=lambda s: [float(v) for v in s.split(",")], default=[0.5, 1.0, 2.0])
     add("--noises", type=lambda s: [float(v) for v in s.split(",")], default=[0.0, 0.1])
     add("--n-shown", type=int, default=10)
-    add("--n-sessions", type=int, default=4, help="impressions simulated per query")
+    add("--n-sessions", type=int, default=20, help="impressions simulated per query")
+    add("--output", choices=("impressions", "counts"), default="counts",
+        help="one list per session (impressions) or click counts summed over the sessions")
     add("--logging-fraction", type=float, default=0.01)
     add("--logging-rounds", type=int, default=20)
     add("--rounds", type=int, default=150, help="boosting rounds (LightGBM, XGBoost)")
@@ -228,7 +281,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = Sizes(args.rounds, args.epochs, args.threads, args.n_shown, args.n_sessions,
-                  args.logging_fraction, args.logging_rounds)
+                  args.logging_fraction, args.logging_rounds, args.output)
     started = time.perf_counter()
     results: list[tuple[str, dict[str, float]]] = []
     for name, train, test in load_datasets(args):
@@ -237,15 +290,13 @@ def main(argv: list[str] | None = None) -> int:
         for seed in range(args.seeds):
             logger = logging_ranker(train, seed, sizes)
             scores = logger.predict(train.X)
-            ceilings = {f: test_ndcg(make_model(f, seed, sizes).fit(train), test)
-                        for f in args.families}
-            print(f" seed {seed}: logging ranker {np.nanmean(test_ndcg(logger, test)):.4f}; "
-                  "ceilings " + ", ".join(
-                f"{f} {np.nanmean(v):.4f}" for f, v in ceilings.items()), flush=True)
+            print(f" seed {seed}: logging ranker test NDCG@10 "
+                  f"{np.nanmean(test_ndcg(logger, test)):.4f}", flush=True)
+            refs = references(train, test, scores, seed, args.families, args.noises, sizes)
             for eta in args.etas:
                 for noise in args.noises:
-                    results += run_setting(train, test, scores, seed, eta, noise,
-                                           args.families, ceilings, sizes)
+                    results += run_setting(train, test, scores, seed, eta, noise, refs,
+                                           sizes)
     if results:
         summarise(results)
     print(f"\ntotal {time.perf_counter() - started:.0f}s")

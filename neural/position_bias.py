@@ -1,27 +1,33 @@
 """Position-bias correction for the neural rankers (``NeuralRanker(position_bias=...)``).
 
-Two unbiased learning-to-rank methods, both trained from a click log whose rows carry the
+Three unbiased learning-to-rank methods, trained from a click log whose rows carry the
 1-based rank at which they were shown (`boostrank.data.RankingData.position`):
 
-- ``position_bias=True`` (or ``"learned"``): a position-aware tower, PAL style (Guo et al.,
-  RecSys 2019). In training the logit of a document is ``relevance(x) + bias[position]``,
-  one learned bias per position (position 1's fixed at 0); the bias term is dropped at
-  prediction, so `predict` scores relevance alone and never needs positions. With the
-  softmax-family losses the additive bias is the log of a multiplicative examination factor,
-  so ``propensities_ = exp(bias[r] - bias[1])`` estimates how much less a document at rank
-  ``r`` is examined than one at rank 1. Any loss can train this way.
-- ``position_bias="ipw"``: inverse propensity weighting (Joachims et al., WSDM 2017; Ai et
-  al., SIGIR 2018): a click at rank ``r`` counts ``1 / propensity[r]`` in the loss target.
-  ``propensities`` gives them (an array, ``propensities[r - 1]`` for rank ``r``, normalised
-  so rank 1 is 1); without it they are first estimated by a ``position_bias=True`` fit of
-  the same model (two stages). IPW is unbiased for losses linear in the labels, so it is
-  offered for ``softmax`` (TF-Ranking's label-normalised softmax cross entropy, the loss of
-  the IPW papers) and ``rmse`` (pointwise regression on ``click / propensity``) only:
-  ListNet's target ``softmax(labels)`` and the pairwise losses (which compare labels, not
-  add them) are not unbiased under reweighted labels.
+- ``position_bias="dla"`` (what True means for ``loss="softmax"`` / ``"rmse"``): the dual
+  learning algorithm (Ai et al., SIGIR 2018). A propensity model (one logit per position)
+  is learned jointly with the ranker: the ranker's loss weights each click by the inverse
+  of its position's estimated propensity, the propensity model's softmax loss weights it by
+  the inverse of the ranker's relevance ratio (`DualLearningLoss`).
+- ``position_bias="learned"`` (what True means for the other losses): a position-aware
+  tower, PAL style (Guo et al., RecSys 2019). In training the logit of a document is
+  ``relevance(x) + bias[position]``; any loss can train this way.
+- ``position_bias="ipw"``: inverse propensity weighting (Joachims et al., WSDM 2017): a
+  click at rank ``r`` counts ``1 / propensity[r]`` in the loss target. ``propensities``
+  gives them (an array, ``propensities[r - 1]`` for rank ``r``, normalised so rank 1 is 1);
+  without it they are first estimated by a ``"dla"`` fit of the same model under the softmax
+  loss (two stages).
 
-``propensities_`` (n_positions,) float64, rank 1 first and equal to 1, is set after every
-``position_bias`` fit (the given, estimated or learned ones).
+IPW and DLA are unbiased for losses linear in the labels, so they are offered for
+``softmax`` (TF-Ranking's label-normalised softmax cross entropy, the loss of the IPW
+papers) and ``rmse`` (pointwise regression on ``click / propensity``) only: ListNet's target
+``softmax(labels)`` and the pairwise losses (which compare labels, not add them) are not
+unbiased under reweighted labels.
+
+The position term is dropped at prediction: `predict` scores relevance alone and never
+needs positions. ``propensities_`` (n_positions,) float64, rank 1 first and equal to 1, is
+set after every ``position_bias`` fit: ``exp(bias[r] - bias[1])`` for the learned modes (with
+the softmax-family losses the additive bias is the log of a multiplicative examination
+factor), the propensities used for IPW.
 """
 
 from __future__ import annotations
