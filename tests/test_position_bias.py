@@ -335,3 +335,28 @@ def test_neural_position_bias_errors():
         _neural(position_bias="ipw", propensities=[1.0, 0.5]).fit(log)
     with pytest.raises(ValueError, match="position_bias"):
         _neural(position_bias="sometimes").fit(log)
+
+
+# ---------------------------------------------------------------- compare
+def test_compare_runs_naive_and_corrected_models_on_a_click_log(click_log):
+    from boostrank.comparison import compare
+    from boostrank.comparison.models import resolve_models
+
+    data, log = click_log
+    spec = resolve_models("xgboost+pb", {"xgboost+pb": {"n_estimators": 5}})[0]
+    assert (spec.label, spec.name) == ("xgboost+pb", "xgboost")
+    assert spec.params == {"position_bias": True, "n_estimators": 5}
+    with pytest.raises(ValueError, match=r"unknown model 'nosuch\+pb'.*NAME\+pb"):
+        resolve_models("nosuch+pb")
+    test = data.queries(slice(40, None))
+    params = {name: {"n_estimators": 10} for name in ("xgboost", "xgboost+pb")}
+    res = compare("xgboost,xgboost+pb", log, None, test, params=params, progress=False,
+                  n_resamples=200, random_state=0)
+    # scored on the true labels of the test split; the corrected model is the one that
+    # XGBoostLambdaMART(position_bias=True) trains on the same log
+    from boostrank import XGBoostLambdaMART
+
+    direct = XGBoostLambdaMART(position_bias=True, n_estimators=10, random_state=0).fit(log)
+    np.testing.assert_allclose(res.run("xgboost+pb").scores, direct.predict(test.X),
+                               rtol=1e-6)
+    assert res.run("xgboost").params.get("position_bias") in (None, False)

@@ -77,7 +77,9 @@ def resolve_models(models: Any, params: Mapping[str, Mapping[str, Any]] | None =
     ----------
     models : str, sequence or mapping
         Comma-separated registry names, a sequence of names / estimators /
-        ``(label, model)`` pairs, or a mapping ``{label: name_or_estimator}``.
+        ``(label, model)`` pairs, or a mapping ``{label: name_or_estimator}``. A name ending
+        in ``+pb`` (``lightgbm+pb``) is that model with ``position_bias=True``: trained on a
+        click log (positions from its ``.position`` sidecar) next to the naive model.
     params : mapping, optional
         ``{label: {parameter: value}}`` constructor overrides.
 
@@ -127,14 +129,24 @@ def _labelled_items(models: Any) -> list[tuple[str, Any]]:
     return items
 
 
+#: suffix of a registry name that trains the model with ``position_bias=True`` (``lightgbm+pb``)
+POSITION_BIAS_SUFFIX = "+pb"
+
+
 def _spec(label: str, model: Any, overrides: dict[str, Any]) -> ModelSpec:
     from ..registry import MODELS
 
     if isinstance(model, str):
         name = model.strip().lower()
+        corrected = name.endswith(POSITION_BIAS_SUFFIX)
+        if corrected:
+            name = name[:-len(POSITION_BIAS_SUFFIX)]
         if name not in MODELS:
             raise ValueError(f"unknown model {model!r}; known models: "
-                             f"{', '.join(sorted(MODELS))}")
+                             f"{', '.join(sorted(MODELS))} (each also as NAME"
+                             f"{POSITION_BIAS_SUFFIX}: trained with position_bias=True)")
+        if corrected:
+            overrides = {"position_bias": True, **overrides}
         return ModelSpec(label, name=name, params=overrides)
     if hasattr(model, "fit") and hasattr(model, "predict"):
         return ModelSpec(label, template=model, params=overrides)
