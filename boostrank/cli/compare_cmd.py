@@ -27,6 +27,8 @@ examples:
   boostrank compare --train train.txt --valid vali.txt --test test.txt --models lightgbm,xgboost
   boostrank compare --letor ../shared/data/MQ2008 --folds 1-5 --convention letor
   boostrank compare --params 'lightgbm={"n_estimators": 300}' --tune 20 --baseline lightgbm
+  boostrank compare --train clicks/clicks.txt --test test.txt --models lightgbm,lightgbm+pb
+      naive vs position-bias-corrected on a click log, scored on the true labels of test.txt
 """
 
 
@@ -54,7 +56,10 @@ def register(subparsers: Any) -> None:
                       help="folds of --letor to run, e.g. 1-5 or 1,3 (default: every fold)")
     models = parser.add_argument_group("models")
     models.add_argument("--models", metavar="LIST", default=DEFAULT_MODELS,
-                        help=f"comma-separated registry names (default: {DEFAULT_MODELS})")
+                        help=f"comma-separated registry names (default: {DEFAULT_MODELS}); "
+                             "NAME+pb trains NAME with position_bias=True on a click log "
+                             "(positions from the training file's .position sidecar), next "
+                             "to the naive NAME; give --valid/--test files with true labels")
     models.add_argument("--params", metavar="NAME=JSON", action="append", default=[],
                         help="constructor overrides for one model as a JSON object, or "
                              "NAME=@file.json; repeatable")
