@@ -192,19 +192,39 @@ class AttentionRanker(NamedNeuralRanker):
         Width of each layer's feed-forward block.
     positional : {None, "learned", "fixed"}
         Positional encoding of the documents' input order (None: scores do not depend on it).
-    dropout : float, default 0.1
+    dropout : float, default 0.3
         Dropout inside the encoder.
+    weight_decay : float >= 0, default 0.01
+        Adam's L2 penalty. The attention scorer sees whole lists and memorises small training
+        sets quickly (on ``data/sample``, 300 queries, training NDCG@10 reaches 0.98 while
+        validation peaks at epoch 9 without it); 0.01 with dropout 0.3 raised validation
+        NDCG@10 from 0.759 to 0.798 there.
+    batch_size : int, default 16
+        Queries per batch.
+    n_epochs : int, default 200
+        Maximum number of epochs (with early stopping on the first eval set).
+    early_stopping_rounds : int or None, default 20
+        Epochs without improvement before stopping.
     **params
         Any other `NeuralRanker` parameter (``hidden_sizes``/``activation``/``norm`` are
         unused by this scorer).
+
+    Notes
+    -----
+    These training defaults differ from `NeuralRanker`'s (dropout 0.2, no weight decay,
+    batch 32, 100 epochs, patience 10); they were chosen on the validation split of
+    ``data/sample``.
     """
 
     scorer_keywords = ("d_model", "n_layers", "n_heads", "d_ff", "positional")
 
     def __init__(self, d_model: int = 64, n_layers: int = 2, n_heads: int = 4,
-                 d_ff: int = 128, positional: str | None = None, dropout: float = 0.1,
-                 **params: Any) -> None:
-        super().__init__(dropout=dropout, **params)
+                 d_ff: int = 128, positional: str | None = None, dropout: float = 0.3,
+                 weight_decay: float = 1e-2, batch_size: int = 16, n_epochs: int = 200,
+                 early_stopping_rounds: int | None = 20, **params: Any) -> None:
+        super().__init__(dropout=dropout, weight_decay=weight_decay, batch_size=batch_size,
+                         n_epochs=n_epochs, early_stopping_rounds=early_stopping_rounds,
+                         **params)
         self.d_model = d_model
         self.n_layers = n_layers
         self.n_heads = n_heads
