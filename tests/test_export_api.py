@@ -122,9 +122,10 @@ def test_categorical_splits_are_refused_by_tree_targets(tmp_path, fmt):
     assert '"decision_type": "=="' in json.dumps(booster.dump_model())
     model = LightGBMLambdaMART()
     model.booster_, model.best_iteration_, model.n_features_in_ = booster, 10, 3
-    with pytest.raises(ExportError, match="categorical splits"):
+    with pytest.raises(ExportError, match="categorical splits") as refused:
         export_model(model, tmp_path / "m.out", fmt,
                      feature_names=["bm25(title)", "attribute(pr)", "attribute(len)"])
+    assert "export the native format (format='lightgbm')" in str(refused.value)
     assert not any(tmp_path.iterdir())
 
 

@@ -41,11 +41,8 @@ def require_plain_trees(ensemble: TreeEnsemble, target: str) -> None:
     """Refuse categorical splits and linear trees, which ``target`` cannot express."""
     if ensemble.info.get("categorical"):
         raise ExportError(f"this {ensemble.source} model has categorical splits, which {target} "
-                          "cannot express; retrain without categorical features (or export "
-                          "format='onnx' / the native format)"
-                          if target not in ("onnx",) else
-                          f"this {ensemble.source} model has categorical splits, which the "
-                          f"{target} export does not support; export the native format")
+                          "cannot express; retrain without categorical_features, or export "
+                          f"the native format (format={ensemble.source.lower()!r})")
     if ensemble.info.get("linear"):
         raise ExportError(f"this LightGBM model has linear trees (linear_tree=True), which "
                           f"{target} cannot express; export format='lightgbm' instead")
