@@ -41,8 +41,8 @@ from torch import nn
 from boostrank.data.ranking_data import RankingData
 from boostrank.params import Satisfies
 
-__all__ = ["IPW_LOSSES", "POSITION_BIAS_CONSTRAINTS", "POSITION_BIAS_MODES",
-           "POSITION_COLUMN_SCALE",
+__all__ = ["BIAS_STEP_SCALE", "IPW_LOSSES", "MAX_DLA_WEIGHT", "POSITION_BIAS_CONSTRAINTS",
+           "POSITION_BIAS_MODES", "POSITION_COLUMN_SCALE", "DualLearningLoss",
            "PositionBiasScorer", "PositionTraining", "check_propensities", "ipw_labels",
            "plan_position_training", "resolve_position_bias", "with_labels",
            "with_position_column", "with_positions"]
