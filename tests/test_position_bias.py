@@ -360,3 +360,24 @@ def test_compare_runs_naive_and_corrected_models_on_a_click_log(click_log):
     np.testing.assert_allclose(res.run("xgboost+pb").scores, direct.predict(test.X),
                                rtol=1e-6)
     assert res.run("xgboost").params.get("position_bias") in (None, False)
+
+
+def test_dual_learning_loss_weights_each_tower_by_the_other():
+    from neural.losses import get_loss, softmax_loss
+    from neural.position_bias import DualLearningLoss
+
+    f = torch.tensor([[2.0, 0.5, -1.0, 0.0]], requires_grad=True)
+    b = torch.tensor([[0.0, -0.7, -1.5, 0.0]], requires_grad=True)
+    position = torch.tensor([[2.0, 1.0, 3.0, 0.0]])  # the best-placed document is the 2nd
+    mask = torch.tensor([[True, True, True, False]])
+    clicks = torch.tensor([[1.0, 0.0, 1.0, 0.0]])
+    loss = DualLearningLoss(get_loss("softmax"))
+    got = loss(torch.stack([f, b, position], dim=-1), clicks, mask)
+    # brute force: inverse propensity exp(-b) for the ranker, inverse relevance ratio
+    # exp(f_top - f) (top = the document at position 1) for the propensity tower
+    ipw = clicks * torch.exp(-b.detach())
+    irw = clicks * torch.exp(f.detach()[0, 1] - f.detach())
+    expected = softmax_loss(f, ipw, mask) + softmax_loss(b, irw, mask)
+    torch.testing.assert_close(got, expected)
+    got.backward()
+    assert f.grad is not None and b.grad is not None and f.grad[0, 3] == 0
