@@ -280,7 +280,7 @@ def to_ranking_data(
 def _with_features(data: RankingData, features: Any) -> RankingData:
     return RankingData(features, data.y, data.qid, group_offsets=data.group_offsets,
                        docid=data.docid, comment=data.comment, feature_names=data.feature_names,
-                       source=data.source, source_row=data.source_row)
+                       source=data.source, source_row=data.source_row, position=data.position)
 
 
 def restore_order(values: Any, order: np.ndarray | None) -> np.ndarray:

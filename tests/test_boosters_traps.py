@@ -372,3 +372,8 @@ def test_dask_booster_refuses_what_the_cluster_cannot_do(local_client):
         X[:, 0] = np.arange(train.n_rows) % 3  # valid category codes
         DaskLightGBMLambdaMART(client=local_client, n_estimators=2,
                                categorical_features=[0]).fit(X, train.y, qid=train.qid)
+    positioned = make_ranking(10, (4, 8), 3, random_state=9)
+    positioned.position = np.concatenate([np.arange(1, n + 1) for n in positioned.group_sizes])
+    with pytest.raises(ValueError, match="does not support position_bias=True"):
+        DaskLightGBMLambdaMART(client=local_client, n_estimators=2,
+                               position_bias=True).fit(positioned)

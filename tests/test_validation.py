@@ -310,3 +310,16 @@ def test_early_stopping_nan_rule_and_minimize():
     assert not down.update(2.0) and down.update(2.5) and down.best_iteration == 2
     with pytest.raises(ValueError, match="rounds must be"):
         EarlyStopping(0)
+
+
+def test_dtype_conversion_keeps_positions_and_row_columns():
+    from boostrank.data.ranking_data import RankingData
+    from boostrank.validation import to_ranking_data
+
+    X = np.arange(12, dtype=np.float64).reshape(6, 2)
+    data = RankingData(X, np.zeros(6), np.repeat([0, 1], 3), position=[1, 2, 3, 1, 2, 3],
+                       docid=np.array(list("abcdef")))
+    converted, order, _ = to_ranking_data(data, dtype=np.float32)
+    assert converted.X.dtype == np.float32 and order is None
+    np.testing.assert_array_equal(converted.position, [1, 2, 3, 1, 2, 3])
+    np.testing.assert_array_equal(converted.docid, list("abcdef"))

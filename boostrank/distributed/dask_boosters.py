@@ -194,6 +194,9 @@ class _DaskBoosterMixin:
         if self._categorical_indices():  # type: ignore[attr-defined]
             raise ValueError(f"{name} does not support categorical_features yet; use "
                              f"{self._local_class.__name__}")
+        if getattr(self, "position_bias", False):
+            raise ValueError(f"{name} does not support position_bias=True yet (positions are "
+                             f"not passed to the workers); use {self._local_class.__name__}")
 
     def _label_values(self, train: Any) -> np.ndarray:
         if isinstance(train, RankingData):
