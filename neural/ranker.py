@@ -305,6 +305,7 @@ class NeuralRanker(PositionFitMixin, BaseRanker):
     # ----------------------------------------------------------------- fit
     def _fit(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],
              sample_weight: np.ndarray | None, callbacks: list[TrainingCallback]) -> None:
+        _check_callbacks(callbacks)
         try:
             with torch_threads(self._n_threads()):
                 self._fit_impl(train, eval_sets, sample_weight, callbacks)
@@ -532,3 +533,15 @@ class NeuralRanker(PositionFitMixin, BaseRanker):
         state = {k: v for k, v in state.items() if k != "model_"}
         super().__setstate__(state)
         self._restore_model(persistence.weights_from_bytes(model_bytes))
+
+
+def _check_callbacks(callbacks: list[Any]) -> None:
+    """Neural rankers call functions of an `EvalStep`; a booster's callback is refused."""
+    from boostrank.boosters.callbacks import callback_backend
+
+    for i, callback in enumerate(callbacks):
+        backend = callback_backend(callback)
+        if backend is not None or not callable(callback):
+            what = f"a {backend} callback" if backend else "not callable"
+            raise TypeError(f"callbacks[{i}] ({type(callback).__name__}) is {what}; neural "
+                            "rankers take functions of an EvalStep (called after each epoch)")

@@ -297,3 +297,17 @@ def test_registry_neural_entries_match_the_estimators_table():
         assert get_model_class(name) is getattr(estimators, estimators.REGISTRY_NAMES[name])
     assert all("attention" in name for name, cls in estimators.REGISTRY_NAMES.items()
                if cls.startswith("Attention"))
+
+
+def test_backend_callbacks_are_refused_by_neural_rankers():
+    import lightgbm as lgb
+
+    from boostrank.data import make_ranking
+    from neural import RankNet
+
+    data = make_ranking(12, (3, 6), 4, random_state=0)
+    with pytest.raises(TypeError, match=r"callbacks\[0\] .* is a LightGBM callback; neural"):
+        RankNet(n_epochs=1, random_state=0).fit(data, eval_set=data,
+                                                 callbacks=[lgb.log_evaluation(1)])
+    with pytest.raises(TypeError, match="is not callable"):
+        RankNet(n_epochs=1, random_state=0).fit(data, eval_set=data, callbacks=[3])

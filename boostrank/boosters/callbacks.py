@@ -83,6 +83,16 @@ def _is_lightgbm_callback(callback: Any) -> bool:
                                    or hasattr(callback, "before_iteration"))
 
 
+def callback_backend(callback: Any) -> str | None:
+    """``"LightGBM"`` or ``"XGBoost"`` for a backend's own callback, None for anything else
+    (a boostrank callback is a plain callable receiving an `boostrank.estimator.EvalStep`)."""
+    if _is_xgboost_callback(callback):
+        return "XGBoost"
+    if _is_lightgbm_callback(callback):
+        return "LightGBM"
+    return None
+
+
 def _article(word: str) -> str:
     return "an" if word[:1].upper() in "AEIOUX" else "a"
 
@@ -106,14 +116,11 @@ def split_callbacks(callbacks: Sequence[Any] | None,
     own: list[Any] = []
     native: list[Any] = []
     for i, callback in enumerate(callbacks or ()):
-        if _is_xgboost_callback(callback):
-            kind = "XGBoost"
-        elif _is_lightgbm_callback(callback):
-            kind = "LightGBM"
-        elif callable(callback):
+        kind = callback_backend(callback)
+        if kind is None and callable(callback):
             own.append(callback)
             continue
-        else:
+        if kind is None:
             raise TypeError(f"callbacks[{i}] ({type(callback).__name__}) is not callable: give "
                             "functions of an EvalStep or backend callbacks")
         if kind != backend:
