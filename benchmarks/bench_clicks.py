@@ -185,9 +185,9 @@ def _describe(output: str, extra: dict[str, Any]) -> str:
     return ",".join([output[:5]] + [f"{short[k]}={v:g}" for k, v in extra.items() if k in short])
 
 
-def fit(model: Any, data: Any, valid: Any, sizes: Sizes) -> Any:
-    """``model`` fitted on ``data``; with early stopping, ``valid`` is its eval set."""
-    if sizes.early_stopping and not model.__class__.__name__.startswith("Neural"):
+def fit(family: str, model: Any, data: Any, valid: Any, sizes: Sizes) -> Any:
+    """``model`` fitted on ``data``; a booster's eval set is ``valid`` with early stopping."""
+    if sizes.early_stopping and family in BOOSTERS:
         return model.fit(data, eval_set=valid)
     return model.fit(data)
 
@@ -202,8 +202,9 @@ def fit_on_validation(family: str, seed: int, sizes: Sizes, logs: dict[str, Any]
     best: tuple[float, Any, str] | None = None
     for output in log_formats(family, sizes):
         for extra in grid:
-            model = fit(make_model(family, seed, sizes, **click_params(family, output),
-                                   **extra), logs[output], valid, sizes)
+            model = fit(family, make_model(family, seed, sizes,
+                                           **click_params(family, output), **extra),
+                        logs[output], valid, sizes)
             score = float(np.nanmean(test_ndcg(model, valid)))
             if best is None or score > best[0]:
                 best = (score, model, _describe(output, extra))
@@ -276,7 +277,7 @@ def _show(value: float) -> str:
 def references(train: Any, valid: Any, test: Any, scores: np.ndarray, seed: int,
                families: list[str], noises: list[float], sizes: Sizes) -> dict[str, References]:
     """The ceiling and the unbiased-clicks model of each family (one seed)."""
-    refs = {f: References(test_ndcg(fit(make_model(f, seed, sizes), train, valid, sizes),
+    refs = {f: References(test_ndcg(fit(f, make_model(f, seed, sizes), train, valid, sizes),
                                     test), {}) for f in families}
     for noise in noises:
         logs = simulate(train, scores, seed, 0.0, noise, sizes, families)
