@@ -44,7 +44,7 @@ Datasets: LETOR 4.0 MQ2008 (``--mq2008``, default ``../shared/data/MQ2008``, fol
 
 Usage::
 
-    python benchmarks/bench_clicks.py                        # full run (~10 min, 2 cores)
+    python benchmarks/bench_clicks.py                        # full run (~7 min, 2 cores)
     python benchmarks/bench_clicks.py --seeds 3 --oracle-ipw # 3 seeds, oracle IPW too
     python benchmarks/bench_clicks.py --seeds 1 --etas 1 --noises 0.1 --families lightgbm
 """
