@@ -7,7 +7,7 @@ tuning in the ``tuning`` package.
 
 from __future__ import annotations
 
-from ._lazy import lazy_getattr
+from .lazy import lazy_facade
 
 __version__ = "0.1.0"
 
@@ -39,9 +39,4 @@ _PUBLIC = {
     "compare": ".comparison:compare",
 }
 
-__all__ = sorted(_PUBLIC) + ["__version__"]
-__getattr__ = lazy_getattr(__name__, _PUBLIC)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_facade(__name__, _PUBLIC, extra=["__version__"])

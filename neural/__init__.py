@@ -9,10 +9,7 @@ use. Submodules load on first access, so ``import neural`` itself is cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
-from boostrank._lazy import lazy_getattr
+from boostrank.lazy import lazy_facade
 
 _PUBLIC = {
     "NeuralRanker": ".ranker:NeuralRanker",
@@ -35,15 +32,4 @@ _PUBLIC = {
 _SUBMODULES = ("losses", "batching", "distributed", "estimators", "parameters", "persistence",
                "preprocessing", "ranker", "runtime", "scorer", "training")
 
-__all__ = sorted(_PUBLIC)
-_lazy = lazy_getattr(__name__, _PUBLIC)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    return _lazy(name)
-
-
-def __dir__() -> list[str]:
-    return __all__ + list(_SUBMODULES)
+__all__, __getattr__, __dir__ = lazy_facade(__name__, _PUBLIC, submodules=_SUBMODULES)

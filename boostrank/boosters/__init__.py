@@ -5,7 +5,7 @@ Loaded lazily: importing ``boostrank.boosters`` imports neither lightgbm nor xgb
 
 from __future__ import annotations
 
-from .._lazy import lazy_getattr
+from ..lazy import lazy_facade
 
 _PUBLIC = {
     "BoosterRanker": ".base:BoosterRanker",
@@ -16,9 +16,4 @@ _PUBLIC = {
     "XGBoostLambdaMART": ".xgboost_ranker:XGBoostLambdaMART",
 }
 
-__all__ = sorted(_PUBLIC)
-__getattr__ = lazy_getattr(__name__, _PUBLIC)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_facade(__name__, _PUBLIC)

@@ -8,7 +8,7 @@ returns an `ExportResult`; `EXPORT_FORMATS` lists the formats and the families e
 
 from __future__ import annotations
 
-from .._lazy import lazy_getattr
+from ..lazy import lazy_facade
 
 _PUBLIC = {
     "export_model": ".api:export_model",
@@ -24,9 +24,4 @@ _PUBLIC = {
     "load_torch_scorer": ".onnx_neural:load_torch_scorer",
 }
 
-__all__ = sorted(_PUBLIC)
-__getattr__ = lazy_getattr(__name__, _PUBLIC)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_facade(__name__, _PUBLIC)
