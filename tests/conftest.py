@@ -69,3 +69,21 @@ def ranking_splits():
                      for i, n in enumerate(n_queries))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A local Dask cluster (two worker processes, one thread each, loopback only), shared by
+    every test that trains on a cluster."""
+    pytest.importorskip("distributed")
+    pytest.importorskip("dask.dataframe")  # xgboost.dask needs it
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                           host="127.0.0.1", dashboard_address=None)
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()

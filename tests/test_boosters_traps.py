@@ -325,20 +325,9 @@ def test_xgboost_cuda_parameters(data):
     assert model._xgb_params("exponential")["device"] == "cuda"
 
 
-@pytest.fixture(scope="module")
-def local_client():
-    pytest.importorskip("distributed")
-    pytest.importorskip("dask.dataframe")  # xgboost.dask needs it
-    from distributed import Client, LocalCluster
-
-    cluster = LocalCluster(n_workers=1, processes=False, threads_per_worker=1,
-                           protocol="tcp", host="127.0.0.1", dashboard_address=None)
-    client = Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
+@pytest.fixture
+def local_client(dask_client):
+    return dask_client
 
 
 @pytest.mark.parametrize("backend", ["lightgbm", "xgboost"])

@@ -36,18 +36,9 @@ PAIRS = [(LightGBMLambdaMART, DaskLightGBMLambdaMART), (XGBoostLambdaMART, DaskX
 IDS = ["lightgbm", "xgboost"]
 
 
-@pytest.fixture(scope="module")
-def client():
-    from distributed import Client, LocalCluster
-
-    cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                           host="127.0.0.1", dashboard_address=None)
-    client = Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
+@pytest.fixture
+def client(dask_client):
+    return dask_client
 
 
 @pytest.fixture(scope="module")

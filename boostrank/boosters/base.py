@@ -96,7 +96,8 @@ class BoosterRanker(BaseRanker):
                  reg_lambda: float, eval_at: Any, early_stopping_rounds: int | None,
                  eval_metric: str, eval_convention: Any, gain: str, random_state: Any,
                  n_jobs: int | None, device: str, verbose: int | bool,
-                 params: dict[str, Any] | None) -> None:
+                 params: dict[str, Any] | None, position_bias: bool = False,
+                 categorical_features: Any = None, importance_type: str = "gain") -> None:
         """Store the parameters both boosters have (subclasses list them all in their own
         signature, which is what scikit-learn's ``get_params`` reads, and pass these on)."""
         self.objective = objective
@@ -116,6 +117,9 @@ class BoosterRanker(BaseRanker):
         self.device = device
         self.verbose = verbose
         self.params = params
+        self.position_bias = position_bias
+        self.categorical_features = categorical_features
+        self.importance_type = importance_type
 
     # ------------------------------------------------------------------ parameters
     def _resolve_params(self) -> None:

@@ -171,11 +171,9 @@ class XGBoostLambdaMART(PositionFitMixin, BoosterRanker):
     ) -> None:
         super().__init__(objective, n_estimators, learning_rate, subsample, colsample_bytree,
                          reg_alpha, reg_lambda, eval_at, early_stopping_rounds, eval_metric,
-                         eval_convention, gain, random_state, n_jobs, device, verbose, params)
-        self.position_bias = position_bias
+                         eval_convention, gain, random_state, n_jobs, device, verbose, params,
+                         position_bias, categorical_features, importance_type)
         self.position_bias_norm = position_bias_norm
-        self.categorical_features = categorical_features
-        self.importance_type = importance_type
         self.max_depth = max_depth
         self.max_leaves = max_leaves
         self.min_child_weight = min_child_weight
