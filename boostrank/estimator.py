@@ -113,6 +113,7 @@ class BaseRanker(BaseEstimator):
         *,
         qid: Any = None,
         group: Any = None,
+        position: Any = None,
         sample_weight: Any = None,
         eval_set: Any = None,
         callbacks: Sequence[TrainingCallback] | None = None,
@@ -128,6 +129,10 @@ class BaseRanker(BaseEstimator):
             Query id per row; rows of a query need not be contiguous (regrouped stably).
         group : array-like (n_queries,) of int, optional
             Query sizes instead of ``qid``.
+        position : array-like (n_rows,) of int >= 1, optional
+            The 1-based rank at which each row was shown (click logs), in the caller's row
+            order; used by ``position_bias=True``. A `RankingData` carries its own
+            ``.position`` instead.
         sample_weight : array-like (n_rows,), optional
             Per-row weights (finite, >= 0).
         eval_set : `RankingData`, ``(X, y, qid)`` tuple, a list of them, or a dict name -> one
@@ -147,8 +152,9 @@ class BaseRanker(BaseEstimator):
         """
         self._validate_params_ranker()
         train, _, weights = to_ranking_data(
-            X, y, qid=qid, group=group, sample_weight=sample_weight,
+            X, y, qid=qid, group=group, sample_weight=sample_weight, position=position,
             dtype=self._feature_dtype(), allow_nan=self._allow_nan())
+        self.__dict__.pop("propensities_", None)  # set again by a position_bias fit
         check_non_empty(train)
         self._check_labels(train.y, where="y")
         self.n_features_in_ = train.n_features

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .data.ranking_data import RankingData
+from .data.ranking_data import RankingData, check_position
 from .params import (
     Constraint,
     InstanceOf,
@@ -216,6 +216,7 @@ def to_ranking_data(
     qid: Any = None,
     group: Any = None,
     sample_weight: Any = None,
+    position: Any = None,
     name: str = "X",
     dtype: Any = None,
     allow_nan: bool = True,
@@ -235,6 +236,9 @@ def to_ranking_data(
         Query sizes (LightGBM style) instead of ``qid``.
     sample_weight : array-like (n_rows,), optional
         Per-row weights (finite, >= 0), in the caller's row order.
+    position : array-like (n_rows,) of int >= 1, optional
+        The 1-based rank at which each row was shown (click logs), in the caller's row
+        order; it becomes ``data.position``. A `RankingData` carries its own ``.position``.
     name : str
         How the data is called in error messages (``"X"``, ``"eval_set valid_0"``...).
     dtype, allow_nan :
@@ -253,6 +257,9 @@ def to_ranking_data(
     if isinstance(X, RankingData):
         if y is not None or qid is not None or group is not None:
             raise ValueError(f"{name} is a RankingData: do not pass y, qid or group with it")
+        if position is not None:
+            raise ValueError(f"{name} is a RankingData: its positions are {name}.position; do "
+                             "not pass position= with it")
         features = check_features(X.X, dtype=dtype, allow_nan=allow_nan, name=name)
         data = X if features is X.X else _with_features(X, features)
         return data, None, check_sample_weight(sample_weight, data.n_rows)
@@ -269,8 +276,11 @@ def to_ranking_data(
     labels = check_labels(y, n_rows, name="y" if name == "X" else f"{name} y")
     if qid is not None:
         qid = check_qid(qid, n_rows, name="qid" if name == "X" else f"{name} qid")
+    if position is not None:
+        position = check_position(position, n_rows)
     data, order = RankingData.from_arrays_with_order(features, labels, qid, group=group,
-                                                     warn=False, feature_names=names)
+                                                     warn=False, feature_names=names,
+                                                     position=position)
     weights = check_sample_weight(sample_weight, n_rows)
     if weights is not None and order is not None:
         weights = weights[order]

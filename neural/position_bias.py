@@ -38,6 +38,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from boostrank.boosters.position_bias import require_positions
 from boostrank.data.ranking_data import RankingData
 from boostrank.params import Satisfies
 
@@ -45,7 +46,7 @@ __all__ = ["BIAS_STEP_SCALE", "IPW_LOSSES", "MAX_DLA_WEIGHT", "POSITION_BIAS_CON
            "POSITION_BIAS_MODES", "POSITION_COLUMN_SCALE", "DualLearningLoss",
            "PositionBiasScorer", "PositionTraining", "check_propensities", "ipw_labels",
            "plan_position_training", "resolve_position_bias", "with_labels",
-           "with_position_column", "with_positions"]
+           "with_position_column"]
 
 #: accepted values of ``position_bias`` (True: "dla" for the `IPW_LOSSES`, else "learned")
 POSITION_BIAS_MODES = (False, True, "dla", "learned", "ipw")
@@ -243,12 +244,6 @@ class DualLearningLoss(nn.Module):
         return ranking + propensity
 
 
-def with_positions(train: RankingData, positions: np.ndarray) -> RankingData:
-    """``train`` with ``position`` set (same rows, same arrays)."""
-    return RankingData(train.X, train.y, train.qid, group_offsets=train.group_offsets,
-                       position=positions, feature_names=train.feature_names)
-
-
 def with_labels(train: RankingData, labels: np.ndarray) -> RankingData:
     """``train`` with other labels (same rows); positions kept."""
     return RankingData(train.X, labels, train.qid, group_offsets=train.group_offsets,
@@ -306,7 +301,7 @@ def plan_position_training(ranker: Any, train: RankingData,
                            sample_weight: np.ndarray | None) -> PositionTraining | None:
     """The position-bias plan of a `NeuralRanker` fit (None when ``position_bias`` is off).
 
-    The positions are those `fit` received (``ranker.fit_positions``: ``position=`` or the
+    The positions are the training rows' (``train.position``: ``fit(position=...)`` or the
     `RankingData`'s; none is the one clear error). IPW without ``propensities`` first estimates them with a learned-bias fit of the
     same model under the softmax loss (whose bias is a log examination factor), on the same
     data and eval sets.
@@ -315,7 +310,7 @@ def plan_position_training(ranker: Any, train: RankingData,
     mode = resolve_position_bias(ranker.position_bias, ranker._loss_name(), owner)
     if mode is None:
         return None
-    positions = ranker.fit_positions(train)
+    positions = require_positions(train, owner)
     propensities = check_propensities(getattr(ranker, "propensities", None), owner)
     if mode != "ipw" and propensities is not None:
         raise ValueError(f"{owner}: propensities are used by position_bias='ipw' only; "
@@ -326,7 +321,7 @@ def plan_position_training(ranker: Any, train: RankingData,
 
         stage = clone(ranker).set_params(position_bias="dla", propensities=None,
                                          loss="softmax", loss_params=None)
-        stage.fit(with_positions(train, positions), eval_set=dict(eval_sets) or None,
+        stage.fit(train, eval_set=dict(eval_sets) or None,
                   sample_weight=sample_weight)
         propensities = stage.propensities_
     return PositionTraining(mode, positions, propensities, owner)

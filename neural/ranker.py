@@ -25,7 +25,6 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from boostrank.boosters.position_bias import PositionFitMixin
 from boostrank.data.ranking_data import RankingData, contiguous_order, group_offsets_from_qid
 from boostrank.estimator import BaseRanker, EvalStep, TrainingCallback, run_callbacks
 from boostrank.validation import (
@@ -72,7 +71,7 @@ def _as_sizes(hidden_sizes: Any) -> tuple[int, ...]:
     return tuple(hidden_sizes)
 
 
-class NeuralRanker(PositionFitMixin, BaseRanker):
+class NeuralRanker(BaseRanker):
     """A neural scorer trained on whole query lists with a ranking loss.
 
     Parameters

@@ -15,10 +15,10 @@ from boostrank.boosters.position_bias import (
     lightgbm_positions,
     position_sorted_order,
     require_positions,
-    training_positions_of,
     xgboost_position_biases,
 )
 from boostrank.data.ranking_data import RankingData
+from boostrank.validation import to_ranking_data
 from neural.position_bias import (
     BIAS_STEP_SCALE,
     POSITION_COLUMN_SCALE,
@@ -48,7 +48,7 @@ def test_positions_follow_the_query_grouping_of_fit():
     position = rng.integers(1, 11, size=30)
     grouped, _ = RankingData.from_arrays_with_order(X, np.zeros(30), qid, warn=False,
                                                     position=position)
-    got = training_positions_of(X, qid=qid, position=position)
+    got = to_ranking_data(X, np.zeros(30), qid=qid, position=position)[0].position
     np.testing.assert_array_equal(got, grouped.position)
     # brute force: rows of each query in first-appearance order of the queries, stable
     order = [i for q in dict.fromkeys(qid.tolist()) for i in range(30) if qid[i] == q]
@@ -57,20 +57,24 @@ def test_positions_follow_the_query_grouping_of_fit():
 
 def test_positions_of_a_ranking_data_and_bad_positions():
     log = _log()
-    np.testing.assert_array_equal(training_positions_of(log), log.position)
-    assert training_positions_of(log.X, qid=log.qid) is None
+    def positions_of(X, **kwargs):
+        y = None if isinstance(X, RankingData) else log.y
+        return to_ranking_data(X, y, **kwargs)[0].position
+
+    np.testing.assert_array_equal(positions_of(log), log.position)
+    assert positions_of(log.X, qid=log.qid) is None
     with pytest.raises(ValueError, match="X.position"):
-        training_positions_of(log, position=log.position)
+        positions_of(log, position=log.position)
     with pytest.raises(ValueError, match=">= 1"):
-        training_positions_of(log.X, qid=log.qid, position=np.zeros(log.n_rows))
+        positions_of(log.X, qid=log.qid, position=np.zeros(log.n_rows))
     with pytest.raises(ValueError, match="rows"):
-        training_positions_of(log.X, qid=log.qid, position=np.ones(3))
+        positions_of(log.X, qid=log.qid, position=np.ones(3))
 
 
 def test_missing_positions_is_one_clear_error():
     data = RankingData(np.zeros((4, 1)), np.zeros(4), np.array([1, 1, 2, 2]))
     with pytest.raises(ValueError, match=r"position_bias=True.*\.position.*position="):
-        require_positions(None, data, "LightGBMLambdaMART")
+        require_positions(data, "LightGBMLambdaMART")
 
 
 def test_position_sorted_order_sorts_inside_each_query_stably():

@@ -32,9 +32,9 @@ from ..params import Interval, Options
 from .base import BoosterRanker, booster_constraints
 from .position_bias import (
     NON_NEGATIVE,
-    PositionFitMixin,
     lightgbm_positions,
     position_bias_constraints,
+    require_positions,
 )
 from .tracking import EvalTracker
 
@@ -103,7 +103,7 @@ def _device_support(device: str) -> str | None:
     return None
 
 
-class LightGBMLambdaMART(PositionFitMixin, BoosterRanker):
+class LightGBMLambdaMART(BoosterRanker):
     """LambdaMART on LightGBM, scikit-learn style.
 
     Parameters
@@ -347,8 +347,8 @@ class LightGBMLambdaMART(PositionFitMixin, BoosterRanker):
         self._check_query_sizes(train)
         params = self._lgb_params(self._gain_spec)
         names = self._backend_feature_names(FORBIDDEN_NAME_CHARS)
-        position = (lightgbm_positions(self.fit_positions(train)) if self.position_bias
-                    else None)
+        position = (lightgbm_positions(require_positions(train, type(self).__name__))
+                    if self.position_bias else None)
         dtrain = lgb.Dataset(train.X, label=train.y, group=train.group_sizes,
                              weight=sample_weight, feature_name=names or "auto",
                              categorical_feature=self._categorical_indices() or "auto",

@@ -18,7 +18,8 @@ clicks learns that bias. With ``position_bias=True`` an estimator corrects for i
 
 Whatever the family, `predict` never needs positions: the position term only exists in
 training. This module holds what the estimators share: the constructor-parameter
-constraints, how ``fit`` gets the positions (`training_positions_of`, `PositionFitMixin`),
+constraints, the training positions (`require_positions`: ``fit(position=...)`` or a
+`RankingData`'s ``.position``, grouped with the rows by `boostrank.validation.to_ranking_data`),
 the row order XGBoost needs (`position_sorted_order`) and XGBoost's estimated biases
 (`xgboost_position_biases`).
 """
@@ -26,19 +27,17 @@ the row order XGBoost needs (`position_sorted_order`) and XGBoost's estimated bi
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from ..data.ranking_data import RankingData, check_position, contiguous_order
+from ..data.ranking_data import RankingData
 from ..params import InstanceOf, Interval
-from ..validation import check_qid
 
-__all__ = ["POSITION_BIAS_HINT", "PositionFitMixin", "lightgbm_positions",
+__all__ = ["POSITION_BIAS_HINT", "lightgbm_positions",
            "missing_positions_error", "position_bias_constraints", "position_sorted_order",
-           "require_positions", "training_positions_of", "xgboost_position_biases"]
+           "require_positions", "xgboost_position_biases"]
 
 #: how to give positions, quoted by every "no positions" error
 POSITION_BIAS_HINT = (
@@ -62,81 +61,13 @@ def missing_positions_error(owner: str) -> ValueError:
                       f"training row, and the training data has none: {POSITION_BIAS_HINT}")
 
 
-def training_positions_of(X: Any, qid: Any = None, group: Any = None,
-                          position: Any = None) -> np.ndarray | None:
-    """Display positions (n_rows,) int64 of a ``fit`` input, in the grouped row order.
-
-    ``fit`` groups the rows of ``(X, y, qid)`` by query (stably, `to_ranking_data`); the
-    positions returned follow that order. With a `RankingData` the positions are its own
-    ``.position`` (``position`` must then be None).
-
-    Raises
-    ------
-    ValueError
-        Positions that are not integers >= 1, or of the wrong length.
-    """
-    if isinstance(X, RankingData):
-        if position is not None:
-            raise ValueError("X is a RankingData: its positions are X.position; do not pass "
-                             "position= with it")
-        return None if X.position is None else np.asarray(X.position, dtype=np.int64)
-    if position is None:
-        return None
-    n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
-    positions = check_position(position, n_rows)
-    if qid is not None and group is None:
-        order, _ = contiguous_order(check_qid(qid, n_rows))
-        if order is not None:
-            positions = positions[order]
-    return positions
-
-
-def require_positions(positions: np.ndarray | None, train: RankingData,
-                      owner: str) -> np.ndarray:
-    """``positions`` (or ``train.position``) checked against ``train``; the one clear error
-    (`missing_positions_error`) when there are none."""
-    if positions is None:
-        positions = train.position
-    if positions is None:
+def require_positions(train: RankingData, owner: str) -> np.ndarray:
+    """The training rows' positions (``train.position``, set by ``fit(position=...)`` or
+    carried by a `RankingData`); the one clear error (`missing_positions_error`) when there
+    are none."""
+    if train.position is None:
         raise missing_positions_error(owner)
-    return check_position(positions, train.n_rows)
-
-
-class PositionFitMixin:
-    """Adds ``position=`` to ``fit`` (before `BaseRanker`'s ``fit`` in the bases).
-
-    The positions given (or a `RankingData`'s ``.position``) are kept in grouped row order
-    for the length of ``fit``; the training hook reads them with `fit_positions`.
-    """
-
-    def fit(self, X: Any, y: Any = None, *, qid: Any = None, group: Any = None,
-            position: Any = None, sample_weight: Any = None, eval_set: Any = None,
-            callbacks: Sequence[Any] | None = None) -> Any:
-        """Fit as `boostrank.estimator.BaseRanker.fit`, plus display positions.
-
-        Parameters
-        ----------
-        position : array-like (n_rows,) of int >= 1, optional
-            The 1-based rank at which each row was shown (click logs), in the caller's row
-            order; used when ``position_bias=True``. A `RankingData` carries its own
-            ``.position`` instead. Ignored when ``position_bias=False``.
-
-        Other parameters and the return value are those of `BaseRanker.fit`.
-        """
-        self._fit_position = training_positions_of(X, qid, group, position)
-        self.__dict__.pop("propensities_", None)
-        try:
-            return super().fit(X, y, qid=qid, group=group,  # type: ignore[misc]
-                               sample_weight=sample_weight, eval_set=eval_set,
-                               callbacks=callbacks)
-        finally:
-            self.__dict__.pop("_fit_position", None)
-
-    def fit_positions(self, train: RankingData) -> np.ndarray:
-        """Positions (n_rows,) of the training rows in ``train``'s order (the one error when
-        there are none)."""
-        return require_positions(self.__dict__.get("_fit_position"), train,
-                                 type(self).__name__)
+    return np.asarray(train.position, dtype=np.int64)
 
 
 def lightgbm_positions(positions: np.ndarray) -> np.ndarray:

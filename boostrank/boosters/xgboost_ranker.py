@@ -35,9 +35,9 @@ from ..validation import per_query_weights
 from .base import BoosterRanker, booster_constraints
 from .position_bias import (
     NON_NEGATIVE,
-    PositionFitMixin,
     position_bias_constraints,
     position_sorted_order,
+    require_positions,
     xgboost_position_biases,
 )
 from .tracking import EvalTracker
@@ -62,7 +62,7 @@ _RESERVED = {
 }
 
 
-class XGBoostLambdaMART(PositionFitMixin, BoosterRanker):
+class XGBoostLambdaMART(BoosterRanker):
     """LambdaMART on XGBoost, scikit-learn style.
 
     Parameters
@@ -263,7 +263,7 @@ class XGBoostLambdaMART(PositionFitMixin, BoosterRanker):
         threads = self._backend_threads() or -1
         self.__dict__.pop("nonclick_propensities_", None)
         if self.position_bias:
-            order = position_sorted_order(train, self.fit_positions(train))
+            order = position_sorted_order(train, require_positions(train, type(self).__name__))
             if order is not None:  # XGBoost's positions are the row order inside a query
                 train = RankingData(train.X[order], train.y[order], None,
                                     group_offsets=train.group_offsets)
