@@ -426,6 +426,43 @@ def _load_split_path(path: Path, name: str, n_features: int | None) -> RankingDa
 
 
 # ---------------------------------------------------------------------- common parameters
+def resolve_seed_alias(random_state: Any, seed: Any, *, default: Any = None,
+                       owner: str | None = None, stacklevel: int = 3) -> Any:
+    """``random_state``, or ``seed`` (its deprecated alias) when that is what was given.
+
+    Parameters
+    ----------
+    random_state : Any
+        The ``random_state`` argument as received.
+    seed : Any
+        The deprecated ``seed`` argument; None when not given.
+    default : Any, default None
+        ``random_state``'s default: any other value together with ``seed`` is a ValueError
+        (both given).
+    owner : str, optional
+        The public function or class, named in the messages (``"compare"``).
+    stacklevel : int, default 3
+        Passed to `warnings.warn` so the warning points at the user's call.
+
+    Returns
+    -------
+    Any
+        ``seed`` when given (with a `DeprecationWarning`), else ``random_state``.
+    """
+    import warnings
+
+    if seed is None:
+        return random_state
+    prefix = f"{owner}: " if owner else ""
+    if random_state is not default and random_state != default:
+        raise ValueError(f"{prefix}give random_state only (seed={seed!r} is its deprecated "
+                         "alias), not both")
+    message = (f"{owner}(seed=...) is deprecated; use random_state=..." if owner
+               else "seed= is deprecated; use random_state=")
+    warnings.warn(message, DeprecationWarning, stacklevel=stacklevel)
+    return seed
+
+
 def check_random_state(random_state: Any, param: str = "random_state") -> int | None:
     """``random_state`` -> an int seed in [0, 2**31 - 1], or None (fresh randomness).
 

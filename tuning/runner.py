@@ -20,12 +20,12 @@ What it gets right for ranking:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from boostrank.data.ranking_data import RankingData
+from boostrank.validation import resolve_seed_alias
 
 from .arguments import (
     check_budget,
@@ -270,9 +270,7 @@ def tune(
         When no trial completed.
     """
     if seed is not _UNSET:
-        warnings.warn("tune(seed=...) is deprecated; use random_state=", DeprecationWarning,
-                      stacklevel=2)
-        random_state = seed
+        random_state = resolve_seed_alias(random_state, seed, default=0, owner="tune")
     check_budget(n_trials, timeout)
     from boostrank.validation import check_n_jobs
 

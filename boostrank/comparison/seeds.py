@@ -6,7 +6,6 @@ an int that defaults to 0. ``seed=`` (the old keyword) still works with a Deprec
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 #: default ``random_state`` of a comparison
@@ -23,7 +22,7 @@ def resolve_random_state(random_state: Any, seed: Any, *, where: str,
         The seed (default 0); a numpy ``RandomState`` / ``Generator`` gives one drawn seed.
     seed : int or None
         Deprecated alias of ``random_state`` (DeprecationWarning). Giving both, with
-        ``random_state`` other than its default 0 and other than ``seed``, is a ValueError.
+        ``random_state`` other than its default 0, is a ValueError.
     where : str
         Name of the function, for the messages (``"compare"``).
     stacklevel : int
@@ -33,15 +32,10 @@ def resolve_random_state(random_state: Any, seed: Any, *, where: str,
     -------
     int
     """
-    from ..validation import check_random_state
+    from ..validation import check_random_state, resolve_seed_alias
 
-    if seed is not None:
-        if random_state not in (DEFAULT_RANDOM_STATE, seed):
-            raise ValueError(f"{where}: give random_state only (seed={seed!r} is its deprecated "
-                             f"alias), not both")
-        warnings.warn(f"{where}(seed=...) is deprecated; use random_state=...",
-                      DeprecationWarning, stacklevel=stacklevel)
-        random_state = seed
+    random_state = resolve_seed_alias(random_state, seed, default=DEFAULT_RANDOM_STATE,
+                                      owner=where, stacklevel=stacklevel + 1)
     value = check_random_state(random_state)
     if value is None:
         raise ValueError(f"{where}: random_state must be an integer (the report records the "

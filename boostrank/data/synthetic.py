@@ -28,7 +28,6 @@ query::
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,7 +204,9 @@ def make_ranking(
     RankingData with ``X`` (n_rows, n_features) float64 in [0, 1], ``y`` float64 labels,
     ``qid`` 1..n_queries (contiguous), ``docid`` like ``"D12-3"`` (query 12, document 3).
     """
-    random_state = _resolve_random_state(random_state, seed)
+    from ..validation import resolve_seed_alias
+
+    random_state = resolve_seed_alias(random_state, seed, owner="make_ranking")
     n_queries, low, high = _check_sizes(n_queries, docs_per_query)
     n_features, noise, sparsity = _check_model(n_features, relevance_levels, noise, sparsity,
                                                decimals)
@@ -238,17 +239,6 @@ def make_ranking(
     docid = np.char.add(np.char.add(np.char.add("D", qid.astype(str)), "-"), position.astype(str))
     return RankingData(sp.csr_matrix(X) if sparse else X, y, qid, group_offsets=offsets,
                        docid=docid)
-
-
-def _resolve_random_state(random_state: Any, seed: Any) -> Any:
-    """``random_state``, or the deprecated ``seed`` (with a DeprecationWarning)."""
-    if seed is None:
-        return random_state
-    if random_state is not None:
-        raise ValueError("give random_state only (seed is its deprecated alias), not both")
-    warnings.warn("make_ranking(seed=...) is deprecated; use random_state=...",
-                  DeprecationWarning, stacklevel=3)
-    return seed
 
 
 def _as_float(name: str, value: Any) -> float:

@@ -7,7 +7,6 @@ value is NaN (queries a convention skips) are dropped. Differences are ``a - b``
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -39,17 +38,6 @@ def _check_confidence(confidence: float) -> float:
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
     return float(confidence)
-
-
-def _random_state(random_state: int, seed: int | None) -> int:
-    """The seed of a resampling test: ``random_state``, or the deprecated ``seed``."""
-    if seed is not None:
-        if random_state not in (0, seed):
-            raise ValueError(f"give random_state only (seed={seed!r} is its deprecated name)")
-        warnings.warn("seed= is deprecated; use random_state=", DeprecationWarning,
-                      stacklevel=3)
-        return int(seed)
-    return int(random_state)
 
 
 def paired_ttest(a: Any, b: Any) -> tuple[float, float]:
@@ -100,7 +88,9 @@ def randomization_test(a: Any, b: Any, *, n_resamples: int = 10000,
         number at most ``n_resamples`` they are enumerated and the p-value is exact
         (``#{|mean*| >= |mean|} / 2^n``).
     """
-    seed = _random_state(random_state, seed)
+    from ..validation import resolve_seed_alias
+
+    seed = int(resolve_seed_alias(random_state, seed, default=0))
     n_resamples = _check_resamples(n_resamples)
     a, b = _pairs(a, b)
     d = a - b
@@ -145,7 +135,9 @@ def bootstrap_ci(a: Any, b: Any, *, confidence: float = 0.95, n_resamples: int =
     -------
     low, high : float
     """
-    seed = _random_state(random_state, seed)
+    from ..validation import resolve_seed_alias
+
+    seed = int(resolve_seed_alias(random_state, seed, default=0))
     confidence = _check_confidence(confidence)
     n_resamples = _check_resamples(n_resamples)
     a, b = _pairs(a, b)
