@@ -35,6 +35,7 @@ from boostrank.estimator import EvalStep
 from boostrank.model_io import jsonable_params
 
 from .pruners import ReportSchedule
+from .selection import QUERY_SCORES_ATTR
 from .spaces import SearchSpace, suggest
 
 __all__ = [
@@ -174,7 +175,9 @@ class RankingObjective:
     ``folds``: optional list of ``(train_part, valid_part)`` replacing train/valid;
     ``settings``: estimator parameters applied to every trial, the default one included
     (``eval_metric``, ``eval_convention``, ``random_state``); ``schedule``: the steps at which
-    a trial reports to the pruner (`tuning.pruners.ReportSchedule`; never: no pruning).
+    a trial reports to the pruner (`tuning.pruners.ReportSchedule`; never: no pruning);
+    ``keep_query_scores``: store each completed trial's per-query validation values (the
+    out-of-fold queries, in fold order, with ``folds``) as `tuning.selection.QUERY_SCORES_ATTR`.
     """
 
     def __init__(
@@ -190,8 +193,10 @@ class RankingObjective:
         schedule: ReportSchedule,
         folds: Sequence[tuple[RankingData, RankingData]] | None = None,
         settings: dict[str, Any] | None = None,
+        keep_query_scores: bool = False,
     ) -> None:
         self.estimator = estimator
+        self.keep_query_scores = bool(keep_query_scores)
         self.space = space
         self.space_names = list(space_names)
         self.train = train
@@ -267,7 +272,8 @@ class RankingObjective:
         callback = PruningCallback(trial, self.metric, self.schedule, can_prune=can_prune,
                                    report_best=keeps_best)
         try:
-            value, kept = self._fit_and_score(model, self.train, self.valid, [callback])
+            value, kept, per_query = self._fit_and_score(model, self.train, self.valid,
+                                                         [callback])
         finally:
             if callback.curve:
                 trial.set_user_attr(CURVE_ATTR, callback.curve)
@@ -275,17 +281,22 @@ class RankingObjective:
         callback.finish()
         _record_kept(trial, kept)
         trial.set_user_attr(STEPS_RUN_ATTR, kept.get("steps_run", 0))
+        if per_query is not None:
+            trial.set_user_attr(QUERY_SCORES_ATTR, _json_floats(per_query))
         return value
 
     def _cv_value(self, trial: Any, changed: dict[str, Any], can_prune: bool) -> float:
         """Mean over the folds, reported after each fold (step = fold index) for pruning."""
         import optuna
 
-        scores, kept_all = [], []
+        scores, kept_all, per_query_all = [], [], []
         for index, (fold_train, fold_valid) in enumerate(self.folds or ()):
-            score, kept = self._fit_and_score(self.build(changed), fold_train, fold_valid, [])
+            score, kept, per_query = self._fit_and_score(self.build(changed), fold_train,
+                                                         fold_valid, [])
             scores.append(score)
             kept_all.append(kept)
+            if per_query is not None:
+                per_query_all.append(per_query)
             steps_run = sum(k.get("steps_run", 0) for k in kept_all)
             if self.schedule.active and np.isfinite(score):
                 trial.report(float(np.mean(scores)), index)
@@ -295,13 +306,18 @@ class RankingObjective:
         trial.set_user_attr(FOLD_SCORES_ATTR, [float(s) for s in scores])
         _record_kept(trial, kept_all)
         trial.set_user_attr(STEPS_RUN_ATTR, steps_run)
+        if per_query_all:
+            trial.set_user_attr(QUERY_SCORES_ATTR, _json_floats(np.concatenate(per_query_all)))
         return float(np.mean(scores))
 
     def _fit_and_score(self, model: Any, train: RankingData, valid: RankingData,
-                       callbacks: list) -> tuple[float, dict[str, int]]:
+                       callbacks: list) -> tuple[float, dict[str, int], np.ndarray | None]:
+        """(validation value, what the fit kept, per-query values or None)."""
         model.fit(train, eval_set=valid, callbacks=callbacks)
-        value = score_predictions(valid, predict_scores(model, valid), self.metric,
-                                  self.convention)
+        predictions = predict_scores(model, valid)
+        value = score_predictions(valid, predictions, self.metric, self.convention)
+        per_query = (score_predictions(valid, predictions, self.metric, self.convention,
+                                       per_query=True) if self.keep_query_scores else None)
         kept = {}
         curve = (getattr(model, "evals_result_", None) or {}).get("valid_0", {}).get(self.metric)
         if curve is not None:
@@ -310,7 +326,12 @@ class RankingObjective:
             kept_value = getattr(model, attr, None)
             if kept_value is not None:
                 kept[attr] = int(kept_value)
-        return value, kept
+        return value, kept, per_query
+
+
+def _json_floats(values: np.ndarray) -> list[float | None]:
+    """Per-query values as a JSON-safe list (NaN, a query that does not count: None)."""
+    return [None if not np.isfinite(v) else round(float(v), 8) for v in values]
 
 
 def _record_kept(trial: Any, kept: dict[str, int] | list[dict[str, int]]) -> None:

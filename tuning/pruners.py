@@ -7,7 +7,9 @@ storage every report is a database write, so reporting every boosting round made
 study several times slower than an in-memory one for the same trials.
 
 - ``median``: `MedianPruner` deciding every ``report_every`` steps after the warm-up
-  (``interval_steps=report_every``); the trial reports at exactly those steps.
+  (``interval_steps=report_every``); the trial reports at exactly those steps. It is a
+  `tuning.snapshot_pruner.SnapshotMedianPruner`, which reads the completed trials once per
+  trial instead of at every check point (the same decisions with one worker).
 - ``successive_halving`` / ``hyperband``: rungs at ``min_resource * 3**k`` steps; the trial
   reports at the rungs (the pruner decides nothing in between, so the decisions are those of
   reporting every step).
@@ -91,10 +93,11 @@ def make_pruning(pruner: Any = "median", *, warmup_steps: int = 10, unit: str = 
     if key == "none":
         return optuna.pruners.NopPruner(), ReportSchedule("never")
     if key == "median":
+        from .snapshot_pruner import SnapshotMedianPruner
+
         every = every or DEFAULT_REPORT_EVERY[unit]
-        return (optuna.pruners.MedianPruner(n_startup_trials=n_startup_trials,
-                                            n_warmup_steps=int(warmup_steps),
-                                            interval_steps=every),
+        return (SnapshotMedianPruner(n_startup_trials=n_startup_trials,
+                                     n_warmup_steps=int(warmup_steps), interval_steps=every),
                 ReportSchedule("every", int(warmup_steps), every))
     min_resource = max(1, int(warmup_steps))
     if key == "hyperband":

@@ -23,6 +23,7 @@ from .objective import (
     STEPS_RUN_ATTR,
 )
 from .params_json import params_to_display_json
+from .selection import Selection
 
 __all__ = ["HeldOutComparison", "TuningResult", "compare_on_held_out", "trials_frame"]
 
@@ -113,7 +114,10 @@ class TuningResult:
     ``study``: the Optuna study; ``default_value``: the value of the default-configuration
     trial, when the study has one that completed; ``held_out``: the default configuration
     against the best trial on ``test`` (`HeldOutComparison`), when ``tune`` was given one;
-    ``default_estimator``: the refitted default configuration, then.
+    ``default_estimator``: the refitted default configuration, then; ``selection``: how the
+    returned trial was chosen (`tuning.selection.Selection`: with ``select="significant"``,
+    whether the default configuration was kept and the validation gain with its p-value).
+    ``best_*`` describe the returned trial (the default one when it was kept).
     """
 
     best_params: dict[str, Any]
@@ -128,6 +132,7 @@ class TuningResult:
     best_trial: int = -1
     held_out: HeldOutComparison | None = None
     default_estimator: Any = None
+    selection: Selection | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -159,6 +164,7 @@ class TuningResult:
             "n_complete": self.n_complete,
             "n_pruned": self.n_pruned,
             "n_failed": self.n_failed,
+            "selection": None if self.selection is None else self.selection.as_dict(),
             "held_out": None if self.held_out is None else self.held_out.as_dict(),
         }
 
@@ -169,6 +175,8 @@ class TuningResult:
         if self.default_value is not None:
             lines.append(f"default configuration: {self.default_value:.4f} on the same "
                          "validation (selected on it, so the best is optimistic)")
+        if self.selection is not None and self.selection.rule != "best":
+            lines.append(self.selection.verdict())
         if self.held_out is not None:
             lines.append(self.held_out.verdict())
         return "\n".join(lines)

@@ -45,6 +45,7 @@ from .pruners import make_pruning
 from .refit import default_trial, refit_data, refit_estimator, refit_params
 from .result import TuningResult, compare_on_held_out, trials_frame
 from .samplers import make_sampler
+from .selection import check_select, select_trial
 from .spaces import SearchSpace, SpaceLike, resolve_space
 from .storage import DEFAULT_HEARTBEAT_INTERVAL
 from .study import Progress, open_study, optuna_verbosity, worker_seed
@@ -82,6 +83,8 @@ class TuningPlan:
     identity: dict[str, Any]
     objective: RankingObjective
     random_state: int | None
+    select: str = "best"
+    select_alpha: float = 0.05
 
 
 def plan_study(model: Any, train: Any, valid: Any = None, test: Any = None, *,
@@ -91,7 +94,8 @@ def plan_study(model: Any, train: Any, valid: Any = None, test: Any = None, *,
                random_state: int | None = 0, cv: int | None = None, refit: Any = True,
                heartbeat_interval: int | None = DEFAULT_HEARTBEAT_INTERVAL,
                grace_period: int | None = None,
-               failed_trial_callback: Callable | None = None) -> TuningPlan:
+               failed_trial_callback: Callable | None = None, select: str = "best",
+               select_alpha: float = 0.05) -> TuningPlan:
     """Check every argument of `tune` that describes the study and build its parts.
 
     Raises ``ValueError`` / ``TypeError`` naming the argument; creates nothing in a storage.
@@ -103,6 +107,7 @@ def plan_study(model: Any, train: Any, valid: Any = None, test: Any = None, *,
     estimator, model_name = resolve_model(model)
     validate_estimator(estimator)
     metric = resolve_metric(metric)
+    select, select_alpha = check_select(select, select_alpha)
     convention_value, convention_name = resolve_convention(convention)
     random_state = check_random_state(random_state)
     resolved_space, space_names = resolve_space(space, estimator)
@@ -129,7 +134,8 @@ def plan_study(model: Any, train: Any, valid: Any = None, test: Any = None, *,
     }
     objective = RankingObjective(
         estimator, resolved_space, space_names, train_data, valid_data, metric=metric,
-        convention=convention_value, schedule=schedule, folds=folds, settings=settings)
+        convention=convention_value, schedule=schedule, folds=folds, settings=settings,
+        keep_query_scores=select == "significant")
     return TuningPlan(
         estimator=estimator, model_name=model_name, metric=metric,
         convention=convention_value, convention_name=convention_name,
@@ -137,7 +143,8 @@ def plan_study(model: Any, train: Any, valid: Any = None, test: Any = None, *,
         valid=valid_data, test=test_data, folds=folds, refit=refit_mode,
         space=resolved_space, sampler=sampler_obj,
         pruner=pruner_obj, storage=storage_obj, study_name=study_name, settings=settings,
-        identity=identity, objective=objective, random_state=random_state)
+        identity=identity, objective=objective, random_state=random_state, select=select,
+        select_alpha=select_alpha)
 
 
 def _plan_data(train: Any, valid: Any, test: Any, cv: int | None, refit: Any) -> tuple:
@@ -191,6 +198,8 @@ def tune(
     cv: int | None = None,
     callbacks: Sequence[Callable[[Any, Any], None]] | None = None,
     enqueue_default: bool = True,
+    select: str = "best",
+    select_alpha: float = 0.05,
     show_progress: bool = False,
     verbose: int | None = 0,
     heartbeat_interval: int | None = DEFAULT_HEARTBEAT_INTERVAL,
@@ -247,6 +256,13 @@ def tune(
         Optuna study callbacks run after each trial.
     enqueue_default : bool
         Evaluate the model's own configuration first in a new study.
+    select : {"best", "significant"}
+        Which trial is returned and refitted (`tuning.selection`): ``"best"`` the best
+        validation value; ``"significant"`` the default configuration unless the best trial
+        beats it on the validation (out-of-fold) queries by a paired t-test at
+        ``select_alpha`` (``result.selection`` says which and why).
+    select_alpha : float
+        Significance level of ``select="significant"`` (default 0.05).
     show_progress : bool
         A tqdm bar with the best value so far.
     verbose : {0, 1, 2} or None
@@ -284,7 +300,7 @@ def tune(
         storage=storage, study_name=study_name, sampler=sampler, pruner=pruner,
         report_every=report_every, random_state=random_state, cv=cv, refit=refit,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period,
-        failed_trial_callback=failed_trial_callback)
+        failed_trial_callback=failed_trial_callback, select=select, select_alpha=select_alpha)
     with optuna_verbosity(verbose):
         study, resumed = _run_study(plan, sampler, n_trials=n_trials, timeout=timeout,
                                     n_jobs=n_jobs, callbacks=list(callbacks or ()),
@@ -336,17 +352,17 @@ def _result(plan: TuningPlan, study: Any, resumed: bool) -> TuningResult:
         counts = ", ".join(f"{n} {k.lower()}" for k, n in states.items() if n)
         raise RuntimeError(f"no trial completed in study {study.study_name!r} "
                            f"({counts or 'no trials'})")
-    best = study.best_trial
+    default = default_trial(study)
+    best, selection = select_trial(study.best_trial, default, plan.select, plan.select_alpha)
     base = plan.estimator.get_params(deep=False)
     fit_on, eval_on, fixed = refit_data(plan.refit or "train", plan.train, plan.valid)
     best_params = refit_params(best, base, plan.settings, fixed_rounds=fixed)
-    default = default_trial(study)
     result = TuningResult(
         best_params=best_params, best_value=float(best.value), best_estimator=None,
         trials=trials_frame(study), study=study, metric=plan.metric,
         convention=plan.convention_name, model=plan.model_name,
         default_value=None if default is None else float(default.value),
-        best_trial=int(best.number),
+        best_trial=int(best.number), selection=selection,
         extra={"resumed": resumed, "identity": plan.identity, "objective_label": plan.label,
                "refit": plan.refit},
     )

@@ -64,6 +64,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--refit", choices=("train", "train+valid", "none"),
                         help="what the best configuration is refitted on (default: train, or "
                              "train+valid with --cv)")
+    parser.add_argument("--select", choices=("best", "significant"), default="best",
+                        help="best: the best validation value (default); significant: keep "
+                             "the default configuration unless the best trial beats it on the "
+                             "validation queries by a paired t-test (p < 0.05)")
     parser.add_argument("--report-every", dest="report_every", type=int, metavar="N",
                         help="report to the pruner every N rounds/epochs (default: its "
                              "check points)")
@@ -88,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         random_state=args.seed,
         n_jobs=args.jobs, cv=args.cv, show_progress=not args.no_progress, test=args.test,
         refit={None: True, "none": False}.get(args.refit, args.refit), report_every=args.report_every,
+        select=args.select,
     )
     # best_params.json must rebuild the model from its defaults: include the --param values
     result.best_params = {**start, **result.best_params}
@@ -97,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
           f"{result.n_failed} failed)", file=sys.stdout)
     if result.default_value is not None:
         print(f"default configuration: {result.default_value:.6f}", file=sys.stdout)
+    if result.selection is not None and result.selection.rule != "best":
+        print(result.selection.verdict(), file=sys.stdout)
     if result.held_out is not None:
         print(result.held_out.verdict(), file=sys.stdout)
     for name, path in written.items():
