@@ -176,3 +176,18 @@ def test_tune_with_a_held_out_test_says_whether_the_gain_is_significant(files, t
     assert held_out["verdict"] in printed
     if not held_out["significant"] and held_out["best"] > held_out["default"]:
         assert "NOT significant" in printed
+
+
+def test_tune_select_significant_prints_and_saves_the_choice(files, tmp_path, capsys):
+    out = tmp_path / "select"
+    code = main(["tune", "--model", "lightgbm", "--train", str(files["train"]),
+                 "--valid", str(files["vali"]), "--trials", "3", "--select", "significant",
+                 "--param", "n_estimators=15", "--param", "n_jobs=1", "--no-progress",
+                 "--no-plots", "--out", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    selection = json.loads((out / "summary.json").read_text())["selection"]
+    assert selection["rule"] == "significant"
+    assert selection["verdict"] in printed
+    assert json.loads((out / "summary.json").read_text())["best_trial"] == \
+        selection["chosen_trial"]
