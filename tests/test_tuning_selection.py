@@ -114,3 +114,15 @@ def test_select_best_stores_no_query_scores(data):
     result = tune(model, train, valid, n_trials=2, random_state=0)
     assert all(QUERY_SCORES_ATTR not in t.user_attrs for t in result.study.trials)
     assert result.selection.rule == "best"
+
+
+def test_resuming_a_best_study_with_significant_fails_before_any_trial(data, tmp_path):
+    train, valid, _ = data
+    model = LGBM(n_estimators=10, n_jobs=1, random_state=0)
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    tune(model, train, valid, n_trials=2, random_state=0, storage=url, study_name="s")
+    with pytest.raises(ValueError, match="without per-query scores"):
+        tune(model, train, valid, n_trials=2, random_state=0, storage=url, study_name="s",
+             select="significant")
+    study = optuna.load_study(study_name="s", storage=url)
+    assert len(study.trials) == 2

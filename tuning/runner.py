@@ -45,7 +45,7 @@ from .pruners import make_pruning
 from .refit import default_trial, refit_data, refit_estimator, refit_params
 from .result import TuningResult, compare_on_held_out, trials_frame
 from .samplers import make_sampler
-from .selection import check_select, select_trial
+from .selection import check_query_scores, check_select, select_trial
 from .spaces import SearchSpace, SpaceLike, resolve_space
 from .storage import DEFAULT_HEARTBEAT_INTERVAL
 from .study import Progress, open_study, optuna_verbosity, worker_seed
@@ -323,6 +323,8 @@ def _run_study(plan: TuningPlan, sampler_arg: Any, *, n_trials: int | None,
         study.sampler = make_sampler(sampler_arg, random_state=worker_seed(plan.random_state))
     if plan.storage is not None:
         fail_stale_trials(study)
+    if resumed and plan.select == "significant":
+        check_query_scores(default_trial(study))
     if enqueue_default and not resumed:
         # only the process that created the study enqueues the default configuration
         base = plan.estimator.get_params(deep=False)

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["QUERY_SCORES_ATTR", "SELECT_RULES", "Selection", "check_select", "select_trial"]
+__all__ = ["QUERY_SCORES_ATTR", "SELECT_RULES", "Selection", "check_query_scores", "check_select",
+           "select_trial"]
 
 #: user attribute: the trial's metric on each validation (out-of-fold) query, NaN where the
 #: query does not count under the convention; stored with ``select="significant"``
@@ -39,6 +40,17 @@ def check_select(select: Any, alpha: Any = DEFAULT_ALPHA) -> tuple[str, float]:
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
         raise ValueError(f"select_alpha must be a number in (0, 1), got {alpha!r}")
     return select, float(alpha)
+
+
+def check_query_scores(default: Any) -> None:
+    """Before a resumed study runs more trials: ``select="significant"`` needs the per-query
+    validation values of its default trial (a study started with ``select="best"`` has none)."""
+    if default is not None and QUERY_SCORES_ATTR not in default.user_attrs:
+        raise ValueError(
+            f"select='significant' compares the best trial with the default one on the "
+            f"validation queries, but the default trial ({default.number}) of this study was "
+            "run without per-query scores (the study was started with select='best'); resume "
+            "it with select='best' or start a new study")
 
 
 @dataclass(frozen=True)
