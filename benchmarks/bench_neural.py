@@ -152,11 +152,11 @@ def quality_splits(args):
     return f"generated, {n} queries (make_ranking)", "default", [split]
 
 
-def _lightgbm_scores(train, valid, test) -> np.ndarray:
+def _lightgbm_scores(train, valid, test, threads: int = 1) -> np.ndarray:
     import lightgbm as lgb
 
     ranker = lgb.LGBMRanker(objective="lambdarank", n_estimators=1000, random_state=0,
-                            verbose=-1)
+                            n_jobs=threads, verbose=-1)
     ranker.fit(train.X, train.y, group=train.group_sizes,
                eval_X=(valid.X,), eval_y=(valid.y,), eval_group=[valid.group_sizes], eval_at=[10],
                callbacks=[lgb.early_stopping(50, verbose=False)])
@@ -183,11 +183,14 @@ def bench_quality(args) -> None:
     for index, (train, valid, test) in enumerate(folds, start=1):
         for name in names:
             started = time.perf_counter()
-            pred = (_lightgbm_scores(train, valid, test) if name == "LightGBM"
+            pred = (_lightgbm_scores(train, valid, test, args.threads) if name == "LightGBM"
                     else _neural_scores(name, args, train, valid, test))
-            seconds[name] += time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            seconds[name] += elapsed
             r = evaluate(test.y, pred, test.qid, metrics=METRICS, convention=convention)
             results[name].append([r[m] for m in METRICS])
+            print(f"    fold {index} {name}: NDCG@10 {r['ndcg@10']:.4f} ({elapsed:.0f} s)",
+                  flush=True)
         print(f"  fold {index}: " + "  ".join(
             f"{name} {vals[-1][3]:.4f}" for name, vals in results.items()), flush=True)
     width = max(12, max(len(n) for n in names) + 2)
@@ -253,7 +256,7 @@ def bench_speed(args) -> None:
     print(f"\n== Training-step speed on a generated MSLR-shaped set ({args.queries} queries of "
           f"20-250 documents, 136 features), device {device}, torch threads "
           f"{torch.get_num_threads()}")
-    data = make_ranking(args.queries, (20, 250), 136, seed=0)
+    data = make_ranking(args.queries, (20, 250), 136, random_state=0)
     Z = FeaturePreprocessor("standard").fit_transform(data.X)
     X = torch.from_numpy(Z).to(device)
     y = torch.as_tensor(data.y, dtype=torch.float32, device=device)
@@ -459,7 +462,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a site-packages folder holding allRank (e.g. a separate venv's)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda[:n] for the speed part")
     parser.add_argument("--threads", type=int, default=1,
-                        help="torch CPU threads (same for ours and allRank; default 1)")
+                        help="CPU threads of torch (ours and allRank alike) and of "
+                             "LightGBM's n_jobs in part 1 (default 1)")
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=2,
                         help="epochs timed per loss, alternating ours and allRank's "
