@@ -23,8 +23,11 @@ naive and corrected alike, picks the log format (counts or impressions) with the
 validation NDCG@10, and the corrected model also picks the strength of its position term
 (XGBoost ``position_bias_norm`` p in ``--bias-norms``, default 0, 0.5, 1: XGBoost takes the
 ``1/(1+p)``-th power of its bias estimates, so its default p=1 shrinks them towards 1, a
-weaker correction; LightGBM ``position_bias_regularization`` in ``--bias-regs``). Each printed row names the choices,
-``[naive / corrected]``. The boosters train ``--rounds`` rounds, or stop early on the
+weaker correction; LightGBM ``position_bias_regularization`` in ``--bias-regs``). XGBoost's
+corrected model tries each norm without (the estimator's default under ``position_bias=True``)
+and with XGBoost's per-query gradient normalization (``lambdarank_normalization``, ``qnorm`` in
+the rows; XGBoost's own default), so XGBoost's native Unbiased LambdaMART settings stay among
+the candidates. Each printed row names the choices, ``[naive / corrected]``. The boosters train ``--rounds`` rounds, or stop early on the
 validation queries with ``--early-stopping N`` (the ceiling too). With ``--oracle-ipw`` the
 neural family also reports IPW with the true propensities ``(1/rank)**eta`` (``neural-ipw``,
 an oracle). A second reference, ``unbiased-clicks``, is the same family trained (and chosen,
@@ -172,8 +175,10 @@ def log_formats(family: str, sizes: Sizes) -> tuple[str, ...]:
 def correction_grid(family: str, sizes: Sizes) -> list[dict[str, Any]]:
     """The corrected model's candidate settings: the strength of each booster's position
     term (XGBoost ``position_bias_norm``, LightGBM ``position_bias_regularization``)."""
-    if family == "xgboost":
-        return [{"position_bias": True, "position_bias_norm": v} for v in sizes.bias_norms]
+    if family == "xgboost":  # with and without XGBoost's per-query gradient normalization
+        return [{"position_bias": True, "position_bias_norm": v, **extra}
+                for extra in ({}, {"params": {"lambdarank_normalization": True}})
+                for v in sizes.bias_norms]
     if family == "lightgbm":
         return [{"position_bias": True, "position_bias_regularization": v}
                 for v in sizes.bias_regs]
@@ -182,7 +187,10 @@ def correction_grid(family: str, sizes: Sizes) -> list[dict[str, Any]]:
 
 def _describe(output: str, extra: dict[str, Any]) -> str:
     short = {"position_bias_norm": "norm", "position_bias_regularization": "reg"}
-    return ",".join([output[:5]] + [f"{short[k]}={v:g}" for k, v in extra.items() if k in short])
+    words = [output[:5]] + [f"{short[k]}={v:g}" for k, v in extra.items() if k in short]
+    if extra.get("params", {}).get("lambdarank_normalization"):
+        words.append("qnorm")
+    return ",".join(words)
 
 
 def fit(family: str, model: Any, data: Any, valid: Any, sizes: Sizes) -> Any:

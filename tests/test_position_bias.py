@@ -224,6 +224,7 @@ def test_xgboost_unbiased_sorts_rows_by_position_and_predicts_in_caller_order(cl
     assert np.all(np.diff(log.position)[np.diff(log.qid) == 0] > 0)
     params = model._xgb_params(model._gain_spec)
     assert params["lambdarank_unbiased"] is True and params["lambdarank_bias_norm"] == 0.5
+    assert params["lambdarank_normalization"] is False  # keeps the IPW weights across queries
     qindex = np.repeat(np.arange(log.n_queries), log.group_sizes)
     raw = xgb.train(params, xgb.DMatrix(log.X, label=log.y, qid=qindex), 10)
     np.testing.assert_array_equal(model.predict(shuffled.X),
@@ -236,6 +237,16 @@ def test_xgboost_unbiased_sorts_rows_by_position_and_predicts_in_caller_order(cl
     np.testing.assert_array_equal(model.propensities_, t_plus[:model.propensities_.size])
     assert model.propensities_[0] == 1.0 and model.propensities_.size == log.position.max()
     assert model.nonclick_propensities_.shape == model.propensities_.shape
+
+
+def test_xgboost_unbiased_query_normalization_is_off_unless_asked():
+    from boostrank import XGBoostLambdaMART
+
+    params = XGBoostLambdaMART(position_bias=True)._xgb_params(None)
+    assert params["lambdarank_normalization"] is False
+    kept = XGBoostLambdaMART(position_bias=True, params={"lambdarank_normalization": True})
+    assert kept._xgb_params(None)["lambdarank_normalization"] is True
+    assert "lambdarank_normalization" not in XGBoostLambdaMART()._xgb_params(None)
 
 
 def json_biases(booster) -> np.ndarray:

@@ -13,6 +13,9 @@ clicks learns that bias. With ``position_bias=True`` an estimator corrects for i
   ``lambdarank_bias_norm`` = ``position_bias_norm``). XGBoost reads a document's position
   from its row order inside the query, so the training rows are sorted by position inside
   each query (stably) before they reach XGBoost; `predict` scores rows in the caller's order.
+  XGBoost's per-query gradient normalization (``lambdarank_normalization``) is off unless
+  ``params`` sets it: it would rescale each query's inverse-propensity-weighted gradients
+  and undo the weights across queries.
 - the neural rankers: see `neural.position_bias` (inverse propensity weighting or a learned
   position bias term).
 

@@ -105,7 +105,13 @@ class XGBoostLambdaMART(BoosterRanker):
         (``RankingData.position`` or ``fit(..., position=...)``) inside each query, stably,
         before they reach XGBoost (gaps in the positions are closed up: only the order
         counts); ``predict`` scores rows in the caller's order and never needs positions.
-        XGBoost estimates biases for its first 32 positions.
+        XGBoost estimates biases for its first 32 positions. XGBoost's per-query gradient
+        normalization (``lambdarank_normalization``, on by default: with the default ``topk``
+        pairs each query's gradients are scaled by ``log2(1 + S) / S``, S the sum of its
+        lambdas) is switched off here, because it would undo the inverse-propensity weights
+        across queries (a list whose click was at rank 8 must weigh ``1 / ti+(8)`` times as
+        much as one clicked at rank 1, which is the estimator of Unbiased LambdaMART); set
+        ``params={"lambdarank_normalization": True}`` to keep it.
     position_bias_norm : float >= 0, default 1.0
         XGBoost ``lambdarank_bias_norm``: the Lp norm (p) of the position-bias estimates.
     categorical_features : list of str or list of int, optional
@@ -231,6 +237,8 @@ class XGBoostLambdaMART(BoosterRanker):
         if self.position_bias:
             params["lambdarank_unbiased"] = True
             params["lambdarank_bias_norm"] = float(self.position_bias_norm)
+            # per-query rescaling would undo the inverse-propensity weights across queries
+            params.setdefault("lambdarank_normalization", False)
         if gain is not None:
             params["ndcg_exp_gain"] = gain == "exponential"
         return params
