@@ -7,6 +7,13 @@ Methods (``FeaturePreprocessor(method=...)``):
   ``sign(x) * log1p(|x|)``, followed by standardisation fitted on the transformed training set.
 - ``"query_minmax"``: LETOR's QueryLevelNorm, ``(x - min_q) / (max_q - min_q)`` within each
   query (needs the query structure at transform time; stateless).
+- ``"thermometer"``: the standardised features followed, for each feature, by the indicators
+  ``x > edge`` for the 15 inner quantiles of its non-zero training values (repeated edges
+  merged) and the indicator ``x == 0``, all standardised. A piecewise (thermometer) encoding
+  of numerical features (Gorishniy et al., "On Embeddings for Numerical Features in Tabular
+  Deep Learning", NeurIPS 2022): it hands the network the thresholds and the "feature absent"
+  state that trees find by themselves. The width grows to about 17x the feature count; a
+  transform whose output would exceed `MAX_EXPANDED_ELEMENTS` values is refused.
 - ``"none"``: features are used as given (only NaN replaced and values clipped).
 
 Robustness: statistics are computed in float64 on features pre-scaled by their largest
@@ -24,7 +31,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-METHODS = ("standard", "log1p", "query_minmax", "none")
+METHODS = ("standard", "log1p", "query_minmax", "thermometer", "none")
+#: quantile bins per feature of ``thermometer`` (15 inner edges)
+THERMOMETER_BINS = 16
+#: largest output (rows x columns) a ``thermometer`` transform may produce: 2**28 float32
+#: values, 1 GiB
+MAX_EXPANDED_ELEMENTS = 1 << 28
 
 
 def _dense(X: Any) -> np.ndarray:
@@ -67,6 +79,57 @@ def query_minmax(X: np.ndarray, group_offsets: np.ndarray) -> np.ndarray:
     return out
 
 
+def thermometer_edges(X: np.ndarray, n_bins: int = THERMOMETER_BINS
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature cut points of the thermometer encoding: the ``n_bins - 1`` inner quantiles
+    of each feature's finite non-zero values in ``X`` (n_rows, n_features), repeated values
+    merged. Returns ``(edges, counts)``: all edges concatenated feature by feature (float64)
+    and the number of edges of each feature (int64, (n_features,))."""
+    levels = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
+    edges, counts = [], []
+    for column in X.T:
+        values = column[np.isfinite(column) & (column != 0)]
+        found = np.unique(np.quantile(values, levels)) if values.size else np.empty(0)
+        edges.append(found)
+        counts.append(found.size)
+    return (np.concatenate(edges) if edges else np.empty(0),
+            np.asarray(counts, dtype=np.int64))
+
+
+def thermometer_expand(X: np.ndarray, edges: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``[X, x_j > edge for every edge of feature j, x == 0]``: (n_rows, 2 * n_features +
+    counts.sum()) float64. NaN stays NaN in the first block and gives 0 indicators."""
+    n_rows, n_features = X.shape
+    width = 2 * n_features + int(counts.sum())
+    out = np.empty((n_rows, width), dtype=np.float64)
+    out[:, :n_features] = X
+    start, column = 0, n_features
+    with np.errstate(invalid="ignore"):
+        for feature, count in enumerate(counts):
+            block = edges[start:start + count]
+            out[:, column:column + count] = X[:, [feature]] > block[None, :]
+            start, column = start + count, column + count
+        out[:, column:] = X == 0
+    return out
+
+
+def standard_stats(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, scale)`` per column of ``Z`` (n_rows, n_columns), ignoring non-finite values,
+    computed on columns pre-scaled by their largest magnitude so they never overflow; a
+    constant column gets scale 1."""
+    finite = np.isfinite(Z)
+    magnitude = np.max(np.abs(np.where(finite, Z, 0.0)), axis=0)
+    magnitude = np.where(magnitude > 0, magnitude, 1.0)
+    Zs = np.where(finite, Z / magnitude, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(Zs, axis=0)
+        std = np.nanstd(Zs, axis=0)
+    mean = np.where(np.isfinite(mean), mean, 0.0)
+    std = np.where(np.isfinite(std), std, 0.0)
+    return mean * magnitude, np.where(std > 1e-12, std * magnitude, 1.0)
+
+
 class FeaturePreprocessor:
     """Fit on training features, transform any features the same way (float32 output).
 
@@ -74,8 +137,10 @@ class FeaturePreprocessor:
         method: one of ``"standard"``, ``"log1p"``, ``"query_minmax"``, ``"none"``.
         clip: absolute bound of the transformed values (applied after the transform).
 
-    Fitted attributes: ``mean_`` and ``scale_`` (n_features,) float64 (for ``standard`` and
-    ``log1p``; zeros/ones otherwise), ``n_features_``.
+    Fitted attributes: ``mean_`` and ``scale_`` (n_outputs,) float64 (for ``standard``,
+    ``log1p`` and ``thermometer``; zeros/ones otherwise), ``n_features_``, and for
+    ``thermometer`` ``edges_`` / ``edge_counts_`` (`thermometer_edges`). ``n_outputs_``: the
+    width of the transformed features (``n_features_`` except for ``thermometer``).
     """
 
     def __init__(self, method: str = "standard", clip: float = 1e4) -> None:
@@ -96,24 +161,38 @@ class FeaturePreprocessor:
         X = _dense(X)
         n_features = X.shape[1]
         self.n_features_ = n_features
-        self.mean_ = np.zeros(n_features)
-        self.scale_ = np.ones(n_features)
-        if self.method in ("standard", "log1p") and X.shape[0]:
-            Z = signed_log1p(X) if self.method == "log1p" else X
-            finite = np.isfinite(Z)
-            magnitude = np.max(np.abs(np.where(finite, Z, 0.0)), axis=0)
-            magnitude = np.where(magnitude > 0, magnitude, 1.0)
-            Zs = np.where(finite, Z / magnitude, np.nan)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                mean = np.nanmean(Zs, axis=0)
-                std = np.nanstd(Zs, axis=0)
-            mean = np.where(np.isfinite(mean), mean, 0.0)
-            std = np.where(np.isfinite(std), std, 0.0)
-            tiny = 1e-12
-            self.mean_ = mean * magnitude
-            self.scale_ = np.where(std > tiny, std * magnitude, 1.0)
+        self.edges_, self.edge_counts_ = np.empty(0), np.zeros(n_features, dtype=np.int64)
+        if self.method == "thermometer":
+            self.edges_, self.edge_counts_ = thermometer_edges(X)
+            self._check_expanded_size(X.shape[0])
+        self.mean_ = np.zeros(self.n_outputs_)
+        self.scale_ = np.ones(self.n_outputs_)
+        if self.method in ("standard", "log1p", "thermometer") and X.shape[0]:
+            self.mean_, self.scale_ = standard_stats(self._expanded(X))
         return self
+
+    @property
+    def n_outputs_(self) -> int:
+        """Columns of the transformed features."""
+        if self.method != "thermometer":
+            return int(self.n_features_)
+        return 2 * int(self.n_features_) + int(self.edge_counts_.sum())
+
+    def _expanded(self, X: np.ndarray) -> np.ndarray:
+        """The features before standardisation: signed log, thermometer columns or as is."""
+        if self.method == "log1p":
+            return signed_log1p(X)
+        if self.method == "thermometer":
+            return thermometer_expand(X, self.edges_, self.edge_counts_)
+        return X
+
+    def _check_expanded_size(self, n_rows: int) -> None:
+        if n_rows * self.n_outputs_ > MAX_EXPANDED_ELEMENTS:
+            raise ValueError(
+                f"preprocessing='thermometer' turns {self.n_features_} features into "
+                f"{self.n_outputs_} columns; {n_rows:,} rows x {self.n_outputs_} is more than "
+                f"{MAX_EXPANDED_ELEMENTS:,} values (1 GiB): use preprocessing='standard' or "
+                "'log1p', or transform fewer rows at a time")
 
     def transform(self, X: Any, group_offsets: np.ndarray | None = None) -> np.ndarray:
         """Transformed features (n_rows, n_features) float32, finite everywhere.
@@ -132,8 +211,10 @@ class FeaturePreprocessor:
                     "group= (or a RankingData) to predict"
                 )
             Z = query_minmax(X, group_offsets)
-        elif self.method == "log1p":
-            Z = (signed_log1p(X) - self.mean_) / self.scale_
+        elif self.method in ("log1p", "thermometer"):
+            if self.method == "thermometer":
+                self._check_expanded_size(X.shape[0])
+            Z = (self._expanded(X) - self.mean_) / self.scale_
         elif self.method == "standard":
             # Divide first so that huge values and means do not overflow the difference.
             Z = X / self.scale_ - self.mean_ / self.scale_
@@ -150,7 +231,8 @@ class FeaturePreprocessor:
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """``(json_meta, arrays)`` describing the fitted preprocessor."""
         return ({"method": self.method, "clip": self.clip, "n_features": int(self.n_features_)},
-                {"mean": self.mean_, "scale": self.scale_})
+                {"mean": self.mean_, "scale": self.scale_, "edges": self.edges_,
+                 "edge_counts": self.edge_counts_})
 
     @classmethod
     def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> FeaturePreprocessor:
@@ -158,4 +240,11 @@ class FeaturePreprocessor:
         pre.n_features_ = int(meta["n_features"])
         pre.mean_ = np.asarray(arrays["mean"], dtype=np.float64)
         pre.scale_ = np.asarray(arrays["scale"], dtype=np.float64)
+        # models saved before the thermometer encoding have no edges
+        pre.edges_ = np.asarray(arrays.get("edges", np.empty(0)), dtype=np.float64)
+        pre.edge_counts_ = np.asarray(arrays.get("edge_counts", np.zeros(pre.n_features_)),
+                                      dtype=np.int64)
+        if pre.mean_.shape != (pre.n_outputs_,):
+            raise ValueError(f"preprocessing state: {pre.mean_.size} statistics for "
+                             f"{pre.n_outputs_} transformed columns")
         return pre

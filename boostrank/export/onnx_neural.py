@@ -31,9 +31,11 @@ def preprocessed_scorer(model: Any) -> Any:
 
     pre = model.preprocessor_
     if pre.method not in EXPORTABLE_PREPROCESSING:
+        why = {"query_minmax": "normalises each feature within its query, which a "
+                               "per-document graph cannot do"}.get(
+            pre.method, "is not built into the exported graphs")
         raise ExportError(
-            f"preprocessing={pre.method!r} normalises each feature within its query, which a "
-            f"per-document graph cannot do; exportable preprocessing: "
+            f"preprocessing={pre.method!r} {why}; exportable preprocessing: "
             f"{', '.join(EXPORTABLE_PREPROCESSING)}. Refit with one of them")
     scorer = copy.deepcopy(model.model_).to("cpu").eval()
 
