@@ -191,16 +191,14 @@ def _paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(np.mean(a[keep] - b[keep])), paired_ttest(a[keep], b[keep])[1]
 
 
-def _refit_best_trial(result, whole):
-    """The study's best-validation trial refitted like `tune` refits (train+vali, the rounds
-    its CV kept): the ``select="best"`` answer of the same study."""
+def _refit_best_trial(result, model, whole):
+    """The study's best-validation trial refitted as `tune` refits ``model`` (train+vali, the
+    rounds its CV kept, the study's settings): the ``select="best"`` answer of the study."""
     from tuning.refit import refit_data, refit_estimator, refit_params
 
-    model = _model(early_stopping_rounds=50)
     fit_on, eval_on, fixed = refit_data("train+valid", whole, None)
     params = refit_params(result.study.best_trial, model.get_params(deep=False),
-                          {"eval_metric": "ndcg@10", "eval_convention": "default"},
-                          fixed_rounds=fixed)
+                          result.extra["settings"], fixed_rounds=fixed)
     return refit_estimator(model, params, fit_on, eval_on)
 
 
@@ -224,12 +222,13 @@ def part_peer(root: Path, folds: int, seeds: list[int], cv: int,
             peer = _letor_ndcg10(booster, test)
             # the default configuration, refitted like the best one (train+vali, the rounds
             # its CV kept), comes with the result when a test set is given
-            result = tune(_model(early_stopping_rounds=50), whole, None, test=test, cv=cv,
-                          n_trials=n_trials, random_state=seed, select="significant")
+            model = _model(early_stopping_rounds=50)
+            result = tune(model, whole, None, test=test, cv=cv, n_trials=n_trials,
+                          random_state=seed, select="significant")
             ours = _letor_ndcg10(result.best_estimator, test)
             default = _letor_ndcg10(result.default_estimator, test)
             best = (ours if result.selection.chosen_trial == result.selection.best_trial
-                    else _letor_ndcg10(_refit_best_trial(result, whole), test))
+                    else _letor_ndcg10(_refit_best_trial(result, model, whole), test))
             diffs = [_paired(x, default) for x in (ours, best, peer)]
             table.append((np.nanmean(default), np.nanmean(ours), np.nanmean(best),
                           np.nanmean(peer), diffs[0][0] < 0 and diffs[0][1] < 0.05,

@@ -47,6 +47,7 @@ __all__ = [
     "RankingObjective",
     "predict_scores",
     "score_predictions",
+    "score_with_queries",
 ]
 
 #: user attribute marking the trial that evaluates the base estimator's own configuration
@@ -155,15 +156,18 @@ def score_predictions(data: RankingData, scores: np.ndarray, metric: str,
                       convention: Any, *, per_query: bool = False) -> Any:
     """Mean ``metric`` over the queries of ``data`` for ``scores`` (common evaluator), or with
     ``per_query`` the per-query values, shape (n_queries,)."""
+    mean, values = score_with_queries(data, scores, metric, convention)
+    return values if per_query else mean
+
+
+def score_with_queries(data: RankingData, scores: np.ndarray, metric: str,
+                       convention: Any) -> tuple[float, np.ndarray]:
+    """``(mean, per-query values (n_queries,))`` of ``metric`` from one evaluation."""
     from boostrank.metrics import evaluate
 
-    scores = np.asarray(scores, dtype=np.float64)
-    if per_query:
-        _, values = evaluate(data.y, scores, data.qid, metrics=(metric,),
-                             convention=convention, per_query=True)
-        return np.asarray(values[metric], dtype=np.float64)
-    return float(evaluate(data.y, scores, data.qid, metrics=(metric,),
-                          convention=convention)[metric])
+    means, values = evaluate(data.y, np.asarray(scores, dtype=np.float64), data.qid,
+                             metrics=(metric,), convention=convention, per_query=True)
+    return float(means[metric]), np.asarray(values[metric], dtype=np.float64)
 
 
 class RankingObjective:
@@ -314,10 +318,8 @@ class RankingObjective:
                        callbacks: list) -> tuple[float, dict[str, int], np.ndarray | None]:
         """(validation value, what the fit kept, per-query values or None)."""
         model.fit(train, eval_set=valid, callbacks=callbacks)
-        predictions = predict_scores(model, valid)
-        value = score_predictions(valid, predictions, self.metric, self.convention)
-        per_query = (score_predictions(valid, predictions, self.metric, self.convention,
-                                       per_query=True) if self.keep_query_scores else None)
+        value, per_query = score_with_queries(valid, predict_scores(model, valid), self.metric,
+                                              self.convention)
         kept = {}
         curve = (getattr(model, "evals_result_", None) or {}).get("valid_0", {}).get(self.metric)
         if curve is not None:
@@ -326,7 +328,7 @@ class RankingObjective:
             kept_value = getattr(model, attr, None)
             if kept_value is not None:
                 kept[attr] = int(kept_value)
-        return value, kept, per_query
+        return value, kept, per_query if self.keep_query_scores else None
 
 
 def _json_floats(values: np.ndarray) -> list[float | None]:

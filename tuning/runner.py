@@ -366,7 +366,7 @@ def _result(plan: TuningPlan, study: Any, resumed: bool) -> TuningResult:
         default_value=None if default is None else float(default.value),
         best_trial=int(best.number), selection=selection,
         extra={"resumed": resumed, "identity": plan.identity, "objective_label": plan.label,
-               "refit": plan.refit},
+               "refit": plan.refit, "settings": plan.settings},
     )
     if plan.refit is None:
         return result
