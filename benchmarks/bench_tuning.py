@@ -13,7 +13,8 @@ together. Goal: two workers finish the budget faster than one.
 Part 3, honest tuning (MQ2008, ``--root``): for each fold and seed, on the fold's train+vali
 with the same 5 query-group folds: ``tuning.tune`` (``cv=5``, refit on train+vali for the
 mean kept rounds; ``select="significant"``: the default configuration unless the best trial
-beats it on the out-of-fold queries, `tuning.selection`) against its own default
+beats it on the out-of-fold queries beyond the luck of the best of the study's trials, a max-t
+test, `tuning.selection`) against its own default
 configuration (refitted the same way), the same study's best-validation trial
 (``select="best"``) and Optuna's ``LightGBMTunerCV``
 (stepwise, same folds; our budget is the number of trials it ran, refit for its CV-best
@@ -209,7 +210,8 @@ def part_peer(root: Path, folds: int, seeds: list[int], cv: int,
 
     print(f"\nPart 3: MQ2008 {folds} fold(s) x seeds {seeds}; tuning by {cv}-fold query CV "
           f"on train+vali; test NDCG@10 (letor convention). ours = tune(select='significant')"
-          f" (the default unless the best trial wins on the out-of-fold queries, p<0.05); "
+          f" (the default unless the best trial beats it on the out-of-fold queries beyond the "
+          f"luck of the best of its trials: max-t test, p<0.05); "
           f"best = the same study's best-validation trial (select='best')")
     print(f"{'fold':>4}{'seed':>5}{'trials':>7}{'default':>9}{'ours':>8}{'best':>8}{'peer':>8}"
           f"{'ours-def':>10}{'p':>7}{'best-def':>10}{'p':>7}{'peer-def':>10}{'p':>7}  kept")

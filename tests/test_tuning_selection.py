@@ -1,6 +1,7 @@
 """tuning.selection: select="significant" keeps the default configuration unless the best
-trial beats it on the validation queries by a paired t-test; checked against scipy and a
-brute-force recomputation of the per-query values."""
+trial beats it on the validation queries beyond the luck of the best of the study's trials
+(max-t test, itself checked against brute force in test_metrics_max_t.py); the stored per-query
+values against a brute-force recomputation."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from optuna.distributions import FloatDistribution  # noqa: E402
 
 from boostrank.data import RankingData  # noqa: E402
 from boostrank.metrics import evaluate  # noqa: E402
+from boostrank.metrics.max_t import max_t_test  # noqa: E402
 from tuning import query_folds, tune  # noqa: E402
 from tuning.selection import QUERY_SCORES_ATTR, check_select, select_trial  # noqa: E402
 
@@ -29,7 +31,7 @@ def _trial(number: int, value: float, scores) -> optuna.trial.FrozenTrial:
     return trial
 
 
-def test_significant_gain_selects_the_best_and_reports_scipy_p():
+def test_significant_gain_selects_the_best_and_reports_the_max_t_p():
     rng = np.random.default_rng(0)
     default_scores = rng.uniform(0.2, 0.8, 200)
     best_scores = np.clip(default_scores + rng.normal(0.05, 0.05, 200), 0, 1)
@@ -37,10 +39,31 @@ def test_significant_gain_selects_the_best_and_reports_scipy_p():
         _trial(7, best_scores.mean(), best_scores)
     chosen, selection = select_trial(best, default, "significant")
     assert chosen is best and not selection.kept_default
-    assert selection.p_value == pytest.approx(
-        scipy_stats.ttest_rel(best_scores, default_scores).pvalue, rel=1e-9)
+    assert selection.p_value == max_t_test([best_scores], default_scores)[1]
+    assert selection.p_value < 1e-3 and selection.n_compared == 1
     assert selection.gain == pytest.approx(float(np.mean(best_scores - default_scores)))
     assert selection.n_queries == 200 and "significant" in selection.verdict()
+
+
+def test_the_luckiest_of_many_trials_keeps_the_default():
+    """The best of 40 trials no better than the default passes a plain paired t-test
+    (p < 0.05) but not the max-t test over the 40 it was picked from."""
+    rng = np.random.default_rng(2)
+    default_scores = rng.uniform(0.2, 0.8, 150)
+    noisy = default_scores + rng.normal(0, 0.08, (40, 150))
+    trials = [_trial(i + 1, row.mean(), row) for i, row in enumerate(noisy)]
+    best = max(trials, key=lambda t: t.value)
+    best_scores = np.asarray(best.user_attrs[QUERY_SCORES_ATTR])
+    assert scipy_stats.ttest_rel(best_scores, default_scores).pvalue < 0.05
+    default = _trial(0, default_scores.mean(), default_scores)
+    alone = select_trial(best, default, "significant")[1]
+    assert not alone.kept_default  # without the family the luck passes
+    chosen, selection = select_trial(best, default, "significant", candidates=trials + [default])
+    assert chosen is default and selection.kept_default and selection.n_compared == 40
+    assert selection.p_value == max_t_test(
+        [best_scores] + [t.user_attrs[QUERY_SCORES_ATTR] for t in trials if t is not best],
+        default_scores, index=0)[1]
+    assert "best of 40 trials" in selection.verdict()
 
 
 def test_noise_keeps_the_default():

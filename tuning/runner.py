@@ -259,8 +259,9 @@ def tune(
     select : {"best", "significant"}
         Which trial is returned and refitted (`tuning.selection`): ``"best"`` the best
         validation value; ``"significant"`` the default configuration unless the best trial
-        beats it on the validation (out-of-fold) queries by a paired t-test at
-        ``select_alpha`` (``result.selection`` says which and why).
+        beats it on the validation (out-of-fold) queries beyond the luck of the best of the
+        completed trials (max-t sign-flip test at ``select_alpha``; ``result.selection`` says
+        which and why).
     select_alpha : float
         Significance level of ``select="significant"`` (default 0.05).
     show_progress : bool
@@ -355,7 +356,10 @@ def _result(plan: TuningPlan, study: Any, resumed: bool) -> TuningResult:
         raise RuntimeError(f"no trial completed in study {study.study_name!r} "
                            f"({counts or 'no trials'})")
     default = default_trial(study)
-    best, selection = select_trial(study.best_trial, default, plan.select, plan.select_alpha)
+    completed = [t for t in trials if t.state == TrialState.COMPLETE]
+    best, selection = select_trial(study.best_trial, default, plan.select, plan.select_alpha,
+                                   candidates=completed,
+                                   random_state=plan.random_state or 0)
     base = plan.estimator.get_params(deep=False)
     fit_on, eval_on, fixed = refit_data(plan.refit or "train", plan.train, plan.valid)
     best_params = refit_params(best, base, plan.settings, fixed_rounds=fixed)

@@ -7,15 +7,20 @@ on a small data set (MQ2008: a few hundred queries per fold) the tuned configura
 scores below the default on test although it won on validation.
 
 ``select="significant"`` keeps the study's default-configuration trial unless the best trial
-beats it on the validation queries (the out-of-fold queries with ``cv``) by a paired t-test
-over those queries at level ``alpha`` (0.05), with a positive mean gain. The test compares the
-two trials' per-query values (`QUERY_SCORES_ATTR`, stored by the objective when this rule is
-on); it does not correct for the best trial being the maximum of many, so it is a minimum bar
-against luck, not a guarantee. Without a completed default trial the rule is ``best``.
+beats it on the validation queries (the out-of-fold queries with ``cv``) beyond what the best
+of the study's trials would reach by luck: a one-sided max-t sign-flip test at level ``alpha``
+(0.05) over every completed trial that was compared with the default
+(`boostrank.metrics.max_t.max_t_test`, Westfall and Young's correction for picking the maximum
+of many). A plain paired t-test of the best trial against the default ignores that it was
+picked as the maximum: with 30 trials no better than the default, the best of them passes it
+far more often than 5 % of the time (see ``tests/test_metrics_max_t.py``). The test uses the
+trials' per-query values (`QUERY_SCORES_ATTR`, stored by the objective when this rule is on).
+Without a completed default trial the rule is ``best``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -61,8 +66,10 @@ class Selection:
     best validation value; ``chosen_trial``: number of the trial returned; ``kept_default``:
     the default configuration was returned because the best trial did not beat it
     significantly; ``gain``: mean per-query validation gain of the best trial over the default
-    (None when not compared); ``p_value``: paired t-test of that gain; ``n_queries``: queries
-    compared; ``alpha``: the level.
+    (None when not compared); ``p_value``: the max-t test of that gain (family-wise, over the
+    ``n_compared`` trials); ``n_queries``: queries compared; ``alpha``: the level.
+    ``n_compared``: completed trials the best one was picked from (the family of the max-t
+    test, the best one included).
     """
 
     rule: str
@@ -73,13 +80,16 @@ class Selection:
     p_value: float | None = None
     n_queries: int | None = None
     alpha: float = DEFAULT_ALPHA
+    n_compared: int | None = None
 
     def verdict(self) -> str:
         """One plain sentence on the choice."""
         if self.gain is None:
             return f"selected trial {self.chosen_trial} (best validation value)"
+        family = self.n_compared or 1
         comparison = (f"validation gain of trial {self.best_trial} over the default "
-                      f"{self.gain:+.4f} over {self.n_queries} queries, paired t-test "
+                      f"{self.gain:+.4f} over {self.n_queries} queries, max-t sign-flip test "
+                      f"over the best of {family} trial{'s' if family != 1 else ''} "
                       f"p={self.p_value:.3g}")
         if self.kept_default:
             return (f"kept the default configuration (trial {self.chosen_trial}): {comparison},"
@@ -90,36 +100,44 @@ class Selection:
         return {**asdict(self), "verdict": self.verdict()}
 
 
-def select_trial(best: Any, default: Any, rule: str,
-                 alpha: float = DEFAULT_ALPHA) -> tuple[Any, Selection]:
+def select_trial(best: Any, default: Any, rule: str, alpha: float = DEFAULT_ALPHA,
+                 candidates: Sequence[Any] = (), random_state: int = 0
+                 ) -> tuple[Any, Selection]:
     """The trial to return and how it was chosen (module docstring).
 
     ``best``: the study's best trial; ``default``: its completed default-configuration trial or
-    None.
+    None; ``candidates``: the completed trials the best one was picked from (those with
+    per-query values; the default is left out, the best one is always in); ``random_state``
+    seeds the sign patterns of the test.
     """
-    from boostrank.metrics.stats import paired_ttest
+    from boostrank.metrics.max_t import max_t_test
 
     plain = Selection(rule=rule, best_trial=int(best.number), chosen_trial=int(best.number),
                       alpha=alpha)
     if rule == "best" or default is None or default.number == best.number:
         return best, plain
-    best_scores = best.user_attrs.get(QUERY_SCORES_ATTR)
-    default_scores = default.user_attrs.get(QUERY_SCORES_ATTR)
-    if best_scores is None or default_scores is None or len(best_scores) != len(default_scores):
-        raise ValueError(
-            "select='significant' needs the per-query validation scores of the default and the "
-            f"best trial ({QUERY_SCORES_ATTR}); trials {default.number} and {best.number} of "
-            "this study were run without them (a study resumed from an older run?)")
-    a = np.asarray(best_scores, dtype=np.float64)
-    b = np.asarray(default_scores, dtype=np.float64)
-    keep = ~(np.isnan(a) | np.isnan(b))
-    a, b = a[keep], b[keep]
-    gain = float(np.mean(a - b)) if a.size else 0.0
-    p_value = float(paired_ttest(a, b)[1]) if a.size >= 2 else 1.0
-    if not np.isfinite(p_value):  # identical per-query values: no evidence of a gain
-        p_value = 1.0
+    family = [best] + [t for t in candidates if t.number not in (best.number, default.number)
+                       and QUERY_SCORES_ATTR in t.user_attrs]
+    baseline = _query_scores(default, best)
+    table = np.vstack([_query_scores(trial, default, len(baseline)) for trial in family])
+    keep = ~(np.isnan(baseline) | np.isnan(table).any(axis=0))
+    gain = float(np.mean(table[0, keep] - baseline[keep])) if keep.any() else 0.0
+    _, p_value = max_t_test(table, baseline, index=0, random_state=random_state)
     significant = gain > 0 and p_value < alpha
     chosen = best if significant else default
     return chosen, Selection(rule=rule, best_trial=int(best.number),
                              chosen_trial=int(chosen.number), kept_default=not significant,
-                             gain=gain, p_value=p_value, n_queries=int(a.size), alpha=alpha)
+                             gain=gain, p_value=float(p_value), n_queries=int(keep.sum()),
+                             alpha=alpha, n_compared=len(family))
+
+
+def _query_scores(trial: Any, other: Any, length: int | None = None) -> np.ndarray:
+    """A trial's stored per-query values (NaN for queries that do not count)."""
+    scores = trial.user_attrs.get(QUERY_SCORES_ATTR)
+    if scores is None or (length is not None and len(scores) != length):
+        raise ValueError(
+            "select='significant' needs the per-query validation scores of the default and the "
+            f"compared trials ({QUERY_SCORES_ATTR}), on the same queries; trials "
+            f"{other.number} and {trial.number} of this study do not have them (a study "
+            "resumed from an older run?)")
+    return np.array([np.nan if v is None else v for v in scores], dtype=np.float64)

@@ -67,7 +67,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--select", choices=("best", "significant"), default="best",
                         help="best: the best validation value (default); significant: keep "
                              "the default configuration unless the best trial beats it on the "
-                             "validation queries by a paired t-test (p < 0.05)")
+                             "validation queries beyond the luck of the best of the trials "
+                             "(max-t sign-flip test, p < 0.05)")
     parser.add_argument("--report-every", dest="report_every", type=int, metavar="N",
                         help="report to the pruner every N rounds/epochs (default: its "
                              "check points)")
