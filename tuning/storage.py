@@ -4,7 +4,9 @@
 
 - ``None``: in memory (lost when the process ends);
 - an RDB URL (``sqlite:///study.db``, ``postgresql://user@host/db``, ``mysql://...``):
-  `optuna.storages.RDBStorage`; several machines can share a PostgreSQL/MySQL study;
+  an `optuna.storages.RDBStorage` that writes the reports and user attributes of the trials
+  this process runs in one transaction per trial (`tuning.buffered_storage`); several
+  machines can share a PostgreSQL/MySQL study;
 - a journal file: ``journal:PATH`` or a path ending in ``.log``, ``.journal`` or ``.jsonl``:
   `optuna.storages.JournalStorage` over a `JournalFileBackend` (append-only, file-locked, safe
   for several processes on one machine or on a shared file system); ``redis://`` URLs use the
@@ -127,6 +129,8 @@ def _rdb_storage(url: str, heartbeat_interval: int | None, grace_period: int | N
 
     import optuna
 
+    from .buffered_storage import rdb_storage
+
     engine_kwargs: dict[str, Any] = {}
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
@@ -140,7 +144,7 @@ def _rdb_storage(url: str, heartbeat_interval: int | None, grace_period: int | N
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             try:
-                storage = optuna.storages.RDBStorage(
+                storage = rdb_storage(
                     url,
                     engine_kwargs=engine_kwargs or None,
                     heartbeat_interval=heartbeat_interval,
