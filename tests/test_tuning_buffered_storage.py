@@ -45,8 +45,14 @@ def data(ranking_splits):
     return ranking_splits((60, 30, 30), (5, 12), 6, random_state=2)
 
 
-def test_urls_get_the_buffered_storage(tmp_path):
+def test_urls_get_the_buffered_storage_and_optunas_own_without_what_it_needs(tmp_path,
+                                                                           monkeypatch):
+    import tuning.buffered_storage as buffered
+
     assert isinstance(make_storage(_url(tmp_path)), BufferedRDBStorage)
+    monkeypatch.setattr(buffered, "buffered_storage_available", lambda: False)
+    storage = make_storage(_url(tmp_path, "other.db"))
+    assert type(storage) is optuna.storages.RDBStorage
 
 
 def test_tuned_study_is_the_same_in_memory_plain_rdb_and_buffered(data, tmp_path):
