@@ -149,3 +149,20 @@ def test_resuming_a_best_study_with_significant_fails_before_any_trial(data, tmp
              select="significant")
     study = optuna.load_study(study_name="s", storage=url)
     assert len(study.trials) == 2
+
+
+def test_where_tuning_pays_the_rule_takes_the_tuned_trial():
+    """A default configuration that is far from good (a learning rate of 0.001 on stumps):
+    the best trial beats it beyond the luck of the study, and is returned."""
+    from boostrank.data import make_ranking
+
+    data = make_ranking(240, (8, 20), 10, random_state=1)
+    train, valid = data.queries(slice(0, 160)), data.queries(slice(160, 240))
+    model = LGBM(n_estimators=60, learning_rate=0.001, num_leaves=2, n_jobs=1, random_state=0)
+    result = tune(model, train, valid, cv=3, n_trials=10, random_state=0, select="significant",
+                  refit=False)
+    selection = result.selection
+    assert not selection.kept_default and selection.chosen_trial == selection.best_trial != 0
+    assert selection.p_value < 0.01 and selection.gain > 0.05
+    assert selection.n_compared >= 2 and selection.n_queries == 240
+    assert result.best_value > result.default_value
