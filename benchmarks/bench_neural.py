@@ -8,7 +8,10 @@ the same run, with each neural model's gap to LightGBM in percent. Datasets: ``m
 folds of ``--mq2008 ROOT``, LETOR 4.0 convention), ``sample`` (``data/sample``, default
 convention), ``generated`` (``boostrank.data.make_ranking`` with ``--generated-queries``
 queries of 20-120 documents, 136 features, split 60/20/20 by query). ``--preprocessing``
-and ``--input-noise`` are passed to every neural model.
+and ``--input-noise`` are passed to every neural model, and so are the parameters of
+``--params`` (JSON, e.g. ``'{"dropout": 0.1, "weight_decay": 0.0001}'``); every model's
+validation NDCG@10 is printed next to its test figure, so that a choice among runs is made on
+validation.
 
 Part 2, training epochs and loss steps of the five original losses (``make_ranking``, 2,000
 queries of 20-250 documents; 64 lists x 240 documents for the loss-only step), ours and
@@ -46,6 +49,7 @@ import argparse
 import functools
 import importlib
 import importlib.util
+import json
 import statistics
 import sys
 import time
@@ -152,7 +156,7 @@ def quality_splits(args):
     return f"generated, {n} queries (make_ranking)", "default", [split]
 
 
-def _lightgbm_scores(train, valid, test, threads: int = 1) -> np.ndarray:
+def _lightgbm_model(train, valid, threads: int = 1):
     import lightgbm as lgb
 
     ranker = lgb.LGBMRanker(objective="lambdarank", n_estimators=1000, random_state=0,
@@ -160,14 +164,21 @@ def _lightgbm_scores(train, valid, test, threads: int = 1) -> np.ndarray:
     ranker.fit(train.X, train.y, group=train.group_sizes,
                eval_X=(valid.X,), eval_y=(valid.y,), eval_group=[valid.group_sizes], eval_at=[10],
                callbacks=[lgb.early_stopping(50, verbose=False)])
-    return ranker.predict(test.X)
+    return ranker
 
 
-def _neural_scores(name: str, args, train, valid, test) -> np.ndarray:
+def _predict(model, part) -> np.ndarray:
+    if hasattr(model, "booster_"):  # lightgbm's LGBMRanker
+        return model.predict(part.X)
+    return model.predict(part.X, qid=part.qid)
+
+
+def _neural_model(name: str, args, train, valid):
+    extra = json.loads(args.params) if args.params else {}
     model = getattr(neural, name)(random_state=0, preprocessing=args.preprocessing,
-                                  input_noise=args.input_noise)
+                                  input_noise=args.input_noise, **extra)
     model.fit(train, eval_set=valid)
-    return model.predict(test.X, qid=test.qid)
+    return model
 
 
 def bench_quality(args) -> None:
@@ -183,14 +194,17 @@ def bench_quality(args) -> None:
     for index, (train, valid, test) in enumerate(folds, start=1):
         for name in names:
             started = time.perf_counter()
-            pred = (_lightgbm_scores(train, valid, test, args.threads) if name == "LightGBM"
-                    else _neural_scores(name, args, train, valid, test))
+            model = (_lightgbm_model(train, valid, args.threads) if name == "LightGBM"
+                     else _neural_model(name, args, train, valid))
             elapsed = time.perf_counter() - started
             seconds[name] += elapsed
-            r = evaluate(test.y, pred, test.qid, metrics=METRICS, convention=convention)
+            r = evaluate(test.y, _predict(model, test), test.qid, metrics=METRICS,
+                         convention=convention)
+            on_valid = evaluate(valid.y, _predict(model, valid), valid.qid,
+                                metrics=("ndcg@10",), convention=convention)["ndcg@10"]
             results[name].append([r[m] for m in METRICS])
-            print(f"    fold {index} {name}: NDCG@10 {r['ndcg@10']:.4f} ({elapsed:.0f} s)",
-                  flush=True)
+            print(f"    fold {index} {name}: test NDCG@10 {r['ndcg@10']:.4f}, validation "
+                  f"{on_valid:.4f} ({elapsed:.0f} s)", flush=True)
         print(f"  fold {index}: " + "  ".join(
             f"{name} {vals[-1][3]:.4f}" for name, vals in results.items()), flush=True)
     width = max(12, max(len(n) for n in names) + 2)
@@ -451,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
                              "AttentionNeuralNDCG,AttentionListNet,AttentionLambdaLoss")
     parser.add_argument("--preprocessing", default="standard",
                         help="preprocessing of the neural models in part 1 (e.g. log1p)")
+    parser.add_argument("--params", default="",
+                        help="JSON object of further parameters of the neural models in part 1")
     parser.add_argument("--input-noise", type=float, default=0.0,
                         help="Gaussian input noise of the neural models in part 1")
     parser.add_argument("--generated-queries", type=int, default=10_000)
