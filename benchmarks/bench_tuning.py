@@ -24,7 +24,7 @@ peer on the mean, never significantly worse than the default on a fold.
 
 Run (full size, alone on an idle machine)::
 
-    python benchmarks/bench_tuning.py --trials 30 --budget 12 --folds 5 --seeds 0,1,2
+    python benchmarks/bench_tuning.py --trials 30 --budget 40 --folds 5 --seeds 0,1,2
 
 Smoke size: ``--trials 6 --budget 4 --folds 1 --seeds 0 --peer-time-budget 30
 --cv 3``. ``--skip-storage`` / ``--skip-workers`` / ``--skip-peer`` leave a part out.
@@ -112,11 +112,9 @@ def _spawn(url: str, study: str, trials: int, seed: int, train: Path, valid: Pat
 
 def _run_workers(url: str, study: str, splits: list[int], train: Path, valid: Path) -> float:
     started = time.perf_counter()
-    first = _spawn(url, study, splits[0], 0, train, valid)
-    workers = [first]
-    if len(splits) > 1:
-        time.sleep(3)  # let the first create the study (creation is atomic anyway)
-        workers += [_spawn(url, study, n, i, train, valid) for i, n in enumerate(splits[1:], 1)]
+    # all workers start together: creating the study and its schema is safe under races
+    # (tuning.storage retries the loser of a schema race; Optuna loads a study made meanwhile)
+    workers = [_spawn(url, study, n, i, train, valid) for i, n in enumerate(splits)]
     codes = [w.wait() for w in workers]
     if any(codes):
         raise RuntimeError(f"a worker failed (exit codes {codes})")
@@ -261,7 +259,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=REPO.parent / "shared" / "data" / "MQ2008",
                         help="MQ2008 root (Fold1..Fold5) for part 3")
     parser.add_argument("--trials", type=int, default=30, help="trials of part 1")
-    parser.add_argument("--budget", type=int, default=12, help="trial budget of part 2")
+    parser.add_argument("--budget", type=int, default=40, help="trial budget of part 2")
     parser.add_argument("--seed", type=int, default=0, help="TPE seed of part 1")
     parser.add_argument("--folds", type=int, default=5, help="MQ2008 folds of part 3 (1-5)")
     parser.add_argument("--seeds", default="0,1,2", help="seeds of part 3, comma-separated")

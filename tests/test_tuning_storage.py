@@ -241,3 +241,43 @@ def test_journal_heartbeat_fails_only_stale_trials(tmp_path):
     # a heartbeat arriving after the trial was failed is ignored, not an error
     storage.record_heartbeat(dead._trial_id)
     assert study.trials[1].state.name == "FAIL"
+
+
+def test_losing_a_schema_race_on_a_new_sqlite_file_is_retried(tmp_path, monkeypatch):
+    """Workers started together on a new SQLite file race to create its tables; the loser
+    gets SQLite's "table ... already exists" and must try again, not fail."""
+    import tuning.buffered_storage as buffered
+
+    class OperationalError(Exception):  # what SQLAlchemy raises, by name
+        pass
+
+    real = buffered.rdb_storage
+    calls = []
+
+    def racing(url, **kwargs):
+        calls.append(url)
+        if len(calls) == 1:
+            raise OperationalError("(sqlite3.OperationalError) table trial_heartbeats "
+                                   "already exists")
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(buffered, "rdb_storage", racing)
+    storage = make_storage(f"sqlite:///{tmp_path / 'new.db'}")
+    assert len(calls) == 2 and isinstance(storage, optuna.storages.RDBStorage)
+
+
+def test_workers_started_together_on_a_new_sqlite_file_all_run(tmp_path):
+    url = f"sqlite:///{tmp_path / 'together.db'}"
+    code = textwrap.dedent("""
+        import sys
+        import optuna
+        from tuning.storage import make_storage
+        storage = make_storage(sys.argv[1])
+        study = optuna.create_study(storage=storage, study_name="s", load_if_exists=True)
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    """)
+    workers = [subprocess.Popen([sys.executable, "-c", code, url], cwd=REPO, env=_env(),
+                                stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [w.communicate(timeout=120)[1] for w in workers]
+    assert [w.returncode for w in workers] == [0] * 4, "\n".join(errors)[-3000:]
+    assert len(_load(url).trials) == 12

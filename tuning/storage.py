@@ -158,9 +158,12 @@ def _rdb_storage(url: str, heartbeat_interval: int | None, grace_period: int | N
                 raise ValueError(f"storage {url}: missing database driver ({exc})") from None
             except Exception as exc:  # sqlalchemy errors: bad URL, unreachable server, race
                 name = type(exc).__name__
-                if name in ("IntegrityError", "ProgrammingError") and attempt < 4:
+                lost_race = name in ("IntegrityError", "ProgrammingError") or (
+                    name == "OperationalError" and "already exists" in str(exc))
+                if lost_race and attempt < 4:
                     # several processes creating the schema of a new database at once: the
-                    # loser of the race finds the tables made; try again
+                    # loser of the race finds the tables made (SQLite says "table ... already
+                    # exists", PostgreSQL raises IntegrityError / ProgrammingError); try again
                     time.sleep(0.2 * (attempt + 1))
                     continue
                 if name in ("ArgumentError", "OperationalError", "NoSuchModuleError"):
