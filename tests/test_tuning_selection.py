@@ -86,6 +86,13 @@ def test_nan_queries_are_left_out_of_both_and_identical_scores_keep_the_default(
     assert chosen is default and selection.n_queries == 3 and selection.p_value == 1.0
 
 
+def test_default_with_the_best_value_is_kept_and_said_so():
+    default = _trial(0, 0.9, [0.9, 0.8])
+    chosen, selection = select_trial(default, default, "significant", candidates=[default])
+    assert chosen is default and selection.kept_default and selection.gain is None
+    assert selection.verdict().startswith("kept the default configuration (trial 0)")
+
+
 def test_rule_best_and_missing_default():
     best = _trial(2, 0.9, [0.9, 0.8])
     assert select_trial(best, None, "significant")[0] is best

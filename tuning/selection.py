@@ -21,7 +21,7 @@ Without a completed default trial the rule is ``best``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -64,8 +64,8 @@ class Selection:
 
     ``rule``: ``"best"`` or ``"significant"``; ``best_trial``: number of the trial with the
     best validation value; ``chosen_trial``: number of the trial returned; ``kept_default``:
-    the default configuration was returned because the best trial did not beat it
-    significantly; ``gain``: mean per-query validation gain of the best trial over the default
+    the default configuration was returned (it has the best validation value, or the best
+    trial did not beat it significantly); ``gain``: mean per-query validation gain of the best trial over the default
     (None when not compared); ``p_value``: the max-t test of that gain (family-wise, over the
     ``n_compared`` trials); ``n_queries``: queries compared; ``alpha``: the level.
     ``n_compared``: completed trials the best one was picked from (the family of the max-t
@@ -84,6 +84,9 @@ class Selection:
 
     def verdict(self) -> str:
         """One plain sentence on the choice."""
+        if self.gain is None and self.kept_default:
+            return (f"kept the default configuration (trial {self.chosen_trial}): it has the best "
+                    "validation value of the study")
         if self.gain is None:
             return f"selected trial {self.chosen_trial} (best validation value)"
         family = self.n_compared or 1
@@ -114,8 +117,10 @@ def select_trial(best: Any, default: Any, rule: str, alpha: float = DEFAULT_ALPH
 
     plain = Selection(rule=rule, best_trial=int(best.number), chosen_trial=int(best.number),
                       alpha=alpha)
-    if rule == "best" or default is None or default.number == best.number:
+    if rule == "best" or default is None:
         return best, plain
+    if default.number == best.number:
+        return best, replace(plain, kept_default=True)
     family = [best] + [t for t in candidates if t.number not in (best.number, default.number)
                        and QUERY_SCORES_ATTR in t.user_attrs]
     baseline = _query_scores(default, best)
