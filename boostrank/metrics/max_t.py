@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from .stats import _CHUNK_CELLS  # sign matrices are built in chunks of about this many cells
+
 __all__ = ["max_t_test"]
 
-_CHUNK_CELLS = 4_000_000  # sign matrices and their products are built in chunks of this size
 _MAX_EXACT_QUERIES = 20
 
 
