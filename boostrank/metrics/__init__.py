@@ -21,7 +21,8 @@ value over the orders of tied documents for every metric but ERR.
 Queries are evaluated all at once with numpy (one packed-key sort per call, per-query sums
 with ``np.bincount``): ~0.1 s for a million rows and six metrics, >10x faster than
 pytrec_eval (see ``benchmarks/bench_metrics.py``). Statistics for paired comparisons are in
-`boostrank.metrics.stats`.
+`boostrank.metrics.stats`; whether the best of many systems beats a baseline beyond luck is
+`boostrank.metrics.max_t.max_t_test`.
 """
 
 from __future__ import annotations
