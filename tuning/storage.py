@@ -4,8 +4,8 @@
 
 - ``None``: in memory (lost when the process ends);
 - an RDB URL (``sqlite:///study.db``, ``postgresql://user@host/db``, ``mysql://...``):
-  an `optuna.storages.RDBStorage` that writes the reports and user attributes of the trials
-  this process runs in one transaction per trial (`tuning.buffered_storage`); several
+  an `optuna.storages.RDBStorage` that writes the params, reports and user attributes of the
+  trials this process runs in one transaction per trial (`tuning.buffered_storage`); several
   machines can share a PostgreSQL/MySQL study;
 - a journal file: ``journal:PATH`` or a path ending in ``.log``, ``.journal`` or ``.jsonl``:
   `optuna.storages.JournalStorage` over a `JournalFileBackend` (append-only, file-locked, safe
