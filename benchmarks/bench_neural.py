@@ -173,10 +173,17 @@ def _predict(model, part) -> np.ndarray:
     return model.predict(part.X, qid=part.qid)
 
 
+def _json_object(text: str) -> dict:
+    """``--params``: parsed once, before anything runs (argparse reports a bad value)."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
 def _neural_model(name: str, args, train, valid):
-    extra = json.loads(args.params) if args.params else {}
     model = getattr(neural, name)(random_state=0, preprocessing=args.preprocessing,
-                                  input_noise=args.input_noise, **extra)
+                                  input_noise=args.input_noise, **args.params)
     model.fit(train, eval_set=valid)
     return model
 
@@ -465,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
                              "AttentionNeuralNDCG,AttentionListNet,AttentionLambdaLoss")
     parser.add_argument("--preprocessing", default="standard",
                         help="preprocessing of the neural models in part 1 (e.g. log1p)")
-    parser.add_argument("--params", default="",
+    parser.add_argument("--params", type=_json_object, default={},
                         help="JSON object of further parameters of the neural models in part 1")
     parser.add_argument("--input-noise", type=float, default=0.0,
                         help="Gaussian input noise of the neural models in part 1")

@@ -229,3 +229,18 @@ def test_postgresql_buffered_study_equals_memory(data):
         assert [_record(t) for t in reread] == [_record(t) for t in memory.study.trials]
     finally:
         server.stop()
+
+
+def test_rewriting_an_enqueued_trials_user_attribute_updates_its_row(tmp_path):
+    """The database holds an enqueued trial's user attributes before this process takes it:
+    a new value for one of them updates that row (inserting a second one broke the unique
+    key)."""
+    url = _url(tmp_path)
+    study = optuna.create_study(storage=BufferedRDBStorage(url), study_name="s")
+    study.enqueue_trial({"x": 0.5}, user_attrs={"why": "default"})
+    trial = study.ask()
+    trial.suggest_float("x", 0.0, 1.0)
+    trial.set_user_attr("why", "again")
+    study.tell(trial, 1.0)
+    assert optuna.load_study(study_name="s", storage=_plain(url)).trials[0].user_attrs == {
+        "why": "again"}

@@ -97,28 +97,26 @@ def buffered_storage_available() -> bool:
 
 @dataclass
 class _Pending:
-    """What a trial run here wrote and the database has not got yet (``new_*``), and all it
-    wrote (``seen_*``, for reads; the database may hold part of it already)."""
+    """A trial run here: ``base``, the trial as the database has it (taken when this process
+    started the trial, kept up to date with every write of this process), and what it wrote
+    that the database has not got yet (``new_*``). Reads of the trial need no query: they are
+    ``base`` with ``new_*`` on top (`_overlay`)."""
 
+    base: Any
     new_params: dict[str, tuple[float, Any]] = field(default_factory=dict)
     new_intermediate: dict[int, float] = field(default_factory=dict)
     new_user_attrs: dict[str, Any] = field(default_factory=dict)
-    seen_params: dict[str, tuple[float, Any]] = field(default_factory=dict)
-    seen_intermediate: dict[int, float] = field(default_factory=dict)
-    seen_user_attrs: dict[str, Any] = field(default_factory=dict)
-    stored_steps: set[int] = field(default_factory=set)
-    stored_keys: set[str] = field(default_factory=set)
     last_write: float = field(default_factory=time.monotonic)
-    # the trial as the database had it when this process took it (system attributes kept up
-    # to date): reads of a running trial of this process need no query
-    base: Any = None
 
     def has_new(self) -> bool:
         return bool(self.new_params or self.new_intermediate or self.new_user_attrs)
 
+    def has_param(self, name: str) -> bool:
+        return name in self.new_params or name in self.base.params
+
     def written(self) -> None:
-        self.stored_steps.update(self.new_intermediate)
-        self.stored_keys.update(self.new_user_attrs)
+        """The new writes are in the database now: they move into ``base``."""
+        self.base = _overlay(self.base, self)
         self.new_params.clear()
         self.new_intermediate.clear()
         self.new_user_attrs.clear()
@@ -126,7 +124,8 @@ class _Pending:
 
 
 def _rows(models: Any, session: Any, trial_id: int, pending: _Pending) -> list[Any]:
-    """ORM rows of the new writes; rows written before are deleted first (updated)."""
+    """ORM rows of the new writes; rows the database has already are deleted first (updated),
+    those of an enqueued trial included."""
     from optuna.distributions import distribution_to_json
 
     rows = [models.TrialParamModel(trial_id=trial_id, param_name=name, param_value=value,
@@ -134,13 +133,13 @@ def _rows(models: Any, session: Any, trial_id: int, pending: _Pending) -> list[A
             for name, (value, distribution) in pending.new_params.items()]
     value_model, attr_model = models.TrialIntermediateValueModel, models.TrialUserAttributeModel
     for step, value in pending.new_intermediate.items():
-        if step in pending.stored_steps:
+        if step in pending.base.intermediate_values:
             session.query(value_model).filter_by(trial_id=trial_id, step=step).delete()
         stored, kind = value_model.intermediate_value_to_stored_repr(value)
         rows.append(value_model(trial_id=trial_id, step=step, intermediate_value=stored,
                                 intermediate_value_type=kind))
     for key, value in pending.new_user_attrs.items():
-        if key in pending.stored_keys:
+        if key in pending.base.user_attrs:
             session.query(attr_model).filter_by(trial_id=trial_id, key=key).delete()
         rows.append(attr_model(trial_id=trial_id, key=key, value_json=json.dumps(value)))
     return rows
@@ -151,11 +150,11 @@ def _overlay(trial: Any, pending: _Pending) -> Any:
     merged = copy.copy(trial)
     merged.params = {**trial.params}
     merged.distributions = {**trial.distributions}
-    for name, (value, distribution) in pending.seen_params.items():
+    for name, (value, distribution) in pending.new_params.items():
         merged.params[name] = distribution.to_external_repr(value)
         merged.distributions[name] = distribution
-    merged.intermediate_values = {**trial.intermediate_values, **pending.seen_intermediate}
-    merged.user_attrs = {**trial.user_attrs, **copy.deepcopy(pending.seen_user_attrs)}
+    merged.intermediate_values = {**trial.intermediate_values, **pending.new_intermediate}
+    merged.user_attrs = {**trial.user_attrs, **copy.deepcopy(pending.new_user_attrs)}
     return merged
 
 
@@ -233,13 +232,13 @@ class BufferedRDBStorage(optuna.storages.RDBStorage):
             super()._set_trial_param(trial_id, param_name, param_value_internal,
                                      distribution, previous_distribution)
             return
-        if param_name in pending.seen_params:
+        if pending.has_param(param_name):
             raise RuntimeError(f"trial {trial_id} already has a value for parameter "
                                f"{param_name!r}")
         self._check_distribution(trial_id, param_name, distribution, previous_distribution)
         with self._pending_lock:
             entry = (float(param_value_internal), distribution)
-            pending.new_params[param_name] = pending.seen_params[param_name] = entry
+            pending.new_params[param_name] = entry
         self._flush_if_due(trial_id, pending)
 
     def set_trial_intermediate_value(self, trial_id: int, step: int,
@@ -251,7 +250,7 @@ class BufferedRDBStorage(optuna.storages.RDBStorage):
             return
         with self._pending_lock:
             value = float(intermediate_value)
-            pending.new_intermediate[int(step)] = pending.seen_intermediate[int(step)] = value
+            pending.new_intermediate[int(step)] = value
         self._flush_if_due(trial_id, pending)
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
@@ -263,7 +262,6 @@ class BufferedRDBStorage(optuna.storages.RDBStorage):
         json.dumps(value)  # the error Optuna would raise, at the call
         with self._pending_lock:
             pending.new_user_attrs[key] = copy.deepcopy(value)
-            pending.seen_user_attrs[key] = copy.deepcopy(value)
         self._flush_if_due(trial_id, pending)
 
     def flush(self, trial_id: int | None = None) -> None:
@@ -336,12 +334,14 @@ class BufferedRDBStorage(optuna.storages.RDBStorage):
 
     def get_trial_param(self, trial_id: int, param_name: str) -> float:
         pending = self._pending.get(trial_id)
-        if pending is not None and param_name in pending.seen_params:
-            return pending.seen_params[param_name][0]
+        if pending is not None and param_name in pending.new_params:
+            return pending.new_params[param_name][0]
         return super().get_trial_param(trial_id, param_name)
 
     def get_trial_user_attrs(self, trial_id: int) -> dict[str, Any]:
-        return self.get_trial(trial_id).user_attrs
+        if trial_id in self._pending:
+            return self.get_trial(trial_id).user_attrs
+        return super().get_trial_user_attrs(trial_id)  # one table, not the whole trial
 
     def _get_trials(self, study_id: int, states: Any, included_trial_ids: Any,
                     trial_id_greater_than: int) -> list[Any]:
@@ -365,8 +365,7 @@ class BufferedRDBStorage(optuna.storages.RDBStorage):
     def _with_pending(self, trial: Any) -> Any:
         with self._pending_lock:
             pending = self._pending.get(trial._trial_id)
-            if pending is None or not (pending.seen_params or pending.seen_intermediate
-                                       or pending.seen_user_attrs):
+            if pending is None or not pending.has_new():
                 return trial
             return _overlay(trial, pending)
 

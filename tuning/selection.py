@@ -145,4 +145,4 @@ def _query_scores(trial: Any, other: Any, length: int | None = None) -> np.ndarr
             f"compared trials ({QUERY_SCORES_ATTR}), on the same queries; trials "
             f"{other.number} and {trial.number} of this study do not have them (a study "
             "resumed from an older run?)")
-    return np.array([np.nan if v is None else v for v in scores], dtype=np.float64)
+    return np.asarray(scores, dtype=np.float64)  # None (a query that does not count): NaN

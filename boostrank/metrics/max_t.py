@@ -59,10 +59,8 @@ def max_t_test(candidates: Any, baseline: Any, *, index: int | None = None,
     """
     differences = _differences(candidates, baseline)
     n_candidates = differences.shape[0]
-    if index is None:
-        index = -1
-    elif isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not (
-            0 <= index < n_candidates):
+    if index is not None and (isinstance(index, bool) or not isinstance(index, (int, np.integer))
+                              or not 0 <= index < n_candidates):
         raise ValueError(f"index must be a row of candidates (0..{n_candidates - 1}), "
                          f"got {index!r}")
     n_queries = differences.shape[1]
@@ -72,7 +70,7 @@ def max_t_test(candidates: Any, baseline: Any, *, index: int | None = None,
         raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}")
     sum_squares = np.einsum("cq,cq->c", differences, differences)
     observed_all = _t_statistics(differences.mean(axis=1)[None, :], sum_squares, n_queries)[0]
-    index = int(np.argmax(observed_all)) if index == -1 else int(index)
+    index = int(np.argmax(observed_all)) if index is None else int(index)
     observed = float(observed_all[index])
     threshold = observed - 1e-9 * max(1.0, abs(observed)) if np.isfinite(observed) else observed
     if n_queries <= _MAX_EXACT_QUERIES and 2 ** n_queries <= n_resamples:
