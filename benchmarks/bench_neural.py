@@ -9,7 +9,8 @@ folds of ``--mq2008 ROOT``, LETOR 4.0 convention), ``sample`` (``data/sample``, 
 convention), ``generated`` (``boostrank.data.make_ranking`` with ``--generated-queries``
 queries of 20-120 documents, 136 features, split 60/20/20 by query). ``--preprocessing``
 and ``--input-noise`` are passed to every neural model, and so are the parameters of
-``--params`` (JSON, e.g. ``'{"dropout": 0.1, "weight_decay": 0.0001}'``); every model's
+``--params`` (JSON, e.g. ``'{"dropout": 0.1, "weight_decay": 0.0001}'``, or
+``'{"ensemble_size": 5}'`` for a seed ensemble, `neural.ensemble`); every model's
 validation NDCG@10 is printed next to its test figure, so that a choice among runs is made on
 validation.
 

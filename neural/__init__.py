@@ -23,13 +23,14 @@ _PUBLIC = {
     "ListMLENet": ".estimators:ListMLENet",
     "ApproxNDCGNet": ".estimators:ApproxNDCGNet",
     "MLPScorer": ".scorer:MLPScorer",
+    "ScorerEnsemble": ".ensemble:ScorerEnsemble",
     "FeaturePreprocessor": ".preprocessing:FeaturePreprocessor",
     "ListBatcher": ".batching:ListBatcher",
     "train_ranker": ".training:train_ranker",
     "get_loss": ".losses:get_loss",
 }
 
-_SUBMODULES = ("losses", "batching", "distributed", "estimators", "parameters", "persistence",
+_SUBMODULES = ("losses", "batching", "distributed", "ensemble", "estimators", "parameters", "persistence",
                "preprocessing", "ranker", "runtime", "scorer", "training")
 
 __all__, __getattr__, __dir__ = lazy_facade(__name__, _PUBLIC, submodules=_SUBMODULES)

@@ -85,6 +85,7 @@ NEURAL_CONSTRAINTS: dict[str, list[Any]] = {
                                "None, an int seed or a numpy RandomState")],
     "verbose": [InstanceOf(bool, int, description="a bool or an int")],
     "n_jobs": [Satisfies(_true(check_n_jobs), "None, a positive int or -1, -2, ...")],
+    "ensemble_size": [POSITIVE_INT],
 }
 
 #: constraints of loss keywords several losses share (checked before the loss is built)

@@ -74,7 +74,8 @@ def training_summary(estimator: Any) -> dict[str, Any]:
     """The fitted training record saved next to the weights (JSON-able)."""
     return {"best_epoch": int(estimator.best_epoch_),
             "n_epochs_run": int(estimator.n_epochs_run_), "history": estimator.history_,
-            "evals_result": estimator.evals_result_, "best_score": estimator.best_score_}
+            "evals_result": estimator.evals_result_, "best_score": estimator.best_score_,
+            "ensemble_best_epochs": [int(e) for e in estimator.ensemble_best_epochs_]}
 
 
 def restore_training_summary(estimator: Any, meta: dict[str, Any]) -> None:
@@ -84,3 +85,6 @@ def restore_training_summary(estimator: Any, meta: dict[str, Any]) -> None:
     estimator.history_ = meta["history"]
     estimator.evals_result_ = meta["evals_result"]
     estimator.best_score_ = meta["best_score"]
+    # (models saved before ensembles were one network)
+    estimator.ensemble_best_epochs_ = [int(e) for e in
+                                       meta.get("ensemble_best_epochs", [meta["best_epoch"]])]

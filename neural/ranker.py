@@ -38,6 +38,7 @@ from boostrank.validation import (
 
 from . import persistence
 from .batching import ListBatcher
+from .ensemble import ScorerEnsemble, member_seeds, standardising_stats
 from .losses import canonical_loss_name, get_loss
 from .parameters import NEURAL_CONSTRAINTS, check_loss, check_scorer
 from .position_bias import (
@@ -63,6 +64,16 @@ MAX_PAIRS_PER_BATCH = 1 << 24
 MAX_QUADRATIC_LIST_LENGTH = 4096
 #: losses defined for real-valued (fractional) labels; every other loss needs integers >= 0
 REAL_LABEL_LOSSES = frozenset({"rmse", "listnet", "rankcosine"})
+
+
+class _MemberRun:
+    """What every member of one fit trains on (the fitted preprocessing's output ``Z``)."""
+
+    def __init__(self, strategy: Any, Z: np.ndarray, train: RankingData,
+                 eval_sets: list[tuple[str, RankingData]], weights: np.ndarray | None,
+                 plan: Any) -> None:
+        self.strategy, self.Z, self.train, self.eval_sets = strategy, Z, train, eval_sets
+        self.weights, self.plan = weights, plan
 
 
 def _as_sizes(hidden_sizes: Any) -> tuple[int, ...]:
@@ -150,6 +161,15 @@ class NeuralRanker(BaseRanker):
     propensities : array-like (n_positions,) or None
         For ``position_bias="ipw"``: the examination propensity of each rank,
         ``propensities[r - 1]`` for rank ``r`` (normalised so rank 1 is 1).
+    ensemble_size : int >= 1, default 1
+        Train this many networks with the seeds ``random_state``, ``random_state + 1``, ...
+        (each with its own early stopping) and score with the mean of their scores, each
+        standardised by its mean and standard deviation on the training rows
+        (`neural.ensemble`; DASALC-ens). Member 0 is the model ``ensemble_size=1`` trains;
+        ``history_``, ``evals_result_``, ``best_epoch_`` and ``best_score_`` describe it and
+        ``ensemble_best_epochs_`` lists every member's best epoch; ``fit``'s callbacks (tuning's
+        pruning among them) see member 0's epochs. Costs ``ensemble_size``
+        times the training and prediction time. Not combined with ``position_bias``.
 
     Notes
     -----
@@ -192,6 +212,7 @@ class NeuralRanker(BaseRanker):
         n_jobs: int | None = None,
         position_bias: bool | str = False,
         propensities: Any = None,
+        ensemble_size: int = 1,
     ) -> None:
         self.loss = loss
         self.loss_params = loss_params
@@ -218,6 +239,7 @@ class NeuralRanker(BaseRanker):
         self.n_jobs = n_jobs
         self.position_bias = position_bias
         self.propensities = propensities
+        self.ensemble_size = ensemble_size
 
     # ----------------------------------------------------------------- parameters
     @classmethod
@@ -276,6 +298,10 @@ class NeuralRanker(BaseRanker):
         check_scorer(*self._scorer_spec(), owner=owner)
         check_loss(*self._loss_spec(), owner=owner)
         resolve_position_bias(self.position_bias, self._loss_name(), owner)
+        if self.ensemble_size > 1 and self.position_bias:
+            raise ValueError(f"{owner}: ensemble_size={self.ensemble_size} with position_bias="
+                             f"{self.position_bias!r} is not supported (each member would learn "
+                             "its own propensities); use ensemble_size=1 with position_bias")
 
     def _check_labels(self, y: np.ndarray, *, where: str) -> None:
         super()._check_labels(y, where=where)
@@ -297,6 +323,14 @@ class NeuralRanker(BaseRanker):
         return check_n_jobs(getattr(self, "n_jobs", None)) or 1
 
     def _build_model(self, n_features: int) -> torch.nn.Module:
+        """The fitted model's architecture: one scorer, or a `ScorerEnsemble` of
+        ``ensemble_size`` scorers (what `load` fills with the saved weights)."""
+        if self.ensemble_size > 1:
+            return ScorerEnsemble([self._build_scorer(n_features)
+                                   for _ in range(self.ensemble_size)])
+        return self._build_scorer(n_features)
+
+    def _build_scorer(self, n_features: int) -> torch.nn.Module:
         scorer, scorer_params = self._scorer_spec()
         return build_scorer(scorer, n_features, hidden_sizes=_as_sizes(self.hidden_sizes),
                             activation=self.activation, dropout=float(self.dropout),
@@ -334,40 +368,70 @@ class NeuralRanker(BaseRanker):
                                     why="neural losses weight whole lists")
         preprocessor = FeaturePreprocessor(self.preprocessing)
         Z = preprocessor.fit_transform(train.X, train.group_offsets)
-        # CPU runs are bit-reproducible; on CUDA, deterministic mode would need
-        # CUBLAS_WORKSPACE_CONFIG and slower kernels, so it is left to the user there.
-        with seeded(seed, device, deterministic=device.type == "cpu"):
-            model = self._build_model(preprocessor.n_outputs_).to(device)
-            if plan is not None:
-                model = plan.wrap(model, preprocessor.n_outputs_).to(device)
-                Z = plan.training_features(Z)
-            loss_module = self._build_loss(device, seed)
-            if plan is not None:
-                loss_module = plan.wrap_loss(loss_module)
-            batcher = self._batcher(strategy, Z, train, weights)
-            targets = [strategy.eval_target(name, preprocessor.transform(d.X, d.group_offsets),
-                                            d, self.eval_metric, self.eval_convention)
-                       for name, d in eval_sets]
-            self.model_, self.preprocessor_, self.device_ = model, preprocessor, device
-            options = TrainOptions(
-                n_epochs=int(self.n_epochs), learning_rate=float(self.learning_rate),
-                weight_decay=float(self.weight_decay), eval_metric=self.eval_metric,
-                early_stopping_rounds=self.early_stopping_rounds, amp=amp,
-                listwise=is_listwise(self._scorer_spec()[0]),
-                input_noise=float(self.input_noise), verbose=self.verbose,
-                desc=type(self).__name__)
-            result = train_ranker(strategy.wrap_model(model), loss_module, batcher, options,
-                                  eval_targets=targets, on_epoch=self._epoch_hook(callbacks),
-                                  rng=np.random.default_rng(seed))
-        model.eval()
+        self.preprocessor_, self.device_, self._amp = preprocessor, device, amp
+        run = _MemberRun(strategy, Z, train, eval_sets, weights, plan)
+        members, results = [], []
+        for index, member_seed in enumerate(member_seeds(seed, self.ensemble_size)):
+            # callbacks (pruning, logging) follow member 0, the model history_ describes
+            model, result = self._train_member(run, member_seed, callbacks if index == 0 else [])
+            members.append(model)
+            results.append(result)
         if plan is not None:
-            self.model_, self.propensities_ = plan.finish(model)
+            self.model_, self.propensities_ = plan.finish(members[0])
+        elif len(members) == 1:
+            self.model_ = members[0]
+        else:
+            self.model_ = self._ensemble(members, run)
+        result = results[0]
         self.history_ = result.history
         self.evals_result_ = result.evals_result
         self.best_epoch_ = self.best_iteration_ = result.best_epoch
         self.best_score_ = result.best_score
         self.n_epochs_run_ = result.n_epochs_run
-        self._amp = amp
+        self.ensemble_best_epochs_ = [int(r.best_epoch) for r in results]
+
+    def _train_member(self, run: _MemberRun, seed: int, callbacks: list[TrainingCallback]
+                      ) -> tuple[torch.nn.Module, Any]:
+        """Train one network with ``seed``; returns it (eval mode) and its training result."""
+        device, preprocessor, Z = run.strategy.device, self.preprocessor_, run.Z
+        # CPU runs are bit-reproducible; on CUDA, deterministic mode would need
+        # CUBLAS_WORKSPACE_CONFIG and slower kernels, so it is left to the user there.
+        with seeded(seed, device, deterministic=device.type == "cpu"):
+            model = self._build_scorer(preprocessor.n_outputs_).to(device)
+            if run.plan is not None:
+                model = run.plan.wrap(model, preprocessor.n_outputs_).to(device)
+                Z = run.plan.training_features(Z)
+            loss_module = self._build_loss(device, seed)
+            if run.plan is not None:
+                loss_module = run.plan.wrap_loss(loss_module)
+            batcher = self._batcher(run.strategy, Z, run.train, run.weights)
+            targets = [run.strategy.eval_target(
+                name, preprocessor.transform(d.X, d.group_offsets), d, self.eval_metric,
+                self.eval_convention) for name, d in run.eval_sets]
+            self.model_ = model
+            options = TrainOptions(
+                n_epochs=int(self.n_epochs), learning_rate=float(self.learning_rate),
+                weight_decay=float(self.weight_decay), eval_metric=self.eval_metric,
+                early_stopping_rounds=self.early_stopping_rounds, amp=self._amp,
+                listwise=is_listwise(self._scorer_spec()[0]),
+                input_noise=float(self.input_noise), verbose=self.verbose,
+                desc=type(self).__name__)
+            result = train_ranker(run.strategy.wrap_model(model), loss_module, batcher,
+                                  options, eval_targets=targets,
+                                  on_epoch=self._epoch_hook(callbacks),
+                                  rng=np.random.default_rng(seed))
+        model.eval()
+        return model, result
+
+    def _ensemble(self, members: list[torch.nn.Module], run: _MemberRun) -> ScorerEnsemble:
+        """`ScorerEnsemble` of the trained members, standardised on the training rows."""
+        X = torch.from_numpy(run.Z).to(run.strategy.device)
+        listwise = is_listwise(self._scorer_spec()[0])
+        stats = [standardising_stats(score_rows(
+            member, X, amp=self._amp and X.device.type == "cuda",
+            group_offsets=run.train.group_offsets, listwise=listwise)) for member in members]
+        ensemble = ScorerEnsemble(members, [m for m, _ in stats], [s for _, s in stats])
+        return ensemble.to(run.strategy.device).eval()
 
     def _build_loss(self, device: torch.device, seed: int) -> torch.nn.Module:
         name, params = self._loss_spec()

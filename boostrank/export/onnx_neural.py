@@ -1,6 +1,7 @@
 """``onnx`` and ``torch`` for the neural rankers: the scorer with its preprocessing inside.
 
-`PreprocessedScorer` wraps the fitted ``model_`` (an ``MLPScorer``) behind the fitted feature
+`PreprocessedScorer` wraps the fitted ``model_`` (an ``MLPScorer``, or a
+``neural.ensemble.ScorerEnsemble`` of them for ``ensemble_size > 1``) behind the fitted feature
 preprocessing (``preprocessor_``: ``standard``, ``log1p`` or ``none``; NaN -> 0 and clipping
 included), so ``module(x)`` equals ``model.predict(x)`` up to float32 rounding.
 ``query_minmax`` depends on the other documents of the query and cannot be exported.
@@ -100,7 +101,8 @@ def export_torch(model: Any, names: list[str], path: Path
         "architecture": {"n_features": int(model.n_features_in_),
                          "hidden_sizes": [int(s) for s in np.atleast_1d(model.hidden_sizes)],
                          "activation": model.activation, "dropout": float(model.dropout),
-                         "norm": model.norm},
+                         "norm": model.norm,
+                         "ensemble_size": int(getattr(model, "ensemble_size", 1))},
         "preprocessing": {"method": pre.method, "clip": float(pre.clip),
                           "mean": torch.tensor(np.asarray(pre.mean_, dtype=np.float64)),
                           "scale": torch.tensor(np.asarray(pre.scale_, dtype=np.float64))},
@@ -118,6 +120,7 @@ def load_torch_scorer(path: str | Path) -> Any:
     """Rebuild the `preprocessed_scorer` module from a ``format='torch'`` export."""
     import torch
 
+    from neural.ensemble import ScorerEnsemble
     from neural.preprocessing import FeaturePreprocessor
     from neural.scorer import MLPScorer
 
@@ -125,8 +128,13 @@ def load_torch_scorer(path: str | Path) -> Any:
     if not isinstance(payload, dict) or payload.get("format") != TORCH_FORMAT:
         raise ExportError(f"{path} is not a boostrank torch export")
     arch = payload["architecture"]
-    scorer = MLPScorer(arch["n_features"], tuple(arch["hidden_sizes"]), arch["activation"],
-                       arch["dropout"], arch["norm"])
+
+    def mlp() -> Any:
+        return MLPScorer(arch["n_features"], tuple(arch["hidden_sizes"]), arch["activation"],
+                         arch["dropout"], arch["norm"])
+
+    size = int(arch.get("ensemble_size", 1))  # exports before ensembles hold one network
+    scorer = mlp() if size == 1 else ScorerEnsemble([mlp() for _ in range(size)])
     scorer.load_state_dict(payload["state_dict"])
     pre_state = payload["preprocessing"]
     pre = FeaturePreprocessor.from_state(
