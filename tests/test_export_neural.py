@@ -85,3 +85,14 @@ def test_ranknet_to_a_tree_format_names_the_formats_it_has(tmp_path):
     model = _fit("RankNet", "standard")
     with pytest.raises(ExportError, match="cannot be exported to 'xgboost-json'.*onnx, torch"):
         export_model(model, tmp_path / "m.json", "xgboost-json")
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "torch"])
+def test_attention_models_are_refused_with_the_reason(fmt, tmp_path):
+    import neural
+
+    X, y, qid = _data()
+    model = neural.AttentionListNet(n_epochs=1, d_model=8, n_heads=2, d_ff=8, device="cpu",
+                                    random_state=0).fit(X, y, qid=qid)
+    with pytest.raises(ExportError, match="scorer='attention'.*only MLP rankers"):
+        export_model(model, tmp_path / f"m.{fmt}", fmt)

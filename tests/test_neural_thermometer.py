@@ -94,13 +94,57 @@ def test_ranknet_with_thermometer_trains_saves_and_loads(ranking_splits, tmp_pat
     np.testing.assert_array_equal(again.predict(test.X), scores)
 
 
-def test_thermometer_models_are_refused_by_onnx_export_with_the_reason(ranking_splits,
-                                                                        tmp_path):
-    pytest.importorskip("onnx")
-    from boostrank.export import ExportError, export_model
+def _edge_rows(model, X_like):
+    """Rows whose values sit on every thermometer edge, one float32 step either side, at 0 and
+    NaN: where an indicator can flip."""
+    pre = model.preprocessor_
+    n_features = X_like.shape[1]
+    feature_of_edge = np.repeat(np.arange(n_features), pre.edge_counts_)
+    rows = []
+    for index, (edge, feature) in enumerate(zip(pre.edges_, feature_of_edge, strict=True)):
+        for value in (np.float32(edge), np.nextafter(np.float32(edge), np.float32(np.inf)),
+                      np.nextafter(np.float32(edge), np.float32(-np.inf))):
+            row = np.asarray(X_like[index % len(X_like)], dtype=np.float32).copy()
+            row[feature] = value
+            rows.append(row)
+    special = np.asarray(X_like[:2], dtype=np.float32).copy()
+    special[0, :] = 0.0
+    special[1, ::2] = np.nan
+    return np.vstack([np.asarray(rows, dtype=np.float32), special])
 
-    train, _, _ = ranking_splits((20, 5, 5), (4, 8), 4, random_state=3)
-    model = RankNet(preprocessing="thermometer", hidden_sizes=(8,), n_epochs=1,
-                    random_state=0).fit(train)
-    with pytest.raises(ExportError, match="thermometer.*exportable preprocessing"):
-        export_model(model, tmp_path / "m.onnx", format="onnx")
+
+@pytest.mark.parametrize("ensemble_size", [1, 2])
+def test_thermometer_models_export_to_onnx_and_torch_equal_to_predict(ranking_splits, tmp_path,
+                                                                       ensemble_size):
+    ort = pytest.importorskip("onnxruntime")
+    import torch
+
+    from boostrank.export import export_model, load_torch_scorer
+
+    train, _, test = ranking_splits((20, 5, 5), (4, 8), 4, random_state=3)
+    model = RankNet(preprocessing="thermometer", hidden_sizes=(8,), n_epochs=2,
+                    ensemble_size=ensemble_size, random_state=0).fit(train)
+    dense = np.asarray(test.X.toarray() if hasattr(test.X, "toarray") else test.X)
+    X = np.vstack([dense.astype(np.float32), _edge_rows(model, dense)])
+    expected = model.predict(X.astype(np.float64))
+    session = ort.InferenceSession(str(export_model(model, tmp_path / "m.onnx", "onnx").path),
+                                   providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(["score"], {"input": X})[0], expected,
+                               rtol=1e-5, atol=1e-5)
+    module = load_torch_scorer(export_model(model, tmp_path / "m.pt", "torch").path)
+    with torch.no_grad():
+        np.testing.assert_allclose(module(torch.from_numpy(X)).numpy(), expected, rtol=1e-5,
+                                   atol=1e-5)
+
+
+def test_float32_edges_never_flip_an_indicator():
+    from boostrank.export.onnx_neural import float32_edges
+
+    rng = np.random.default_rng(0)
+    edges = np.concatenate([rng.uniform(-3, 3, 500),
+                            rng.uniform(0, 1, 50).astype(np.float32).astype(np.float64)])
+    rounded = float32_edges(edges)
+    assert rounded.dtype == np.float32 and (rounded.astype(np.float64) <= edges).all()
+    for x in np.concatenate([rounded, np.nextafter(rounded, np.float32(np.inf)),
+                             edges.astype(np.float32)]):
+        np.testing.assert_array_equal(np.float64(x) > edges, x > rounded)

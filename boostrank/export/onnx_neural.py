@@ -2,8 +2,8 @@
 
 `PreprocessedScorer` wraps the fitted ``model_`` (an ``MLPScorer``, or a
 ``neural.ensemble.ScorerEnsemble`` of them for ``ensemble_size > 1``) behind the fitted feature
-preprocessing (``preprocessor_``: ``standard``, ``log1p`` or ``none``; NaN -> 0 and clipping
-included), so ``module(x)`` equals ``model.predict(x)`` up to float32 rounding.
+preprocessing (``preprocessor_``: ``standard``, ``log1p``, ``thermometer`` or ``none``; NaN -> 0
+and clipping included), so ``module(x)`` equals ``model.predict(x)`` up to float32 rounding.
 ``query_minmax`` depends on the other documents of the query and cannot be exported.
 """
 
@@ -22,8 +22,19 @@ from .common import ExportResult
 from .errors import ExportError
 from .onnx_lib import ONNX_OPSET, import_onnx, set_metadata
 
-EXPORTABLE_PREPROCESSING = ("standard", "log1p", "none")
+EXPORTABLE_PREPROCESSING = ("standard", "log1p", "thermometer", "none")
 TORCH_FORMAT = "boostrank-torch-scorer"
+
+
+def float32_edges(edges: Any) -> np.ndarray:
+    """The thermometer edges as float32, each rounded down to the largest float32 <= it, so
+    that ``x > edge32`` equals ``x > edge`` for every float32 ``x`` (rounding to nearest could
+    land an edge on a feature value and flip its indicator)."""
+    exact = np.asarray(edges, dtype=np.float64)
+    rounded = exact.astype(np.float32)
+    above = rounded.astype(np.float64) > exact
+    rounded[above] = np.nextafter(rounded[above], np.float32(-np.inf))
+    return rounded
 
 
 def preprocessed_scorer(model: Any) -> Any:
@@ -31,6 +42,12 @@ def preprocessed_scorer(model: Any) -> Any:
     import torch
 
     pre = model.preprocessor_
+    if getattr(model, "scorer", "mlp") != "mlp":
+        raise ExportError(
+            f"scorer={model.scorer!r} scores each document from the whole list of its query; "
+            "the exported graphs score one document at a time (input [n, n_features]), so "
+            "only MLP rankers (scorer='mlp') can be exported. Keep the model file (save / "
+            "load) to score with it")
     if pre.method not in EXPORTABLE_PREPROCESSING:
         why = {"query_minmax": "normalises each feature within its query, which a "
                                "per-document graph cannot do"}.get(
@@ -51,11 +68,19 @@ def preprocessed_scorer(model: Any) -> Any:
             self.clip = float(pre.clip)
             self.register_buffer("inv_scale", torch.tensor(1.0 / scale, dtype=torch.float32))
             self.register_buffer("offset", torch.tensor(mean / scale, dtype=torch.float32))
+            counts = np.asarray(pre.edge_counts_, dtype=np.int64)
+            # thermometer: edge e compares feature feature_of_edge[e] with edges[e]
+            self.register_buffer("feature_of_edge", torch.from_numpy(
+                np.repeat(np.arange(counts.size, dtype=np.int64), counts)))
+            self.register_buffer("edges", torch.from_numpy(float32_edges(pre.edges_)))
             self.scorer = scorer
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             if self.method == "log1p":
                 x = torch.sign(x) * torch.log1p(torch.abs(x))
+            elif self.method == "thermometer":  # [x, x_j > edge (per edge), x == 0]
+                above = torch.index_select(x, 1, self.feature_of_edge) > self.edges
+                x = torch.cat([x, above.to(x.dtype), (x == 0).to(x.dtype)], dim=1)
             if self.method != "none":
                 x = x * self.inv_scale - self.offset
             x = torch.where(torch.isnan(x), torch.zeros_like(x), x)
@@ -99,13 +124,17 @@ def export_torch(model: Any, names: list[str], path: Path
     payload = {
         "format": TORCH_FORMAT, "feature_names": list(names),
         "architecture": {"n_features": int(model.n_features_in_),
+                         "n_inputs": int(pre.n_outputs_),
                          "hidden_sizes": [int(s) for s in np.atleast_1d(model.hidden_sizes)],
                          "activation": model.activation, "dropout": float(model.dropout),
                          "norm": model.norm,
                          "ensemble_size": int(getattr(model, "ensemble_size", 1))},
         "preprocessing": {"method": pre.method, "clip": float(pre.clip),
                           "mean": torch.tensor(np.asarray(pre.mean_, dtype=np.float64)),
-                          "scale": torch.tensor(np.asarray(pre.scale_, dtype=np.float64))},
+                          "scale": torch.tensor(np.asarray(pre.scale_, dtype=np.float64)),
+                          "edges": torch.tensor(np.asarray(pre.edges_, dtype=np.float64)),
+                          "edge_counts": torch.tensor(np.asarray(pre.edge_counts_,
+                                                                 dtype=np.int64))},
         "state_dict": {k: v.detach().cpu() for k, v in model.model_.state_dict().items()},
     }
     buffer = io.BytesIO()
@@ -130,7 +159,9 @@ def load_torch_scorer(path: str | Path) -> Any:
     arch = payload["architecture"]
 
     def mlp() -> Any:
-        return MLPScorer(arch["n_features"], tuple(arch["hidden_sizes"]), arch["activation"],
+        # n_inputs: the network's width after preprocessing (the thermometer widens it)
+        width = arch.get("n_inputs", arch["n_features"])
+        return MLPScorer(width, tuple(arch["hidden_sizes"]), arch["activation"],
                          arch["dropout"], arch["norm"])
 
     size = int(arch.get("ensemble_size", 1))  # exports before ensembles hold one network
@@ -140,7 +171,8 @@ def load_torch_scorer(path: str | Path) -> Any:
     pre = FeaturePreprocessor.from_state(
         {"method": pre_state["method"], "clip": pre_state["clip"],
          "n_features": arch["n_features"]},
-        {"mean": pre_state["mean"].numpy(), "scale": pre_state["scale"].numpy()})
+        {name: pre_state[name].numpy() for name in ("mean", "scale", "edges", "edge_counts")
+         if name in pre_state})  # (exports before the thermometer hold no edges)
 
     class _Fitted:  # the two public attributes preprocessed_scorer reads
         model_ = scorer
