@@ -166,7 +166,8 @@ class NeuralRanker(BaseRanker):
         (each with its own early stopping) and score with the mean of their scores, each
         standardised by its mean and standard deviation on the training rows
         (`neural.ensemble`; DASALC-ens). Member 0 is the model ``ensemble_size=1`` trains;
-        ``history_``, ``evals_result_``, ``best_epoch_`` and ``best_score_`` describe it and
+        ``history_``, ``evals_result_`` and ``best_epoch_`` describe it, ``best_score_`` is the
+        ensemble's own value on each eval set, and
         ``ensemble_best_epochs_`` lists every member's best epoch; ``fit``'s callbacks (tuning's
         pruning among them) see member 0's epochs. Costs ``ensemble_size``
         times the training and prediction time. Not combined with ``position_bias``.
@@ -386,7 +387,8 @@ class NeuralRanker(BaseRanker):
         self.history_ = result.history
         self.evals_result_ = result.evals_result
         self.best_epoch_ = self.best_iteration_ = result.best_epoch
-        self.best_score_ = result.best_score
+        self.best_score_ = (result.best_score if len(members) == 1
+                            else self._ensemble_scores(eval_sets, result.best_score))
         self.n_epochs_run_ = result.n_epochs_run
         self.ensemble_best_epochs_ = [int(r.best_epoch) for r in results]
 
@@ -422,6 +424,21 @@ class NeuralRanker(BaseRanker):
                                   rng=np.random.default_rng(seed))
         model.eval()
         return model, result
+
+    def _ensemble_scores(self, eval_sets: list[tuple[str, RankingData]],
+                         member_scores: dict[str, dict[str, float]]
+                         ) -> dict[str, dict[str, float]]:
+        """``best_score_`` of an ensemble: its own value of each metric on each eval set."""
+        from boostrank.metrics import evaluate
+
+        data = dict(eval_sets)
+        scores = {}
+        for name, metrics in member_scores.items():
+            part = data[name]
+            values = evaluate(part.y, self._predict_grouped(part.X, part.group_offsets),
+                              part.qid, metrics=tuple(metrics), convention=self.eval_convention)
+            scores[name] = {metric: float(values[metric]) for metric in metrics}
+        return scores
 
     def _ensemble(self, members: list[torch.nn.Module], run: _MemberRun) -> ScorerEnsemble:
         """`ScorerEnsemble` of the trained members, standardised on the training rows."""

@@ -13,6 +13,7 @@ torch = pytest.importorskip("torch")
 
 import neural  # noqa: E402
 from boostrank.data import make_ranking  # noqa: E402
+from boostrank.metrics import evaluate  # noqa: E402
 from neural.attention import AttentionScorer  # noqa: E402
 from neural.ensemble import ScorerEnsemble, member_seeds, standardising_stats  # noqa: E402
 
@@ -50,6 +51,8 @@ def test_scores_are_the_mean_of_standardised_single_models(splits, cls, params):
     single = cls(random_state=7, **params).fit(train, eval_set=valid)
     assert model.best_epoch_ == single.best_epoch_ == model.ensemble_best_epochs_[0]
     assert model.evals_result_ == single.evals_result_
+    own = evaluate(valid.y, model.predict(valid), valid.qid, metrics=("ndcg@10",))["ndcg@10"]
+    assert model.best_score_ == {"valid_0": {"ndcg@10": pytest.approx(own, abs=1e-12)}}
 
 
 def test_member_zero_has_the_single_models_weights(splits):

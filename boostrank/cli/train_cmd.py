@@ -69,6 +69,10 @@ def _summary(model: Any, args: argparse.Namespace, train: Any, valid: Any) -> li
         value = getattr(model, attr, None)
         if value is not None:
             lines.append(f"{label}: {value}")
+    member_epochs = getattr(model, "ensemble_best_epochs_", None) or []
+    if len(member_epochs) > 1:
+        lines.append(f"best epochs of the {len(member_epochs)} ensemble members: "
+                     + ", ".join(str(e) for e in member_epochs))
     best = getattr(model, "best_score_", None)
     if valid is not None and isinstance(best, dict):
         for set_name, metrics in best.items():
