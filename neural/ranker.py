@@ -74,6 +74,7 @@ class _MemberRun:
                  plan: Any) -> None:
         self.strategy, self.Z, self.train, self.eval_sets = strategy, Z, train, eval_sets
         self.weights, self.plan = weights, plan
+        self.targets: list[Any] | None = None  # eval targets, built by the first member
 
 
 def _as_sizes(hidden_sizes: Any) -> tuple[int, ...]:
@@ -407,9 +408,10 @@ class NeuralRanker(BaseRanker):
             if run.plan is not None:
                 loss_module = run.plan.wrap_loss(loss_module)
             batcher = self._batcher(run.strategy, Z, run.train, run.weights)
-            targets = [run.strategy.eval_target(
-                name, preprocessor.transform(d.X, d.group_offsets), d, self.eval_metric,
-                self.eval_convention) for name, d in run.eval_sets]
+            if run.targets is None:  # (the members share them)
+                run.targets = [run.strategy.eval_target(
+                    name, preprocessor.transform(d.X, d.group_offsets), d, self.eval_metric,
+                    self.eval_convention) for name, d in run.eval_sets]
             self.model_ = model
             options = TrainOptions(
                 n_epochs=int(self.n_epochs), learning_rate=float(self.learning_rate),
@@ -419,7 +421,7 @@ class NeuralRanker(BaseRanker):
                 input_noise=float(self.input_noise), verbose=self.verbose,
                 desc=type(self).__name__)
             result = train_ranker(run.strategy.wrap_model(model), loss_module, batcher,
-                                  options, eval_targets=targets,
+                                  options, eval_targets=run.targets,
                                   on_epoch=self._epoch_hook(callbacks),
                                   rng=np.random.default_rng(seed))
         model.eval()
