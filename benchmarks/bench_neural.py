@@ -3,8 +3,9 @@
 Part 1, quality (``--dataset``, default ``mq2008``): test NDCG@1/3/5/10 of the neural
 models named by ``--models`` (classes of `neural`, default ``RankNet,ListNet``; e.g.
 ``AttentionNeuralNDCG,AttentionListNet,AttentionLambdaLoss``) and of raw
-``lightgbm.LGBMRanker`` (lambdarank defaults, early stopping on the validation set), all in
-the same run, with each neural model's gap to LightGBM in percent. Datasets: ``mq2008`` (five
+``lightgbm.LGBMRanker`` (lambdarank defaults, early stopping on the validation set) and of
+LightGBM as ``boostrank compare`` fits it (``LightGBM-compare``), all in the same run, with
+each neural model's gap to both. Datasets: ``mq2008`` (five
 folds of ``--mq2008 ROOT``, LETOR 4.0 convention), ``sample`` (``data/sample``, default
 convention), ``generated`` (``boostrank.data.make_ranking`` with ``--generated-queries``
 queries of 20-120 documents, 136 features, split 60/20/20 by query). ``--preprocessing``
@@ -168,6 +169,15 @@ def _lightgbm_model(train, valid, threads: int = 1):
     return ranker
 
 
+def _compare_lightgbm_model(train, valid, threads: int = 1):
+    """LightGBM as ``boostrank compare`` fits it (`boostrank.registry` ``lightgbm`` with its
+    defaults, early stopping on the validation split): the reference of the issue's goals."""
+    from boostrank.registry import get_model_class
+
+    return get_model_class("lightgbm")(random_state=0, n_jobs=threads).fit(
+        train, eval_set=valid)
+
+
 def _predict(model, part) -> np.ndarray:
     if hasattr(model, "booster_"):  # lightgbm's LGBMRanker
         return model.predict(part.X)
@@ -195,14 +205,15 @@ def bench_quality(args) -> None:
         print(f"dataset {args.dataset!r} not found; skipping part 1")
         return
     label, convention, folds = found
-    names = ["LightGBM"] + [m.strip() for m in args.models.split(",") if m.strip()]
+    peers = {"LightGBM": _lightgbm_model, "LightGBM-compare": _compare_lightgbm_model}
+    names = list(peers) + [m.strip() for m in args.models.split(",") if m.strip()]
     print(f"\n== Quality: {label}; test NDCG ({convention} convention)")
     results: dict[str, list[list[float]]] = {name: [] for name in names}
     seconds = dict.fromkeys(names, 0.0)
     for index, (train, valid, test) in enumerate(folds, start=1):
         for name in names:
             started = time.perf_counter()
-            model = (_lightgbm_model(train, valid, args.threads) if name == "LightGBM"
+            model = (peers[name](train, valid, args.threads) if name in peers
                      else _neural_model(name, args, train, valid))
             elapsed = time.perf_counter() - started
             seconds[name] += elapsed
@@ -224,7 +235,14 @@ def bench_quality(args) -> None:
         gap = 100.0 * (peer - mean[3]) / peer if peer else float("nan")
         print(f"{name:<{width}}" + "".join(f"{v:>10.4f}" for v in mean)
               + f"{seconds[name]:>10.1f}{gap:>8.2f}")
-    print("(gap %: NDCG@10 below LightGBM's, in percent of LightGBM's)")
+    compare_peer = np.mean(results["LightGBM-compare"], axis=0)[3]
+    for name in names[len(peers):]:
+        mean = np.mean(results[name], axis=0)[3]
+        print(f"{name}: {mean:.4f} NDCG@10, {peer - mean:+.4f} below LightGBM, "
+              f"{compare_peer - mean:+.4f} below LightGBM-compare")
+    print("(gap %: NDCG@10 below LightGBM's, in percent of LightGBM's. LightGBM: LGBMRanker, "
+          "1,000 trees, early stopping after 50 rounds; LightGBM-compare: boostrank's lightgbm "
+          "model with its defaults, as boostrank compare fits it)")
 
 
 # ----------------------------------------------------------------------------- part 2
