@@ -19,6 +19,7 @@ import inspect
 import math
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -66,15 +67,17 @@ MAX_QUADRATIC_LIST_LENGTH = 4096
 REAL_LABEL_LOSSES = frozenset({"rmse", "listnet", "rankcosine"})
 
 
+@dataclass
 class _MemberRun:
-    """What every member of one fit trains on (the fitted preprocessing's output ``Z``)."""
+    """What every member of one fit trains on (``Z``: the fitted preprocessing's output)."""
 
-    def __init__(self, strategy: Any, Z: np.ndarray, train: RankingData,
-                 eval_sets: list[tuple[str, RankingData]], weights: np.ndarray | None,
-                 plan: Any) -> None:
-        self.strategy, self.Z, self.train, self.eval_sets = strategy, Z, train, eval_sets
-        self.weights, self.plan = weights, plan
-        self.targets: list[Any] | None = None  # eval targets, built by the first member
+    strategy: Any
+    Z: np.ndarray
+    train: RankingData
+    eval_sets: list[tuple[str, RankingData]]
+    weights: np.ndarray | None
+    plan: Any
+    targets: list[Any] | None = None  # eval targets, built by the first member
 
 
 def _as_sizes(hidden_sizes: Any) -> tuple[int, ...]:
