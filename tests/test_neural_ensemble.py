@@ -1,6 +1,6 @@
 """Seed ensembles (``NeuralRanker(ensemble_size=K)``): the scores are the mean of the members'
 standardised scores, member k is exactly the single model of seed ``random_state + k``, and
-the ensemble survives save / load, pickling and export."""
+the ensemble survives save / load and pickling (export: tests/test_neural_thermometer.py)."""
 
 from __future__ import annotations
 
@@ -84,22 +84,7 @@ def test_save_load_and_pickle_keep_every_member(splits, tmp_path):
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(test), expected)
 
 
-def test_onnx_and_torch_exports_score_like_predict(splits, tmp_path):
-    ort = pytest.importorskip("onnxruntime")
-    from boostrank.export import export_model, load_torch_scorer
-
-    train, valid, test = splits
-    model = neural.RankNet(random_state=2, ensemble_size=2, **SMALL).fit(train, eval_set=valid)
-    X = np.asarray(test.X.toarray() if hasattr(test.X, "toarray") else test.X, np.float32)
-    expected = model.predict(test)
-    session = ort.InferenceSession(str(export_model(model, tmp_path / "m.onnx", "onnx").path),
-                                   providers=["CPUExecutionProvider"])
-    np.testing.assert_allclose(session.run(["score"], {"input": X})[0], expected,
-                               rtol=1e-5, atol=1e-5)
-    module = load_torch_scorer(export_model(model, tmp_path / "m.pt", "torch").path)
-    with torch.no_grad():
-        scores = module(torch.from_numpy(X)).numpy()
-    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-5)
+# (ensembles through onnxruntime and the torch export: tests/test_neural_thermometer.py)
 
 
 def test_listwise_ensemble_ignores_padding_and_order():
