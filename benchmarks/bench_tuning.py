@@ -3,7 +3,8 @@ Optuna's own LightGBMTunerCV (issue 16).
 
 Part 1, storage (``data/sample`` by default): the same study (TPE, same seed, same trial
 budget, median pruner, default LightGBM space) with in-memory, SQLite and PostgreSQL storage
-(`tuning.buffered_storage` for both databases, as `tune` uses), one worker. Prints wall times, ratios to in memory and whether the trials are the same.
+(`tuning.buffered_storage` for both databases, as `tune` uses), one worker. Prints wall
+times, ratios to in memory and whether the trials are the same.
 Goal: SQLite and PostgreSQL within 1.3x of in memory.
 
 Part 2, workers: a fixed budget of trials on one shared storage (SQLite file, PostgreSQL when

@@ -50,7 +50,13 @@ from .position_bias import (
 from .preprocessing import FeaturePreprocessor
 from .runtime import seeded, torch_threads
 from .scorer import build_scorer, is_listwise
-from .training import TrainOptions, resolve_device, score_rows, train_ranker
+from .training import (
+    TrainOptions,
+    evaluate_targets,
+    resolve_device,
+    score_rows,
+    train_ranker,
+)
 
 #: losses whose work grows with list_len**2 per list: batches are sized by lists * len**2
 PAIRWISE_LOSSES = frozenset({"ranknet", "lambdarank", "approxndcg", "lambdaloss",
@@ -391,8 +397,10 @@ class NeuralRanker(BaseRanker):
         self.history_ = result.history
         self.evals_result_ = result.evals_result
         self.best_epoch_ = self.best_iteration_ = result.best_epoch
-        self.best_score_ = (result.best_score if len(members) == 1
-                            else self._ensemble_scores(eval_sets, result.best_score))
+        # an ensemble's best score is its own, on the eval sets its members were watched on
+        self.best_score_ = (result.best_score if len(members) == 1 else evaluate_targets(
+            self.model_, run.targets or [], amp=self._amp,
+            listwise=is_listwise(self._scorer_spec()[0])))
         self.n_epochs_run_ = result.n_epochs_run
         self.ensemble_best_epochs_ = [int(r.best_epoch) for r in results]
 
@@ -430,27 +438,12 @@ class NeuralRanker(BaseRanker):
         model.eval()
         return model, result
 
-    def _ensemble_scores(self, eval_sets: list[tuple[str, RankingData]],
-                         member_scores: dict[str, dict[str, float]]
-                         ) -> dict[str, dict[str, float]]:
-        """``best_score_`` of an ensemble: its own value of each metric on each eval set."""
-        from boostrank.metrics import evaluate
-
-        data = dict(eval_sets)
-        scores = {}
-        for name, metrics in member_scores.items():
-            part = data[name]
-            values = evaluate(part.y, self._predict_grouped(part.X, part.group_offsets),
-                              part.qid, metrics=tuple(metrics), convention=self.eval_convention)
-            scores[name] = {metric: float(values[metric]) for metric in metrics}
-        return scores
-
     def _ensemble(self, members: list[torch.nn.Module], run: _MemberRun) -> ScorerEnsemble:
         """`ScorerEnsemble` of the trained members, standardised on the training rows."""
         X = torch.from_numpy(run.Z).to(run.strategy.device)
         listwise = is_listwise(self._scorer_spec()[0])
         stats = [standardising_stats(score_rows(
-            member, X, amp=self._amp and X.device.type == "cuda",
+            member, X, amp=self._amp,
             group_offsets=run.train.group_offsets, listwise=listwise)) for member in members]
         ensemble = ScorerEnsemble(members, [m for m, _ in stats], [s for _, s in stats])
         return ensemble.to(run.strategy.device).eval()

@@ -174,11 +174,12 @@ def _train_epoch(model: nn.Module, loss_fn: Callable[..., torch.Tensor], batcher
     return float(total.item()) / max(n_lists, 1)
 
 
-def _evaluate(model: nn.Module, targets: Sequence[EvalTarget],
-              options: TrainOptions) -> dict[str, dict[str, float]]:
+def evaluate_targets(model: nn.Module, targets: Sequence[EvalTarget], *, amp: bool = False,
+                     listwise: bool = False) -> dict[str, dict[str, float]]:
+    """``{target name: {metric: value}}`` of ``model`` (eval mode) on each of ``targets``."""
     evals = {}
     for target in targets:
-        scores = score_rows(model, target.X, amp=options.amp, listwise=options.listwise,
+        scores = score_rows(model, target.X, amp=amp, listwise=listwise,
                             group_offsets=target.group_offsets)
         evals[target.name] = {k: float(v) for k, v in target.evaluate(scores).items()}
     return evals
@@ -226,7 +227,8 @@ def train_ranker(
                     f"training loss became {train_loss} at epoch {epoch + 1}; lower "
                     "learning_rate or check the features/labels for extreme values")
             started = time.perf_counter()
-            evals = _evaluate(model, eval_targets, options)
+            evals = evaluate_targets(model, eval_targets, amp=options.amp,
+                                     listwise=options.listwise)
             for name, values in evals.items():
                 evals_result[name][metric].append(values[metric])
             for key, value in (("epoch", epoch + 1), ("train_loss", train_loss),
