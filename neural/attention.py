@@ -1,12 +1,14 @@
 """A listwise self-attention scorer: each document is scored in the context of its list.
 
 The architecture of allRank's context-aware ranker (Pobrotyn et al., "Context-Aware
-Learning to Rank with Self-Attention", 2020): a linear input projection of the features to
-``d_model``, an optional positional encoding, ``n_layers`` pre-norm Transformer encoder
+Learning to Rank with Self-Attention", 2020): an optional per-document feed-forward stack
+(``input_layers``, allRank's ``fc_model``), a linear input projection to ``d_model``, an
+optional positional encoding, ``n_layers`` pre-norm Transformer encoder
 layers (``torch.nn.TransformerEncoder``: multi-head self-attention over the documents of the
 list with a padding mask, then a ReLU feed-forward block of width ``d_ff``, dropout and
 residual connections), a final LayerNorm and a linear output head giving one score per
-document. Parameters with two or more dimensions start Xavier-uniform, as allRank's.
+document. The encoder's, projection's and head's matrices start Xavier-uniform, as allRank's;
+the input stack starts as the MLP scorer's layers do (PyTorch's default initialisation).
 
 Padding never influences the scores of real documents (it is masked out of every attention),
 and without positional encoding the scorer is permutation-equivariant: reordering the
@@ -16,6 +18,7 @@ documents of a list reorders their scores and changes nothing else.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -28,8 +31,13 @@ MAX_ATTENTION_ELEMENTS = 1 << 28
 
 def check_attention_params(n_features: int, d_model: int, n_layers: int, n_heads: int,
                            d_ff: int, dropout: float, positional: str | None,
-                           max_len: int) -> None:
+                           max_len: int, input_layers: Sequence[int] = ()) -> None:
     """Raise ValueError naming the first bad parameter of `AttentionScorer`."""
+    if isinstance(input_layers, (str, bytes)) or not isinstance(input_layers, Sequence) or any(
+            isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in input_layers):
+        raise ValueError(f"AttentionScorer: input_layers must be a sequence of integers >= 1 "
+                         f"(widths of the per-document layers, e.g. (256, 128)), got "
+                         f"{input_layers!r}")
     for name, value in (("n_features", n_features), ("d_model", d_model),
                         ("n_layers", n_layers), ("n_heads", n_heads), ("d_ff", d_ff),
                         ("max_len", max_len)):
@@ -61,6 +69,16 @@ def fixed_positional_encoding(max_len: int, d_model: int) -> torch.Tensor:
     return table
 
 
+def _feed_forward_stack(n_features: int, widths: tuple[int, ...], dropout: float) -> nn.Module:
+    """Linear, ELU and dropout per width in ``widths`` (``nn.Identity`` when empty)."""
+    if not widths:
+        return nn.Identity()
+    layers: list[nn.Module] = []
+    for n_in, n_out in zip((n_features, *widths[:-1]), widths, strict=True):
+        layers += [nn.Linear(n_in, n_out), nn.ELU(), nn.Dropout(dropout)]
+    return nn.Sequential(*layers)
+
+
 class AttentionScorer(nn.Module):
     """Listwise Transformer scorer: ``[batch, list, n_features] -> [batch, list]`` scores.
 
@@ -84,17 +102,24 @@ class AttentionScorer(nn.Module):
         sinusoidal.
     max_len : int, default 512
         Longest list the positional encoding accepts (ignored without one).
+    input_layers : sequence of int, default ()
+        Widths of a per-document feed-forward stack applied to the features before the
+        projection to ``d_model`` (each layer Linear, ELU, dropout), allRank's ``fc_model``.
+        Empty: the features are projected directly. The stack sees one document at a time,
+        so it keeps the scorer independent of padding and order.
     """
 
     def __init__(self, n_features: int, d_model: int = 64, n_layers: int = 2, n_heads: int = 4,
                  d_ff: int = 128, dropout: float = 0.1, positional: str | None = None,
-                 max_len: int = 512) -> None:
+                 max_len: int = 512, input_layers: Sequence[int] = ()) -> None:
         super().__init__()
         check_attention_params(n_features, d_model, n_layers, n_heads, d_ff, dropout,
-                               positional, max_len)
+                               positional, max_len, input_layers)
         self.n_features, self.n_heads, self.max_len = n_features, n_heads, max_len
         self.positional = positional
-        self.input_projection = nn.Linear(n_features, d_model)
+        input_layers = tuple(input_layers)
+        self.input_projection = nn.Linear(input_layers[-1] if input_layers else n_features,
+                                          d_model)
         if positional == "learned":
             self.position_embedding = nn.Embedding(max_len, d_model)
         elif positional == "fixed":
@@ -109,6 +134,7 @@ class AttentionScorer(nn.Module):
         for parameter in self.parameters():
             if parameter.dim() > 1:
                 nn.init.xavier_uniform_(parameter)
+        self.input_layers = _feed_forward_stack(n_features, input_layers, dropout)
 
     def _check_input(self, x: torch.Tensor, mask: torch.Tensor) -> None:
         if x.dim() != 3 or x.shape[2] != self.n_features:
@@ -138,7 +164,7 @@ class AttentionScorer(nn.Module):
         """
         self._check_input(x, mask)
         mask = mask.to(torch.bool)
-        h = self.input_projection(x)
+        h = self.input_projection(self.input_layers(x))
         length = x.shape[1]
         if self.positional == "learned":
             h = h + self.position_embedding.weight[:length]

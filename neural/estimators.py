@@ -192,6 +192,11 @@ class AttentionRanker(NamedNeuralRanker):
         Width of each layer's feed-forward block.
     positional : {None, "learned", "fixed"}
         Positional encoding of the documents' input order (None: scores do not depend on it).
+    input_layers : tuple of int, default ()
+        Widths of a per-document feed-forward stack (Linear, ELU, dropout) before the encoder,
+        allRank's ``fc_model``; empty projects the features directly. On MQ2008 ``(256, 128)``
+        (the MLP rankers' layers) raised the mean single-network validation NDCG@10 of
+        attention + ``ranknet`` from 0.2288 to 0.2331 (docs/neural.md).
     dropout : float, default 0.3
         Dropout inside the encoder.
     weight_decay : float >= 0, default 0.01
@@ -216,10 +221,11 @@ class AttentionRanker(NamedNeuralRanker):
     ``data/sample``.
     """
 
-    scorer_keywords = ("d_model", "n_layers", "n_heads", "d_ff", "positional")
+    scorer_keywords = ("d_model", "n_layers", "n_heads", "d_ff", "positional", "input_layers")
 
     def __init__(self, d_model: int = 64, n_layers: int = 2, n_heads: int = 4,
-                 d_ff: int = 128, positional: str | None = None, dropout: float = 0.3,
+                 d_ff: int = 128, positional: str | None = None,
+                 input_layers: tuple[int, ...] = (), dropout: float = 0.3,
                  weight_decay: float = 1e-2, batch_size: int = 16, n_epochs: int = 200,
                  early_stopping_rounds: int | None = 20, **params: Any) -> None:
         super().__init__(dropout=dropout, weight_decay=weight_decay, batch_size=batch_size,
@@ -230,6 +236,7 @@ class AttentionRanker(NamedNeuralRanker):
         self.n_heads = n_heads
         self.d_ff = d_ff
         self.positional = positional
+        self.input_layers = input_layers
 
 
 class AttentionNeuralNDCG(AttentionRanker):

@@ -109,7 +109,8 @@ class NeuralRanker(BaseRanker):
         scorer (`neural.attention.AttentionScorer`) that sees every document of the list.
     scorer_params : dict or None
         For ``scorer="attention"``: ``d_model``, ``n_layers``, ``n_heads`` (must divide
-        ``d_model``), ``d_ff``, ``positional`` (None, ``"learned"``, ``"fixed"``), ``max_len``.
+        ``d_model``), ``d_ff``, ``positional`` (None, ``"learned"``, ``"fixed"``), ``max_len``,
+        ``input_layers`` (widths of per-document layers before the encoder, default none).
     hidden_sizes : int or tuple of int, default (256, 128)
         MLP hidden widths (an int means one layer).
     activation : str, default "elu"

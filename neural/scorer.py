@@ -26,7 +26,8 @@ NORMS = (None, "batch", "layer")
 #: scorer names: ``"mlp"`` scores documents one by one, ``"attention"`` whole padded lists
 SCORERS = ("mlp", "attention")
 #: keyword parameters of the attention scorer (``dropout`` comes from the estimator)
-ATTENTION_PARAMS = ("d_model", "n_layers", "n_heads", "d_ff", "positional", "max_len")
+ATTENTION_PARAMS = ("d_model", "n_layers", "n_heads", "d_ff", "positional", "max_len",
+                    "input_layers")
 
 
 class MLPScorer(nn.Module):
@@ -109,8 +110,9 @@ def check_attention_params(params: Mapping[str, Any]) -> dict[str, Any]:
     ----------
     params : mapping
         Keys among `ATTENTION_PARAMS`: ``d_model``, ``n_layers``, ``n_heads``, ``d_ff``,
-        ``max_len`` (positive ints; ``n_heads`` must divide ``d_model``) and ``positional``
-        (None, ``"learned"`` or ``"fixed"``); values are checked by
+        ``max_len`` (positive ints; ``n_heads`` must divide ``d_model``), ``positional``
+        (None, ``"learned"`` or ``"fixed"``) and ``input_layers`` (a sequence of positive
+        ints, the per-document layers before the encoder); values are checked by
         `neural.attention.check_attention_params`.
 
     Returns

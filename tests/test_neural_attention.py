@@ -44,6 +44,24 @@ def test_permutation_equivariance_without_positional_encoding():
     assert torch.allclose(out_perm[mask[:, perm]], out[:, perm][mask[:, perm]], atol=1e-5)
 
 
+def test_input_layers_keep_padding_and_order_invariance():
+    model = _scorer(None, input_layers=(7, 6))
+    x, mask = _inputs()
+    base = model(x, mask)
+    wider = torch.cat([mask, torch.zeros(3, 2, dtype=torch.bool)], 1)
+    padded = model(torch.cat([x, torch.full((3, 2, 5), -50.0)], dim=1), wider)
+    assert torch.allclose(padded[:, :6][mask], base[mask], atol=1e-5)
+    perm = torch.tensor([2, 5, 0, 1, 4, 3])
+    assert torch.allclose(model(x[:, perm], mask[:, perm])[mask[:, perm]],
+                          base[:, perm][mask[:, perm]], atol=1e-5)
+    # the stack runs per document: Linear 5 -> 7 -> 6, ELU, then the projection to d_model
+    stack = model.input_layers
+    assert [m.out_features for m in stack if isinstance(m, torch.nn.Linear)] == [7, 6]
+    assert model.input_projection.in_features == 6
+    one_document = model.input_layers(x[:1, :1])
+    assert torch.allclose(one_document, model.input_layers(x)[:1, :1], atol=1e-6)
+
+
 def test_positional_encoding_breaks_equivariance():
     model = _scorer("learned")
     x, mask = _inputs()
@@ -76,6 +94,9 @@ def test_same_seed_same_scores_and_empty_lists_are_finite():
     ({"n_layers": 0}, "n_layers must be an integer >= 1"),
     ({"dropout": 1.0}, "dropout must be in"),
     ({"positional": "rotary"}, "positional must be one of"),
+    ({"input_layers": (8, 0)}, "input_layers must be a sequence of integers >= 1"),
+    ({"input_layers": 8}, "input_layers must be a sequence"),
+    ({"input_layers": (True,)}, "input_layers must be a sequence"),
 ])
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -173,6 +173,8 @@ def test_long_lists_are_sampled_for_whole_matrix_losses(monkeypatch, data):
     ({"scorer": "attention", "scorer_params": {"width": 3}}, "unknown parameter"),
     ({"scorer": "attention", "scorer_params": {"dropout": 0.3}}, "dropout="),
     ({"scorer": "attention", "scorer_params": {"positional": "rotary"}}, "positional"),
+    ({"scorer": "attention", "scorer_params": {"input_layers": [8, 0]}}, "input_layers must be"),
+    ({"scorer": "attention", "scorer_params": {"input_layers": "256"}}, "input_layers must be"),
     ({"loss": "lambdarank", "loss_params": {"k": 0}}, "k must be"),
     ({"loss": "listnet", "loss_params": {"temperature": 0.0}}, "temperature must be"),
 ])
@@ -227,6 +229,22 @@ def test_attention_scores_do_not_depend_on_row_order(data):
     one = valid.queries(slice(0, 1))
     alone = model.predict(one.X[:1], qid=one.qid[:1])
     assert not np.allclose(alone, expected[:1])
+
+
+def test_attention_input_layers_are_kept_through_save_and_pickle(data, tmp_path):
+    _attention()
+    train, valid = data
+    model = neural.AttentionListNet(input_layers=(12, 8), **ATTENTION_FAST).fit(train)
+    stack = model.model_.input_layers
+    assert [layer.out_features for layer in stack if hasattr(layer, "out_features")] == [12, 8]
+    assert model.model_.input_projection.in_features == 8
+    scores = model.predict(valid)
+    loaded = BaseRanker.load(model.save(tmp_path / "stack.zip"))
+    np.testing.assert_array_equal(loaded.predict(valid), scores)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(valid), scores)
+    # a list given in JSON style (the CLI's --param) builds the same network
+    as_list = neural.AttentionListNet(input_layers=[12, 8], **ATTENTION_FAST).fit(train)
+    np.testing.assert_array_equal(as_list.predict(valid), scores)
 
 
 @pytest.mark.parametrize("cls", [neural.AttentionNeuralNDCG, neural.AttentionLambdaLoss],

@@ -28,7 +28,8 @@ Default spaces (see `describe`):
     ListNet); epochs by early stopping (5 epochs unless set) with ``n_epochs`` as the cap.
 ``attention`` (`attention_space`, the ``attention_*`` models)
     ``learning_rate`` 1e-4-3e-3 (log), ``d_model`` 32, 64 or 128, ``n_heads`` 1, 2 or 4,
-    ``n_layers`` 1-3, ``d_ff`` 64, 128 or 256, ``dropout`` 0-0.5, ``weight_decay`` 1e-6-0.1
+    ``n_layers`` 1-3, ``d_ff`` 64, 128 or 256, ``input_layers`` none, (128,) or (256, 128),
+    ``dropout`` 0-0.5, ``weight_decay`` 1e-6-0.1
     (log; the defaults 0.3 / 0.01 sit inside), ``batch_size`` 16, 32 or 64, ``temperature`` 0.1-2 (log), ``input_noise`` 0-0.3,
     ``preprocessing`` standard or log1p; epochs by early stopping as for ``neural``.
 
@@ -290,6 +291,7 @@ def attention_space() -> SearchSpace:
             "n_heads": CategoricalDistribution([1, 2, 4]),
             "n_layers": IntDistribution(1, 3),
             "d_ff": CategoricalDistribution([64, 128, 256]),
+            "input_layers": CategoricalDistribution(["", "128", "256-128"]),
             "dropout": FloatDistribution(0.0, 0.5),
             "weight_decay": FloatDistribution(1e-6, 1e-1, log=True),
             "batch_size": CategoricalDistribution([16, 32, 64]),
@@ -297,6 +299,7 @@ def attention_space() -> SearchSpace:
             "input_noise": FloatDistribution(0.0, 0.3),
             "preprocessing": CategoricalDistribution(["standard", "log1p"]),
         },
+        codecs={"input_layers": HIDDEN_SIZES},
         fixed=_epochs_by_early_stopping,
         name="attention",
         notes="epochs: early stopping on the validation metric, the epoch count is the cap",
