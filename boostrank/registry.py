@@ -21,6 +21,7 @@ MODELS: dict[str, str] = {
     "attention_neuralndcg": "neural.estimators:AttentionNeuralNDCG",
     "attention_listnet": "neural.estimators:AttentionListNet",
     "attention_lambdaloss": "neural.estimators:AttentionLambdaLoss",
+    "attention_ranknet": "neural.estimators:AttentionRankNet",
 }
 
 

@@ -2,7 +2,8 @@
 
 The general ``neural.NeuralRanker(loss=..., scorer=...)`` (`neural.ranker`) and the named
 rankers of `neural.estimators` (``RankNet``, ``ListNet``, ``LambdaRankNet``, ``ListMLENet``,
-``ApproxNDCGNet``, ``AttentionNeuralNDCG``, ``AttentionListNet``, ``AttentionLambdaLoss``)
+``ApproxNDCGNet``, ``AttentionNeuralNDCG``, ``AttentionListNet``, ``AttentionLambdaLoss``,
+``AttentionRankNet``)
 follow the boostrank estimator contract. ``neural.losses`` holds the losses for plain PyTorch
 use. Submodules load on first access, so ``import neural`` itself is cheap.
 """
@@ -16,6 +17,7 @@ _PUBLIC = {
     "AttentionNeuralNDCG": ".estimators:AttentionNeuralNDCG",
     "AttentionListNet": ".estimators:AttentionListNet",
     "AttentionLambdaLoss": ".estimators:AttentionLambdaLoss",
+    "AttentionRankNet": ".estimators:AttentionRankNet",
     "build_scorer": ".scorer:build_scorer",
     "RankNet": ".estimators:RankNet",
     "ListNet": ".estimators:ListNet",

@@ -18,6 +18,7 @@ class                       registry name            loss (scorer)
 `AttentionNeuralNDCG`       ``attention_neuralndcg`` ``neuralndcg`` (attention)
 `AttentionListNet`          ``attention_listnet``    ``listnet`` (attention)
 `AttentionLambdaLoss`       ``attention_lambdaloss`` ``lambdaloss`` (attention)
+`AttentionRankNet`          ``attention_ranknet``    ``ranknet`` (attention)
 ==========================  =======================  ==========================================
 """
 
@@ -33,7 +34,7 @@ from .ranker import NeuralRanker
 __all__ = [
     "NeuralRanker", "NamedNeuralRanker", "AttentionRanker", "RankNet", "LambdaRankNet",
     "ListNet", "ListMLENet", "ApproxNDCGNet", "AttentionNeuralNDCG", "AttentionListNet",
-    "AttentionLambdaLoss", "REGISTRY_NAMES",
+    "AttentionLambdaLoss", "AttentionRankNet", "REGISTRY_NAMES",
 ]
 
 
@@ -309,6 +310,31 @@ class AttentionLambdaLoss(AttentionRanker):
         self.sigma = sigma
 
 
+class AttentionRankNet(AttentionRanker):
+    """Listwise self-attention scorer trained with the RankNet loss.
+
+    Parameters
+    ----------
+    sigma : float > 0, default 1.0
+        Steepness of the pairwise logistic.
+    **params
+        The attention parameters of `AttentionRanker` and any other `NeuralRanker` one.
+
+    Notes
+    -----
+    On MQ2008 (5 folds, LETOR convention) ``AttentionRankNet(input_layers=(256, 128),
+    eval_convention="letor", ensemble_size=10)`` is the strongest attention configuration
+    measured (docs/neural.md, "Seed ensembles").
+    """
+
+    fixed_params = _fixed("ranknet", "attention")
+    loss_keywords = {"sigma": "sigma"}
+
+    def __init__(self, sigma: float = 1.0, **params: Any) -> None:
+        super().__init__(**params)
+        self.sigma = sigma
+
+
 #: registry name -> class name, the entries `boostrank.registry.MODELS` needs
 REGISTRY_NAMES: dict[str, str] = {
     "ranknet": "RankNet",
@@ -319,4 +345,5 @@ REGISTRY_NAMES: dict[str, str] = {
     "attention_neuralndcg": "AttentionNeuralNDCG",
     "attention_listnet": "AttentionListNet",
     "attention_lambdaloss": "AttentionLambdaLoss",
+    "attention_ranknet": "AttentionRankNet",
 }

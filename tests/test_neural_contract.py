@@ -247,7 +247,8 @@ def test_attention_input_layers_are_kept_through_save_and_pickle(data, tmp_path)
     np.testing.assert_array_equal(as_list.predict(valid), scores)
 
 
-@pytest.mark.parametrize("cls", [neural.AttentionNeuralNDCG, neural.AttentionLambdaLoss],
+@pytest.mark.parametrize("cls", [neural.AttentionNeuralNDCG, neural.AttentionLambdaLoss,
+                                 neural.AttentionRankNet],
                          ids=lambda c: c.__name__)
 def test_named_attention_models_fit(cls, data):
     _attention()

@@ -318,6 +318,7 @@ SPACE_OF_MODEL = {
     "attention_neuralndcg": "attention",
     "attention_listnet": "attention",
     "attention_lambdaloss": "attention",
+    "attention_ranknet": "attention",
 }
 
 
