@@ -238,8 +238,8 @@ def bench_quality(args) -> None:
     compare_peer = np.mean(results["LightGBM-compare"], axis=0)[3]
     for name in names[len(peers):]:
         mean = np.mean(results[name], axis=0)[3]
-        print(f"{name}: {mean:.4f} NDCG@10, {peer - mean:+.4f} below LightGBM, "
-              f"{compare_peer - mean:+.4f} below LightGBM-compare")
+        print(f"{name}: {mean:.4f} NDCG@10, {mean - peer:+.4f} against LightGBM ({peer:.4f}), "
+              f"{mean - compare_peer:+.4f} against LightGBM-compare ({compare_peer:.4f})")
     print("(gap %: NDCG@10 below LightGBM's, in percent of LightGBM's. LightGBM: LGBMRanker, "
           "1,000 trees, early stopping after 50 rounds; LightGBM-compare: boostrank's lightgbm "
           "model with its defaults, as boostrank compare fits it)")
