@@ -18,7 +18,8 @@ documents of a list reorders their scores and changes nothing else.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
+from numbers import Integral
 
 import torch
 from torch import nn
@@ -31,17 +32,13 @@ MAX_ATTENTION_ELEMENTS = 1 << 28
 
 def check_attention_params(n_features: int, d_model: int, n_layers: int, n_heads: int,
                            d_ff: int, dropout: float, positional: str | None,
-                           max_len: int, input_layers: Sequence[int] = ()) -> None:
+                           max_len: int, input_layers: Iterable[int] = ()) -> None:
     """Raise ValueError naming the first bad parameter of `AttentionScorer`."""
-    if isinstance(input_layers, (str, bytes)) or not isinstance(input_layers, Sequence) or any(
-            isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in input_layers):
-        raise ValueError(f"AttentionScorer: input_layers must be a sequence of integers >= 1 "
-                         f"(widths of the per-document layers, e.g. (256, 128)), got "
-                         f"{input_layers!r}")
+    layer_widths(input_layers)
     for name, value in (("n_features", n_features), ("d_model", d_model),
                         ("n_layers", n_layers), ("n_heads", n_heads), ("d_ff", d_ff),
                         ("max_len", max_len)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not _is_positive_integer(value):
             raise ValueError(f"AttentionScorer: {name} must be an integer >= 1, got {value!r}")
     if d_model % n_heads:
         raise ValueError(
@@ -56,6 +53,30 @@ def check_attention_params(n_features: int, d_model: int, n_layers: int, n_heads
         raise ValueError(
             f"AttentionScorer: positional must be one of {POSITIONAL}, got {positional!r}"
         )
+
+
+def _is_positive_integer(value: object) -> bool:
+    """True for Python or NumPy integers >= 1 (bools are not integers here)."""
+    return not isinstance(value, bool) and isinstance(value, Integral) and value >= 1
+
+
+def layer_widths(input_layers: Iterable[int]) -> tuple[int, ...]:
+    """Return ``input_layers`` as a tuple of Python ints, or raise ValueError naming it.
+
+    Any iterable of integers >= 1 is accepted (a tuple, a list from JSON, a NumPy array);
+    a string or a single number is refused.
+    """
+    widths = None
+    if not isinstance(input_layers, (str, bytes, Mapping)):
+        try:
+            widths = tuple(input_layers)
+        except TypeError:
+            widths = None
+    if widths is None or not all(_is_positive_integer(w) for w in widths):
+        raise ValueError(f"AttentionScorer: input_layers must be a sequence of integers >= 1 "
+                         f"(widths of the per-document layers, e.g. (256, 128)), got "
+                         f"{input_layers!r}")
+    return tuple(int(w) for w in widths)
 
 
 def fixed_positional_encoding(max_len: int, d_model: int) -> torch.Tensor:
@@ -111,13 +132,15 @@ class AttentionScorer(nn.Module):
 
     def __init__(self, n_features: int, d_model: int = 64, n_layers: int = 2, n_heads: int = 4,
                  d_ff: int = 128, dropout: float = 0.1, positional: str | None = None,
-                 max_len: int = 512, input_layers: Sequence[int] = ()) -> None:
+                 max_len: int = 512, input_layers: Iterable[int] = ()) -> None:
         super().__init__()
         check_attention_params(n_features, d_model, n_layers, n_heads, d_ff, dropout,
                                positional, max_len, input_layers)
+        n_features, d_model, n_layers, n_heads, d_ff, max_len = (
+            int(v) for v in (n_features, d_model, n_layers, n_heads, d_ff, max_len))
         self.n_features, self.n_heads, self.max_len = n_features, n_heads, max_len
         self.positional = positional
-        input_layers = tuple(input_layers)
+        input_layers = layer_widths(input_layers)
         self.input_projection = nn.Linear(input_layers[-1] if input_layers else n_features,
                                           d_model)
         if positional == "learned":

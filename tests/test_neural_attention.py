@@ -97,10 +97,26 @@ def test_same_seed_same_scores_and_empty_lists_are_finite():
     ({"input_layers": (8, 0)}, "input_layers must be a sequence of integers >= 1"),
     ({"input_layers": 8}, "input_layers must be a sequence"),
     ({"input_layers": (True,)}, "input_layers must be a sequence"),
+    ({"input_layers": "256"}, "input_layers must be a sequence"),
+    ({"input_layers": (8.0,)}, "input_layers must be a sequence"),
+    ({"d_model": 16.0}, "d_model must be an integer >= 1"),
 ])
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         AttentionScorer(5, **kwargs)
+
+
+def test_numpy_integers_build_the_same_network_as_python_ones():
+    import numpy as np
+
+    x, mask = _inputs()
+    expected = _scorer(None, input_layers=(7, 6))(x, mask)
+    torch.manual_seed(0)
+    from_numpy = AttentionScorer(5, d_model=np.int64(16), n_layers=np.int32(2),
+                                 n_heads=np.int64(4), d_ff=np.int64(32), dropout=0.1,
+                                 input_layers=np.array([7, 6])).eval()
+    assert from_numpy.input_projection.in_features == 6
+    assert torch.equal(from_numpy(x, mask), expected)
 
 
 def test_bad_inputs_and_lists_too_long():
