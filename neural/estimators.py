@@ -249,17 +249,32 @@ class AttentionNeuralNDCG(AttentionRanker):
         NeuralSort temperature (NDCG is recovered as it goes to 0).
     k : int >= 1 or None
         NDCG truncation (None: whole list).
+    stochastic : bool, default False
+        Gumbel-NeuralNDCG (allRank's ``stochastic=True``): the loss averaged over
+        ``n_samples`` Gumbel-perturbed copies of each list, noise scale ``beta``. The noise is
+        drawn from a generator seeded by ``random_state``; training memory per list grows
+        ``n_samples`` times, so batches hold that many times fewer documents.
+    n_samples : int >= 1, default 32
+        Perturbed copies per list (stochastic variant only).
+    beta : float > 0, default 0.1
+        Scale of the Gumbel noise (stochastic variant only).
     **params
         The attention parameters of `AttentionRanker` and any other `NeuralRanker` one.
     """
 
     fixed_params = _fixed("neuralndcg", "attention")
-    loss_keywords = {"temperature": "temperature", "k": "k"}
+    loss_keywords = {"temperature": "temperature", "k": "k", "stochastic": "stochastic",
+                     "n_samples": "n_samples", "beta": "beta"}
 
-    def __init__(self, temperature: float = 1.0, k: int | None = None, **params: Any) -> None:
+    def __init__(self, temperature: float = 1.0, k: int | None = None,
+                 stochastic: bool = False, n_samples: int = 32, beta: float = 0.1,
+                 **params: Any) -> None:
         super().__init__(**params)
         self.temperature = temperature
         self.k = k
+        self.stochastic = stochastic
+        self.n_samples = n_samples
+        self.beta = beta
 
 
 class AttentionListNet(_ListNetKeywords, AttentionRanker):

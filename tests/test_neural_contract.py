@@ -168,6 +168,44 @@ def test_long_lists_are_sampled_for_whole_matrix_losses(monkeypatch, data):
     assert seen[-1] == 5
 
 
+def test_stochastic_neuralndcg_is_seeded_and_bounds_its_batches(monkeypatch, data):
+    from neural import ranker
+
+    train, valid = data
+    params = dict(loss="neuralndcg", hidden_sizes=(8,), **FAST)
+    first = neural.NeuralRanker(loss_params={"stochastic": True, "n_samples": 4}, **params)
+    again = neural.NeuralRanker(loss_params={"stochastic": True, "n_samples": 4}, **params)
+    plain = neural.NeuralRanker(**params)
+    scores = first.fit(train).predict(valid)
+    np.testing.assert_array_equal(again.fit(train).predict(valid), scores)
+    assert not np.allclose(plain.fit(train).predict(valid), scores)
+    # each list forms n_samples matrices: the batcher's element budget shrinks as many times
+    budgets = []
+    original = ranker.ListBatcher
+
+    def spy(*args, **kwargs):
+        budgets.append(kwargs["max_elements"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ranker, "ListBatcher", spy)
+    plain.fit(train)
+    first.fit(train)
+    assert budgets == [ranker.MAX_PAIRS_PER_BATCH, ranker.MAX_PAIRS_PER_BATCH // 4]
+
+
+def test_attention_neuralndcg_takes_the_stochastic_keywords(data):
+    _attention()
+    train, valid = data
+    model = neural.AttentionNeuralNDCG(stochastic=True, n_samples=3, beta=0.2,
+                                       **ATTENTION_FAST)
+    assert {"stochastic", "n_samples", "beta"} <= set(model.get_params())
+    scores = model.fit(train).predict(valid)
+    deterministic = neural.AttentionNeuralNDCG(**ATTENTION_FAST).fit(train).predict(valid)
+    assert np.isfinite(scores).all() and not np.allclose(scores, deterministic)
+    with pytest.raises(ValueError, match="n_samples must be an integer >= 1, got 0"):
+        neural.AttentionNeuralNDCG(stochastic=True, n_samples=0, **ATTENTION_FAST).fit(train)
+
+
 @pytest.mark.parametrize(("params", "match"), [
     ({"scorer": "attention", "scorer_params": {"d_model": 30, "n_heads": 4}}, "divide"),
     ({"scorer": "attention", "scorer_params": {"width": 3}}, "unknown parameter"),

@@ -147,3 +147,82 @@ def test_neuralndcg_refuses_huge_lists_with_the_way_out():
         neuralndcg_loss(scores, scores, None)
     with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
         get_loss("neuralndcg", temperature=0.0)
+
+
+def _gumbel_reference(scores, labels, mask, n_samples, beta, log_scores, seed, **kw):
+    """Mean over samples of ref_neuralndcg on the scores perturbed by hand, from the same
+    uniform draws ([n_samples, batch, list], generator seeded with ``seed``)."""
+    uniform = torch.rand((n_samples, *scores.shape), generator=torch.Generator().manual_seed(seed),
+                         dtype=scores.dtype).tolist()
+    values = []
+    for sample in uniform:
+        rows = []
+        for s_row, m_row, u_row in zip(scores.tolist(), mask.tolist(), sample, strict=True):
+            real = [s for s, m in zip(s_row, m_row, strict=True) if m]
+            shift = abs(min(real)) if real else 0.0
+            row = []
+            for s, m, u in zip(s_row, m_row, u_row, strict=True):
+                if not m:
+                    row.append(0.0)
+                    continue
+                base = math.log(s + shift + 1e-10) if log_scores else s + shift
+                row.append(base + beta * -math.log(-math.log(u + 1e-10) + 1e-10))
+            rows.append(row)
+        values.append(ref_neuralndcg(torch.tensor(rows, dtype=scores.dtype), labels, mask, **kw))
+    return sum(values) / len(values)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize(("log_scores", "beta", "k"), [(True, 0.1, None), (False, 0.7, 3)])
+def test_stochastic_neuralndcg_equals_brute_force(transposed, log_scores, beta, k):
+    scores, labels, mask = _batch(5, levels=3)  # ties, padding, a list of length 1
+    got = neuralndcg_loss(scores, labels, mask, stochastic=True, n_samples=4, beta=beta,
+                          log_scores=log_scores, k=k, max_iter=6, tol=0.0,
+                          transposed=transposed, generator=torch.Generator().manual_seed(11))
+    want = _gumbel_reference(scores, labels, mask, 4, beta, log_scores, 11, k=k, rounds=6,
+                             transposed=transposed)
+    assert got.item() == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+def test_stochastic_neuralndcg_without_noise_is_the_deterministic_loss():
+    scores, labels, mask = _batch(3)
+    deterministic = neuralndcg_loss(scores, labels, mask, k=4, tol=0.0, max_iter=10)
+    # log_scores=False only shifts each list, which NeuralSort ignores; beta -> 0 removes the noise
+    nearly = neuralndcg_loss(scores, labels, mask, k=4, tol=0.0, max_iter=10, stochastic=True,
+                             n_samples=3, beta=1e-12, log_scores=False)
+    assert nearly.item() == pytest.approx(deterministic.item(), rel=1e-9)
+    noisy = neuralndcg_loss(scores, labels, mask, k=4, tol=0.0, max_iter=10, stochastic=True,
+                            n_samples=3, beta=1.0, log_scores=False)
+    assert abs(noisy.item() - deterministic.item()) > 1e-4
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_stochastic_neuralndcg_gradcheck(transposed):
+    scores, labels, mask = _batch(7)
+    scores.requires_grad_(True)
+    assert torch.autograd.gradcheck(
+        lambda s: neuralndcg_loss(s, labels, mask, k=4, max_iter=6, tol=0.0, stochastic=True,
+                                  n_samples=3, transposed=transposed,
+                                  generator=torch.Generator().manual_seed(0)), (scores,))
+
+
+def test_stochastic_neuralndcg_ignores_padding_content_and_is_seeded():
+    scores, labels, mask = _batch(8)
+    def loss(s, seed):
+        return neuralndcg_loss(s, labels, mask, stochastic=True, n_samples=5,
+                               generator=torch.Generator().manual_seed(seed))
+    padded = scores.masked_fill(~mask, -1e3).requires_grad_(True)
+    a, b = loss(scores, 1), loss(padded, 1)
+    assert b.item() == pytest.approx(a.item(), rel=1e-12)
+    b.backward()
+    assert torch.isfinite(padded.grad).all() and (padded.grad[~mask] == 0).all()
+    assert loss(scores, 2).item() != a.item()
+
+
+def test_stochastic_neuralndcg_counts_its_samples_in_the_memory_bound():
+    scores = torch.zeros(1, 2100)  # 2100**2 fits the bound once, not 32 times
+    neuralndcg_loss(scores[:, :300], scores[:, :300], None, stochastic=True, n_samples=2)
+    assert neuralndcg_loss(scores, scores, None).item() == 0.0  # no positive IDCG: no loss
+    with pytest.raises(ValueError, match=r"a batch of 32 list\(s\) of 2100 documents.*"
+                                         r"or fewer n_samples \(32 copies of every list\)"):
+        neuralndcg_loss(scores, scores, None, stochastic=True)

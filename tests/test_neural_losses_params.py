@@ -25,7 +25,8 @@ EXAMPLE = {
     "weighing_scheme": "lambdaRank", "mu": 2.0, "margin": 0.5, "label_transform": "exponential",
     "temperature": 0.5, "ties": "stable", "generator": None, "alpha": 2.0,
     "powered_relevancies": False, "transposed": True, "max_iter": 5, "tol": 0.0,
-    "score_scale": 2.0, "n_thresholds": 2,
+    "score_scale": 2.0, "n_thresholds": 2, "stochastic": True, "n_samples": 3, "beta": 0.5,
+    "log_scores": False,
 }
 
 
@@ -39,7 +40,9 @@ def test_every_loss_has_declared_parameters_and_builds():
         if name == "neuralndcg":
             params.pop("gain")  # powered_relevancies=False says the same
         module = get_loss(name, **params)
+        torch.manual_seed(0)  # the stochastic NeuralNDCG draws from the global generator
         direct = LOSS_FUNCTIONS[name](scores, labels, mask, **params)
+        torch.manual_seed(0)
         assert module(scores, labels, mask).item() == pytest.approx(direct.item()), name
 
 
@@ -55,6 +58,11 @@ def test_every_loss_has_declared_parameters_and_builds():
     ("ranknet", {"gain": "cubic"}, "gain must be one of 'exponential', 'linear'"),
     ("hinge", {"reduction": "avg"}, "reduction must be one of"),
     ("neuralndcg", {"transposed": "yes"}, "transposed must be True or False"),
+    ("neuralndcg", {"stochastic": None}, "stochastic must be True or False"),
+    ("neuralndcg", {"log_scores": 1}, "log_scores must be True or False"),
+    ("neuralndcg", {"n_samples": 0}, "n_samples must be an integer >= 1, got 0"),
+    ("neuralndcg", {"n_samples": None}, "n_samples must be an integer >= 1"),
+    ("neuralndcg", {"beta": 0.0}, "beta must be a finite number > 0"),
     ("pointwise", {}, "unknown loss 'pointwise'; known losses: approxndcg"),
 ])
 def test_bad_parameters_get_one_clear_error(name, params, match):

@@ -121,12 +121,19 @@ def check_cutoff(name: str, param: str, value: object) -> None:
         raise ValueError(f"{name}: {param} must be an integer >= 1 or None, got {value!r}")
 
 
+def check_count(name: str, param: str, value: object) -> None:
+    """Raise ValueError unless ``value`` is an integer >= 1 (a count such as n_samples)."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name}: {param} must be an integer >= 1, got {value!r}")
+
+
 #: numeric keyword parameter of the losses -> its check(loss name, parameter, value): one rule
 #: per parameter name, used by every functional loss and by `validate_loss_params`
 NUMERIC_CHECKS: dict[str, Callable[[str, str, object], None]] = {
     "sigma": check_positive,
     "alpha": check_positive,
     "temperature": check_positive,
+    "beta": check_positive,
     "score_scale": check_positive,
     "mu": check_non_negative,
     "margin": check_non_negative,
@@ -134,6 +141,7 @@ NUMERIC_CHECKS: dict[str, Callable[[str, str, object], None]] = {
     "k": check_cutoff,
     "max_iter": check_cutoff,
     "n_thresholds": check_cutoff,
+    "n_samples": check_count,
 }
 
 

@@ -20,11 +20,22 @@ product, so a step costs a few [batch, list, list] passes instead of two per Sin
 Differences from allRank 1.4.3 ``neuralNDCG`` / ``neuralNDCG_transposed``: no ``eps`` added
 to IDCG (lists with ``IDCG = 0`` are left out, as allRank's mask does); padding need not be at
 the end of the list; Sinkhorn's denominators are clamped at ``1e-10`` like allRank's; the
-transposed variant uses the chosen gain for IDCG too (allRank always uses ``2^y - 1`` there);
-the stochastic (Gumbel) variant is not provided.
+transposed variant uses the chosen gain for IDCG too (allRank always uses ``2^y - 1`` there).
+
+The stochastic variant (``stochastic=True``, allRank's Gumbel-NeuralNDCG, after Grover et al.'s
+stochastic NeuralSort) averages the loss over ``n_samples`` perturbed copies of each list:
+``s' = log(s + |min(s)| + 1e-10) + beta * G`` (without the log when ``log_scores=False``), ``G``
+standard Gumbel noise ``-log(-log(U + 1e-10) + 1e-10)`` from ``U`` uniform on [0, 1), drawn
+as one ``[n_samples, batch, list]`` tensor from ``generator``. The one difference from
+allRank: ``min(s)`` is taken over each list's real documents, where allRank takes it over the
+whole batch, padding included, so that there one list's loss depends on the other lists of
+its batch.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 from torch.autograd.function import once_differentiable
@@ -42,6 +53,39 @@ from ._common import (
 from .pairs import check_pair_matrix
 
 SINKHORN_EPS = 1e-10
+#: inside the logarithms of the stochastic variant (allRank's)
+GUMBEL_EPS = 1e-10
+#: allRank's default number of Gumbel samples
+GUMBEL_SAMPLES = 32
+
+
+def gumbel_perturbed_scores(scores: torch.Tensor, mask: torch.Tensor, n_samples: int,
+                            beta: float, log_scores: bool = True,
+                            generator: torch.Generator | None = None) -> torch.Tensor:
+    """``n_samples`` Gumbel-perturbed copies of ``scores``, shape [n_samples * batch, list].
+
+    Copy ``i`` of list ``b`` is row ``i * batch + b``; padding holds 0. The perturbation is
+    the module docstring's.
+    """
+    batch, length = scores.shape
+    inf = torch.tensor(float("inf"), dtype=scores.dtype, device=scores.device)
+    lowest = torch.where(mask, scores, inf).amin(dim=1, keepdim=True)
+    lowest = torch.where(torch.isfinite(lowest), lowest, torch.zeros_like(lowest))
+    shifted = torch.where(mask, scores + lowest.abs(), torch.ones_like(scores))
+    base = torch.log(shifted + GUMBEL_EPS) if log_scores else shifted
+    uniform = torch.rand((n_samples, batch, length), generator=generator, dtype=scores.dtype,
+                         device=scores.device)
+    noise = -torch.log(-torch.log(uniform + GUMBEL_EPS) + GUMBEL_EPS)
+    perturbed = (base.unsqueeze(0) + beta * noise).reshape(n_samples * batch, length)
+    return torch.where(mask.repeat(n_samples, 1), perturbed, torch.zeros_like(perturbed))
+
+
+def matrix_copies(params: Mapping[str, Any]) -> int:
+    """How many [list, list] matrices `neuralndcg_loss` forms per list with keyword
+    ``params``: ``n_samples`` for the stochastic variant, else 1."""
+    if not params.get("stochastic", False):
+        return 1
+    return int(params.get("n_samples", GUMBEL_SAMPLES))
 
 
 def neural_sort(scores: torch.Tensor, mask: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -150,7 +194,9 @@ def neuralndcg_loss(
     scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
     temperature: float = 1.0, k: int | None = None, gain: str | None = None,
     powered_relevancies: bool | None = None, transposed: bool = False, max_iter: int = 50,
-    tol: float = 1e-6, reduction: str = "mean", weights: torch.Tensor | None = None,
+    tol: float = 1e-6, stochastic: bool = False, n_samples: int = GUMBEL_SAMPLES,
+    beta: float = 0.1, log_scores: bool = True, generator: torch.Generator | None = None,
+    reduction: str = "mean", weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Negative NeuralNDCG@k (standard or transposed), see the module docstring.
 
@@ -167,20 +213,50 @@ def neuralndcg_loss(
         NeuralNDCG-Transposed (expected discounts per document).
     max_iter : int, default 50
         Most Sinkhorn rounds (>= 1); ``tol`` (>= 0) stops earlier, as allRank.
+    stochastic : bool, default False
+        Gumbel-NeuralNDCG: the mean loss over ``n_samples`` (>= 1, default 32) copies of each
+        list, its scores perturbed by Gumbel noise of scale ``beta`` (> 0, default 0.1), after
+        a logarithm when ``log_scores`` (module docstring). Memory grows ``n_samples`` times.
+    generator : torch.Generator, optional
+        Source of the Gumbel noise (default: PyTorch's global generator); the estimators
+        pass one seeded from ``random_state``.
     reduction : {"mean", "sum", "none"}
         ``"mean"`` over lists with a positive IDCG (allRank's), ``"sum"`` or ``"none"``.
     scores, labels, mask, weights
         The common arguments of every loss (see `neural.losses`).
     """
     name = "neuralndcg_loss"
-    check_numbers(name, temperature=temperature, k=k, max_iter=max_iter, tol=tol)
+    check_numbers(name, temperature=temperature, k=k, max_iter=max_iter, tol=tol,
+                  n_samples=n_samples, beta=beta)
     gain = resolve_neuralndcg_gain(gain, powered_relevancies)
     scores, labels, mask, weights = prepare(name, scores, labels, mask, weights,
                                             reduction)
     batch, length = scores.shape
-    check_pair_matrix(name, batch, length)
+    copies = matrix_copies({"stochastic": stochastic, "n_samples": n_samples})
+    try:
+        check_pair_matrix(name, batch * copies, length)
+    except ValueError as exc:
+        if copies == 1:
+            raise
+        raise ValueError(f"{exc}; or fewer n_samples ({copies} copies of every list)") from None
     g = gains(labels, gain)
-    K = neural_sort(scores, mask, float(temperature))
+    idcg = ideal_dcg(g, mask, k)
+    valid = idcg > 0
+    if stochastic:
+        scores = gumbel_perturbed_scores(scores, mask, n_samples, float(beta), log_scores,
+                                         generator)
+        mask, g = mask.repeat(copies, 1), g.repeat(copies, 1)
+    dcg = _relaxed_dcg(scores, mask, g, float(temperature), k, transposed, max_iter, tol)
+    dcg = dcg.reshape(copies, batch).mean(dim=0)
+    per_list = -dcg / torch.where(valid, idcg, torch.ones_like(idcg))
+    return reduce_lists(per_list, valid, weights, reduction)
+
+
+def _relaxed_dcg(scores: torch.Tensor, mask: torch.Tensor, g: torch.Tensor, temperature: float,
+                 k: int | None, transposed: bool, max_iter: int, tol: float) -> torch.Tensor:
+    """NeuralNDCG's DCG@k per list [batch] of gains ``g`` under the relaxed sort of ``scores``."""
+    batch, length = scores.shape
+    K = neural_sort(scores, mask, temperature)
     n_real = mask.sum(dim=1, keepdim=True)
     row_valid = torch.arange(length, device=scores.device).unsqueeze(0) < n_real
     u, v = sinkhorn_scaling(K, row_valid, mask, max_iter, tol)
@@ -191,7 +267,4 @@ def neuralndcg_loss(
     else:
         expected_gain = mv(K, v * g) * u
         dcg = (expected_gain * disc).sum(dim=1)
-    idcg = ideal_dcg(g, mask, k)
-    valid = idcg > 0
-    per_list = -dcg / torch.where(valid, idcg, torch.ones_like(idcg))
-    return reduce_lists(per_list, valid, weights, reduction)
+    return dcg

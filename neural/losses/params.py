@@ -30,7 +30,8 @@ LOSS_PARAMS: dict[str, frozenset[str]] = {
     "listmle": frozenset({"ties", "generator", "reduction"}),
     "approxndcg": frozenset({"alpha", "gain", "reduction"}),
     "neuralndcg": frozenset({"temperature", "k", "gain", "powered_relevancies", "transposed",
-                             "max_iter", "tol", "reduction"}),
+                             "max_iter", "tol", "stochastic", "n_samples", "beta",
+                             "log_scores", "generator", "reduction"}),
     "rankcosine": frozenset({"reduction"}),
     "rmse": frozenset({"score_scale", "reduction"}),
     "ordinal": frozenset({"n_thresholds", "reduction"}),
@@ -58,6 +59,12 @@ def _bool(name: str, param: str, value: Any) -> Any:
     return value
 
 
+def _flag(name: str, param: str, value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name}: {param} must be True or False, got {value!r}")
+    return value
+
+
 def _gain(name: str, param: str, value: Any) -> Any:
     return None if value is None and name == "neuralndcg" else resolve_gain(value, param=param)
 
@@ -73,6 +80,8 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "weighing_scheme": lambda name, param, value: resolve_weighing_scheme(value),
     "powered_relevancies": _bool,
     "transposed": _bool,
+    "stochastic": _flag,
+    "log_scores": _flag,
 }
 
 
