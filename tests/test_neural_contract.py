@@ -145,19 +145,27 @@ def test_input_noise_is_seeded_and_changes_training(data):
     assert not np.array_equal(noisy[0], base)
 
 
+def _record_batcher_argument(monkeypatch, keyword):
+    """The values of ``keyword`` passed to each ListBatcher the ranker builds, as they come."""
+    from neural import ranker
+
+    seen = []
+    original = ranker.ListBatcher
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs[keyword])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ranker, "ListBatcher", spy)
+    return seen
+
+
 def test_long_lists_are_sampled_for_whole_matrix_losses(monkeypatch, data):
     from neural import ranker
 
     train, _ = data
     monkeypatch.setattr(ranker, "MAX_QUADRATIC_LIST_LENGTH", 8)
-    seen = []
-    original = ranker.ListBatcher
-
-    def spy(*args, **kwargs):
-        seen.append(kwargs["max_list_length"])
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(ranker, "ListBatcher", spy)
+    seen = _record_batcher_argument(monkeypatch, "max_list_length")
     longest = int(train.group_sizes.max())
     with pytest.warns(UserWarning, match=f"longest training query has {longest} documents"):
         neural.ApproxNDCGNet(hidden_sizes=(8,), **FAST).fit(train)
@@ -180,14 +188,7 @@ def test_stochastic_neuralndcg_is_seeded_and_bounds_its_batches(monkeypatch, dat
     np.testing.assert_array_equal(again.fit(train).predict(valid), scores)
     assert not np.allclose(plain.fit(train).predict(valid), scores)
     # each list forms n_samples matrices: the batcher's element budget shrinks as many times
-    budgets = []
-    original = ranker.ListBatcher
-
-    def spy(*args, **kwargs):
-        budgets.append(kwargs["max_elements"])
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(ranker, "ListBatcher", spy)
+    budgets = _record_batcher_argument(monkeypatch, "max_elements")
     plain.fit(train)
     first.fit(train)
     assert budgets == [ranker.MAX_PAIRS_PER_BATCH, ranker.MAX_PAIRS_PER_BATCH // 4]
