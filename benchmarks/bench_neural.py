@@ -20,8 +20,8 @@ queries of 20-250 documents; 64 lists x 240 documents for the loss-only step), o
 allRank's on the same batches.
 
 Part 3, loss steps (forward + backward) on 64 lists x 120 documents (half of the lists with
-100 real documents) for NeuralNDCG (standard and transposed) and every LambdaLoss weighing
-scheme, against allRank's ``neuralNDCG`` / ``lambdaLoss`` on identical tensors, with the
+100 real documents) for NeuralNDCG (standard, transposed, and stochastic with allRank's 32
+Gumbel samples) and every LambdaLoss weighing scheme, against allRank's ``neuralNDCG`` / ``lambdaLoss`` on identical tensors, with the
 loss values side by side. Goals: NeuralNDCG at least 3x faster, every LambdaLoss scheme at
 least as fast.
 
@@ -394,7 +394,11 @@ def bench_loss_steps(args) -> None:
     cases = [("neuralndcg", functools.partial(neuralndcg_loss),
               mod.neuralNDCG if mod else None, 3.0),
              ("neuralndcg_transposed", functools.partial(neuralndcg_loss, transposed=True),
-              mod.neuralNDCG_transposed if mod else None, 3.0)]
+              mod.neuralNDCG_transposed if mod else None, 3.0),
+             ("neuralndcg stochastic, 32 samples", functools.partial(
+                 neuralndcg_loss, stochastic=True,
+                 generator=torch.Generator(device=device).manual_seed(0)),
+              functools.partial(mod.neuralNDCG, stochastic=True) if mod else None, 3.0)]
     for scheme in WEIGHING_SCHEMES:
         ours = functools.partial(lambdaloss_loss, weighing_scheme=scheme, reduction="sum")
         theirs = (functools.partial(mod.lambdaLoss, weighing_scheme=allrank_scheme(scheme))
@@ -419,7 +423,10 @@ def bench_loss_steps(args) -> None:
               f"{value:>14.6g}{_value(theirs, scores, labels, mask, True):>15.6g}  {verdict}",
               flush=True)
     print("(values: ours with reduction='sum' for LambdaLoss, allRank's default; they differ "
-          "only where allRank's eps clamps cap a pair's loss, see docs/neural.md)")
+          "only where allRank's eps clamps cap a pair's loss, see docs/neural.md. The "
+          "stochastic values come from different Gumbel draws; allRank also shifts the scores "
+          "by the batch's minimum, ours by each list's, and masks its copies with other "
+          "lists' masks when lengths differ, see docs/neural.md)")
 
 
 # ----------------------------------------------------------------------------- part 4

@@ -29,7 +29,9 @@ standard Gumbel noise ``-log(-log(U + 1e-10) + 1e-10)`` from ``U`` uniform on [0
 as one ``[n_samples, batch, list]`` tensor from ``generator``. The one difference from
 allRank: ``min(s)`` is taken over each list's real documents, where allRank takes it over the
 whole batch, padding included, so that there one list's loss depends on the other lists of
-its batch.
+its batch. (allRank 1.4.3 also pairs its sample-major copies with masks repeated list by list,
+which masks the wrong documents when the lists of a batch differ in length; here every copy
+keeps its own list's mask.)
 """
 
 from __future__ import annotations
