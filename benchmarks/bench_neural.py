@@ -275,20 +275,30 @@ def _train_epoch(batches, X, loss_fn, n_features, device, seed, allrank: bool) -
     return time.perf_counter() - started
 
 
-def _loss_step_ms(fn, scores, labels, mask, device, allrank: bool, repeats: int) -> float:
-    times = []
-    for _ in range(repeats + 1):
-        s = scores.detach().clone().requires_grad_(True)
-        _sync(device)
-        started = time.perf_counter()
-        if allrank:
-            out = fn(s, labels.masked_fill(~mask, -1.0))
-        else:
-            out = fn(s, labels, mask)
-        out.backward()
-        _sync(device)
-        times.append(time.perf_counter() - started)
-    return 1000 * statistics.median(times[1:])
+def _loss_step_seconds(fn, scores, labels, mask, device, allrank: bool) -> float:
+    s = scores.detach().clone().requires_grad_(True)
+    _sync(device)
+    started = time.perf_counter()
+    out = fn(s, labels.masked_fill(~mask, -1.0)) if allrank else fn(s, labels, mask)
+    out.backward()
+    _sync(device)
+    return time.perf_counter() - started
+
+
+def _paired_loss_ms(ours, theirs, scores, labels, mask, device, repeats: int,
+                    their_repeats: int) -> tuple[float, float | None]:
+    """Median ms of a forward + backward step of ``ours`` (``repeats`` times) and of allRank's
+    ``theirs`` (``their_repeats`` times, None: not timed), their steps alternating while both
+    run so that drift in the machine's speed falls on both; the first round is a warm-up."""
+    ours_s: list[float] = []
+    their_s: list[float] = []
+    for round_ in range(max(repeats, their_repeats if theirs else 0) + 1):
+        if round_ <= repeats:
+            ours_s.append(_loss_step_seconds(ours, scores, labels, mask, device, False))
+        if theirs is not None and round_ <= their_repeats:
+            their_s.append(_loss_step_seconds(theirs, scores, labels, mask, device, True))
+    their_ms = 1000 * statistics.median(their_s[1:]) if theirs is not None else None
+    return 1000 * statistics.median(ours_s[1:]), their_ms
 
 
 def bench_speed(args) -> None:
@@ -343,12 +353,11 @@ def bench_speed(args) -> None:
     loss_ratio = {}
     functional = LOSS_FUNCTIONS
     for name in names:
-        ours = _loss_step_ms(functools.partial(functional[name], **params.get(name, {})),
-                             scores, labels, mask, device, False, args.repeats)
+        ours, other = _paired_loss_ms(
+            functools.partial(functional[name], **params.get(name, {})), theirs.get(name),
+            scores, labels, mask, device, args.repeats, max(2, args.repeats // 4))
         line = f"{name:<11}{ours:>10.2f}"
-        if name in theirs:
-            other = _loss_step_ms(theirs[name], scores, labels, mask, device, True,
-                                  max(2, args.repeats // 4))
+        if other is not None:
             line += f"{other:>12.2f}{other / ours:>13.1f}x"
             loss_ratio[name] = other / ours
         print(line, flush=True)
@@ -394,29 +403,29 @@ def bench_loss_steps(args) -> None:
     cases = [("neuralndcg", functools.partial(neuralndcg_loss),
               mod.neuralNDCG if mod else None, 3.0),
              ("neuralndcg_transposed", functools.partial(neuralndcg_loss, transposed=True),
-              mod.neuralNDCG_transposed if mod else None, 3.0),
-             ("neuralndcg stochastic, 32 samples", functools.partial(
-                 neuralndcg_loss, stochastic=True,
-                 generator=torch.Generator(device=device).manual_seed(0)),
-              functools.partial(mod.neuralNDCG, stochastic=True) if mod else None, 3.0)]
+              mod.neuralNDCG_transposed if mod else None, 3.0)]
     for scheme in WEIGHING_SCHEMES:
         ours = functools.partial(lambdaloss_loss, weighing_scheme=scheme, reduction="sum")
         theirs = (functools.partial(mod.lambdaLoss, weighing_scheme=allrank_scheme(scheme))
                   if mod else None)
         cases.append((f"lambdaloss {scheme}", ours, theirs, 1.0))
+    # last: its 32 copies take the most time and memory by far
+    cases.append(("neuralndcg stochastic, 32 samples",
+                  functools.partial(neuralndcg_loss, stochastic=True,
+                                    generator=torch.Generator(device=device).manual_seed(0)),
+                  functools.partial(mod.neuralNDCG, stochastic=True) if mod else None, 3.0))
     print(f"\n== Loss steps, forward + backward, 64 lists x 120 documents, device {device} "
           f"(median ms of {args.step_repeats})")
     print(f"{'loss':<38}{'ours ms':>9}{'allRank ms':>12}{'speed-up':>10}{'goal':>7}"
           f"{'ours value':>14}{'allRank value':>15}")
     for name, ours, theirs, goal in cases:
-        ours_ms = _loss_step_ms(ours, scores, labels, mask, device, False, args.step_repeats)
+        ours_ms, their_ms = _paired_loss_ms(ours, theirs, scores, labels, mask, device,
+                                            args.step_repeats, max(2, args.step_repeats // 2))
         line = f"{name:<38}{ours_ms:>9.2f}"
         value = _value(ours, scores, labels, mask, False)
-        if theirs is None:
+        if their_ms is None:
             print(line + f"{'-':>12}{'-':>10}{goal:>6g}x{value:>14.6g}", flush=True)
             continue
-        their_ms = _loss_step_ms(theirs, scores, labels, mask, device, True,
-                                 max(2, args.step_repeats // 2))
         ratio = their_ms / ours_ms
         verdict = "met" if ratio >= goal else "MISSED"
         print(line + f"{their_ms:>12.2f}{ratio:>9.2f}x{goal:>6g}x"
@@ -447,17 +456,25 @@ def _allrank_transformer(n_features: int, d_model: int, n_layers: int, n_heads: 
     return model
 
 
-def _scorer_step_ms(forward, params, device, repeats: int) -> float:
-    times = []
+def _one_step_seconds(forward, params, device) -> float:
+    for p in params:
+        p.grad = None
+    _sync(device)
+    started = time.perf_counter()
+    forward().sum().backward()
+    _sync(device)
+    return time.perf_counter() - started
+
+
+def _interleaved_step_ms(models, device, repeats: int) -> list[float]:
+    """Median ms of forward + backward for each (forward, params) of ``models``, their steps
+    alternating so that drift in the machine's speed falls on every model alike (the first
+    round is a warm-up)."""
+    times: list[list[float]] = [[] for _ in models]
     for _ in range(repeats + 1):
-        for p in params:
-            p.grad = None
-        _sync(device)
-        started = time.perf_counter()
-        forward().sum().backward()
-        _sync(device)
-        times.append(time.perf_counter() - started)
-    return 1000 * statistics.median(times[1:])
+        for seconds, (forward, params) in zip(times, models, strict=True):
+            seconds.append(_one_step_seconds(forward, params, device))
+    return [1000 * statistics.median(seconds[1:]) for seconds in times]
 
 
 def bench_attention(args) -> None:
@@ -468,18 +485,20 @@ def bench_attention(args) -> None:
     _, _, mask = step_tensors(device)
     ours = AttentionScorer(136, **size).to(device).train()
     print(f"\n== Attention scorer, forward + backward, 64 lists x 120 documents x 136 "
-          f"features, {size}, device {device} (median ms of {args.step_repeats})")
-    ours_ms = _scorer_step_ms(lambda: ours(x, mask), list(ours.parameters()), device,
-                              args.step_repeats)
-    line = f"ours {ours_ms:.2f} ms ({sum(p.numel() for p in ours.parameters()):,} parameters)"
+          f"features, {size}, device {device} (median ms of {args.step_repeats}, the two "
+          f"models' steps alternating)")
+    models = [(lambda: ours(x, mask), list(ours.parameters()))]
     theirs = _allrank_transformer(136, **size)
+    if theirs is not None:
+        theirs = theirs.to(device).train()
+        indices = torch.arange(120, device=device).expand(64, -1)
+        models.append((lambda: theirs.score(x, ~mask, indices), list(theirs.parameters())))
+    timings = _interleaved_step_ms(models, device, args.step_repeats)
+    line = f"ours {timings[0]:.2f} ms ({sum(p.numel() for p in ours.parameters()):,} parameters)"
     if theirs is None:
         print(line + "; allRank's transformer not importable")
         return
-    theirs = theirs.to(device).train()
-    indices = torch.arange(120, device=device).expand(64, -1)
-    their_ms = _scorer_step_ms(lambda: theirs.score(x, ~mask, indices),
-                               list(theirs.parameters()), device, args.step_repeats)
+    ours_ms, their_ms = timings
     verdict = "met" if their_ms >= ours_ms else "MISSED"
     print(line + f"; allRank {their_ms:.2f} ms "
           f"({sum(p.numel() for p in theirs.parameters()):,} parameters); allRank/ours "
