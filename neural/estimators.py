@@ -166,16 +166,30 @@ class ApproxNDCGNet(NamedNeuralRanker):
     ----------
     alpha : float > 0, default 1.0
         Sharpness of the rank approximation.
+    stochastic : bool, default False
+        Gumbel-ApproxNDCG (TF-Ranking's ``GumbelApproxNDCGLoss``): the loss averaged over
+        ``n_samples`` Gumbel-softmax samples of each list at ``gumbel_temperature``, the
+        noise drawn from a generator seeded by ``random_state``. Training memory per list
+        grows ``n_samples`` times, so batches hold that many times fewer list elements.
+    n_samples : int >= 1, default 8
+        Samples per list (stochastic variant only; TF-Ranking's ``sample_size``).
+    gumbel_temperature : float > 0, default 1.0
+        Temperature of the Gumbel softmax (stochastic variant only).
     **params
         Any other `NeuralRanker` parameter.
     """
 
     fixed_params = _fixed("approxndcg")
-    loss_keywords = {"alpha": "alpha"}
+    loss_keywords = {"alpha": "alpha", "stochastic": "stochastic", "n_samples": "n_samples",
+                     "gumbel_temperature": "gumbel_temperature"}
 
-    def __init__(self, alpha: float = 1.0, **params: Any) -> None:
+    def __init__(self, alpha: float = 1.0, stochastic: bool = False, n_samples: int = 8,
+                 gumbel_temperature: float = 1.0, **params: Any) -> None:
         super().__init__(**params)
         self.alpha = alpha
+        self.stochastic = stochastic
+        self.n_samples = n_samples
+        self.gumbel_temperature = gumbel_temperature
 
 
 class AttentionRanker(NamedNeuralRanker):

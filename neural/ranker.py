@@ -41,7 +41,7 @@ from . import persistence
 from .batching import ListBatcher
 from .ensemble import ScorerEnsemble, member_seeds, standardising_stats
 from .losses import canonical_loss_name, get_loss
-from .losses.neuralndcg import matrix_copies
+from .losses.gumbel import matrix_copies
 from .parameters import NEURAL_CONSTRAINTS, check_loss, check_scorer
 from .position_bias import (
     POSITION_BIAS_CONSTRAINTS,
@@ -453,7 +453,8 @@ class NeuralRanker(BaseRanker):
     def _build_loss(self, device: torch.device, seed: int) -> torch.nn.Module:
         name, params = self._loss_spec()
         random_draws = {"listmle": params.get("ties", "stable") == "random",
-                        "neuralndcg": bool(params.get("stochastic", False))}
+                        "neuralndcg": bool(params.get("stochastic", False)),
+                        "approxndcg": bool(params.get("stochastic", False))}
         if random_draws.get(self._loss_name(), False):
             params.setdefault("generator", torch.Generator(device=device).manual_seed(seed))
         return get_loss(name, **params)
@@ -471,8 +472,9 @@ class NeuralRanker(BaseRanker):
             max_elements = min(max_elements,
                                MAX_ATTENTION_ELEMENTS // scorer_params.get("n_heads", 4))
             cap = min(cap, math.isqrt(max_elements))
-        if self._loss_name() == "neuralndcg":  # the stochastic variant: n_samples per list
-            max_elements //= matrix_copies(self._loss_spec()[1])
+        copies = matrix_copies(self._loss_name(), self._loss_spec()[1])
+        if copies > 1:  # a stochastic loss scores n_samples copies of every list
+            max_elements //= copies
             cap = min(cap, math.isqrt(max_elements))
         max_len = self.max_list_length
         longest = int(np.diff(train.group_offsets).max(initial=0))

@@ -176,11 +176,12 @@ def test_long_lists_are_sampled_for_whole_matrix_losses(monkeypatch, data):
     assert seen[-1] == 5
 
 
-def test_stochastic_neuralndcg_is_seeded_and_bounds_its_batches(monkeypatch, data):
+@pytest.mark.parametrize("loss", ["neuralndcg", "approxndcg"])
+def test_stochastic_losses_are_seeded_and_bound_their_batches(monkeypatch, data, loss):
     from neural import ranker
 
     train, valid = data
-    params = dict(loss="neuralndcg", hidden_sizes=(8,), **FAST)
+    params = dict(loss=loss, hidden_sizes=(8,), **FAST)
     first = neural.NeuralRanker(loss_params={"stochastic": True, "n_samples": 4}, **params)
     again = neural.NeuralRanker(loss_params={"stochastic": True, "n_samples": 4}, **params)
     plain = neural.NeuralRanker(**params)
@@ -192,6 +193,16 @@ def test_stochastic_neuralndcg_is_seeded_and_bounds_its_batches(monkeypatch, dat
     plain.fit(train)
     first.fit(train)
     assert budgets == [ranker.MAX_PAIRS_PER_BATCH, ranker.MAX_PAIRS_PER_BATCH // 4]
+
+
+def test_approxndcg_net_takes_the_stochastic_keywords(data):
+    train, valid = data
+    model = neural.ApproxNDCGNet(stochastic=True, n_samples=2, gumbel_temperature=0.5,
+                                 hidden_sizes=(8,), **FAST)
+    assert {"stochastic", "n_samples", "gumbel_temperature"} <= set(model.get_params())
+    scores = model.fit(train).predict(valid)
+    deterministic = neural.ApproxNDCGNet(hidden_sizes=(8,), **FAST).fit(train).predict(valid)
+    assert np.isfinite(scores).all() and not np.allclose(scores, deterministic)
 
 
 def test_attention_neuralndcg_takes_the_stochastic_keywords(data):

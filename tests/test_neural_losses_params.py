@@ -26,7 +26,7 @@ EXAMPLE = {
     "temperature": 0.5, "ties": "stable", "generator": None, "alpha": 2.0,
     "powered_relevancies": False, "transposed": True, "max_iter": 5, "tol": 0.0,
     "score_scale": 2.0, "n_thresholds": 2, "stochastic": True, "n_samples": 3, "beta": 0.5,
-    "log_scores": False,
+    "log_scores": False, "gumbel_temperature": 0.5,
 }
 
 
@@ -63,6 +63,9 @@ def test_every_loss_has_declared_parameters_and_builds():
     ("neuralndcg", {"n_samples": 0}, "n_samples must be an integer >= 1, got 0"),
     ("neuralndcg", {"n_samples": None}, "n_samples must be an integer >= 1"),
     ("neuralndcg", {"beta": 0.0}, "beta must be a finite number > 0"),
+    ("approxndcg", {"gumbel_temperature": -1.0}, "gumbel_temperature must be a finite number"),
+    ("approxndcg", {"stochastic": "on"}, "stochastic must be True or False"),
+    ("approxndcg", {"beta": 0.1}, "it takes no parameter 'beta'"),
     ("pointwise", {}, "unknown loss 'pointwise'; known losses: approxndcg"),
 ])
 def test_bad_parameters_get_one_clear_error(name, params, match):

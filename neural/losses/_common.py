@@ -134,6 +134,7 @@ NUMERIC_CHECKS: dict[str, Callable[[str, str, object], None]] = {
     "alpha": check_positive,
     "temperature": check_positive,
     "beta": check_positive,
+    "gumbel_temperature": check_positive,
     "score_scale": check_positive,
     "mu": check_non_negative,
     "margin": check_non_negative,

@@ -36,9 +36,6 @@ keeps its own list's mask.)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import torch
 from torch.autograd.function import once_differentiable
 
@@ -52,13 +49,12 @@ from ._common import (
     rank_discounts,
     reduce_lists,
 )
-from .pairs import check_pair_matrix
+from .gumbel import DEFAULT_SAMPLES, gumbel_noise, matrix_copies, mean_over_copies, repeat_lists
+from .pairs import check_copies_fit
 
 SINKHORN_EPS = 1e-10
 #: inside the logarithms of the stochastic variant (allRank's)
 GUMBEL_EPS = 1e-10
-#: allRank's default number of Gumbel samples
-GUMBEL_SAMPLES = 32
 
 
 def gumbel_perturbed_scores(scores: torch.Tensor, mask: torch.Tensor, n_samples: int,
@@ -75,19 +71,10 @@ def gumbel_perturbed_scores(scores: torch.Tensor, mask: torch.Tensor, n_samples:
     lowest = torch.where(torch.isfinite(lowest), lowest, torch.zeros_like(lowest))
     shifted = torch.where(mask, scores + lowest.abs(), torch.ones_like(scores))
     base = torch.log(shifted + GUMBEL_EPS) if log_scores else shifted
-    uniform = torch.rand((n_samples, batch, length), generator=generator, dtype=scores.dtype,
-                         device=scores.device)
-    noise = -torch.log(-torch.log(uniform + GUMBEL_EPS) + GUMBEL_EPS)
+    noise = gumbel_noise(n_samples, scores, GUMBEL_EPS, generator)
     perturbed = (base.unsqueeze(0) + beta * noise).reshape(n_samples * batch, length)
-    return torch.where(mask.repeat(n_samples, 1), perturbed, torch.zeros_like(perturbed))
-
-
-def matrix_copies(params: Mapping[str, Any]) -> int:
-    """How many [list, list] matrices `neuralndcg_loss` forms per list with keyword
-    ``params``: ``n_samples`` for the stochastic variant, else 1."""
-    if not params.get("stochastic", False):
-        return 1
-    return int(params.get("n_samples", GUMBEL_SAMPLES))
+    (mask_copies,) = repeat_lists(n_samples, mask)
+    return torch.where(mask_copies, perturbed, torch.zeros_like(perturbed))
 
 
 def neural_sort(scores: torch.Tensor, mask: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -196,7 +183,7 @@ def neuralndcg_loss(
     scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
     temperature: float = 1.0, k: int | None = None, gain: str | None = None,
     powered_relevancies: bool | None = None, transposed: bool = False, max_iter: int = 50,
-    tol: float = 1e-6, stochastic: bool = False, n_samples: int = GUMBEL_SAMPLES,
+    tol: float = 1e-6, stochastic: bool = False, n_samples: int = DEFAULT_SAMPLES["neuralndcg"],
     beta: float = 0.1, log_scores: bool = True, generator: torch.Generator | None = None,
     reduction: str = "mean", weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
@@ -234,22 +221,17 @@ def neuralndcg_loss(
     scores, labels, mask, weights = prepare(name, scores, labels, mask, weights,
                                             reduction)
     batch, length = scores.shape
-    copies = matrix_copies({"stochastic": stochastic, "n_samples": n_samples})
-    try:
-        check_pair_matrix(name, batch * copies, length)
-    except ValueError as exc:
-        if copies == 1:
-            raise
-        raise ValueError(f"{exc}; or fewer n_samples ({copies} copies of every list)") from None
+    copies = matrix_copies("neuralndcg", {"stochastic": stochastic, "n_samples": n_samples})
+    check_copies_fit(name, batch, length, copies)
     g = gains(labels, gain)
     idcg = ideal_dcg(g, mask, k)
     valid = idcg > 0
     if stochastic:
         scores = gumbel_perturbed_scores(scores, mask, n_samples, float(beta), log_scores,
                                          generator)
-        mask, g = mask.repeat(copies, 1), g.repeat(copies, 1)
+        mask, g = repeat_lists(copies, mask, g)
     dcg = _relaxed_dcg(scores, mask, g, float(temperature), k, transposed, max_iter, tol)
-    dcg = dcg.reshape(copies, batch).mean(dim=0)
+    dcg = mean_over_copies(dcg, copies)
     per_list = -dcg / torch.where(valid, idcg, torch.ones_like(idcg))
     return reduce_lists(per_list, valid, weights, reduction)
 

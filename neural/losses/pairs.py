@@ -131,6 +131,17 @@ def pairwise_sum(
     return _PairwiseSum.apply(scores, weight_block, kind, float(scale), float(offset), limit)
 
 
+def check_copies_fit(name: str, batch: int, length: int, copies: int) -> None:
+    """`check_pair_matrix` for a stochastic loss scoring ``copies`` copies of each list; the
+    error then names ``n_samples`` as one more way out."""
+    try:
+        check_pair_matrix(name, batch * copies, length)
+    except ValueError as exc:
+        if copies == 1:
+            raise
+        raise ValueError(f"{exc}; or fewer n_samples ({copies} copies of every list)") from None
+
+
 def check_pair_matrix(name: str, batch: int, length: int, limit: int | None = None) -> None:
     """Raise ValueError when a loss that needs whole [batch, list, list] matrices would
     exceed ``limit`` (default `MAX_LIST_MATRIX`) elements, naming the list length and the
