@@ -1,6 +1,7 @@
-"""The stochastic (Gumbel) variant of ApproxNDCG, TF-Ranking's GumbelApproxNDCGLoss, against a
-brute-force reference that perturbs the scores by hand from the same uniform draws; gradients
-(gradcheck in float64), padding, seeding and the memory bound that counts the copies."""
+"""The stochastic (Gumbel) variants of NeuralNDCG (allRank's) and ApproxNDCG (TF-Ranking's
+GumbelApproxNDCGLoss) against brute-force references that perturb the scores by hand from the
+same uniform draws; gradients (gradcheck in float64), padding, seeding and the memory bound
+that counts the copies."""
 
 from __future__ import annotations
 
@@ -11,28 +12,51 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from test_neural_losses import _batch, ref_approxndcg  # noqa: E402
+from test_neural_losses_neuralndcg import ref_neuralndcg  # noqa: E402
 
-from neural.losses import approxndcg_loss  # noqa: E402
+from neural.losses import approxndcg_loss, neuralndcg_loss  # noqa: E402
 from neural.losses.gumbel import matrix_copies  # noqa: E402
 
 
-def _gumbel_softmax_reference(scores, labels, mask, n_samples, tau, alpha, seed):
+def _gumbel(u, eps):
+    return -math.log(-math.log(u + eps) + eps)
+
+
+def _mean_over_hand_copies(scores, mask, n_samples, seed, perturb, loss_of):
+    """Mean of ``loss_of`` over ``n_samples`` copies of ``scores`` perturbed by hand list by
+    list (``perturb(real scores, their uniforms)``) from the uniform draws the losses make:
+    one [n_samples, batch, list] tensor from a generator seeded with ``seed``."""
     uniform = torch.rand((n_samples, *scores.shape), generator=torch.Generator().manual_seed(seed),
                          dtype=scores.dtype).tolist()
     values = []
     for sample in uniform:
         rows = []
         for s_row, m_row, u_row in zip(scores.tolist(), mask.tolist(), sample, strict=True):
-            z = [(s - math.log(-math.log(u + 1e-20) + 1e-20)) / tau if m else None
-                 for s, m, u in zip(s_row, m_row, u_row, strict=True)]
-            real = [v for v in z if v is not None]
-            top = max(real) if real else 0.0
-            total = sum(math.exp(v - top) for v in real)
-            rows.append([math.log(math.exp(v - top) / total + 1e-20) if v is not None else 0.0
-                         for v in z])
-        values.append(ref_approxndcg(torch.tensor(rows, dtype=scores.dtype), labels, mask,
-                                     alpha=alpha))
+            real = [(j, s) for j, (s, m) in enumerate(zip(s_row, m_row, strict=True)) if m]
+            row = [0.0] * len(s_row)
+            if real:
+                new = perturb([s for _, s in real], [u_row[j] for j, _ in real])
+                for (j, _), value in zip(real, new, strict=True):
+                    row[j] = value
+            rows.append(row)
+        values.append(loss_of(torch.tensor(rows, dtype=scores.dtype)))
     return sum(values) / len(values)
+
+
+def _gumbel_softmax_perturbation(tau):
+    """TF-Ranking's Gumbel-softmax sample of one list's real scores."""
+    def perturb(real, uniforms):
+        z = [(s + _gumbel(u, 1e-20)) / tau for s, u in zip(real, uniforms, strict=True)]
+        top = max(z)
+        total = sum(math.exp(v - top) for v in z)
+        return [math.log(math.exp(v - top) / total + 1e-20) for v in z]
+    return perturb
+
+
+def _gumbel_softmax_reference(scores, labels, mask, n_samples, tau, alpha, seed):
+    return _mean_over_hand_copies(scores, mask, n_samples, seed,
+                                  _gumbel_softmax_perturbation(tau),
+                                  lambda s: ref_approxndcg(s, labels, mask, alpha=alpha))
 
 
 @pytest.mark.parametrize(("tau", "alpha"), [(1.0, 1.0), (0.5, 3.0)])
@@ -83,3 +107,74 @@ def test_gumbel_losses_count_their_copies():
     with pytest.raises(ValueError, match=r"a batch of 9 list\(s\) of 4000 documents.*"
                                          r"or fewer n_samples \(9 copies of every list\)"):
         approxndcg_loss(scores, scores, None, stochastic=True, n_samples=9)
+
+
+def _neural_sort_perturbation(beta, log_scores):
+    """allRank's perturbation of one list's real scores, given their uniform draws."""
+    def perturb(real, uniforms):
+        shift = abs(min(real))
+        base = [math.log(s + shift + 1e-10) if log_scores else s + shift for s in real]
+        return [b + beta * _gumbel(u, 1e-10) for b, u in zip(base, uniforms, strict=True)]
+    return perturb
+
+
+def _gumbel_reference(scores, labels, mask, n_samples, beta, log_scores, seed, **kw):
+    perturb = _neural_sort_perturbation(beta, log_scores)
+    return _mean_over_hand_copies(scores, mask, n_samples, seed, perturb,
+                                  lambda s: ref_neuralndcg(s, labels, mask, **kw))
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize(("log_scores", "beta", "k"), [(True, 0.1, None), (False, 0.7, 3)])
+def test_stochastic_neuralndcg_equals_brute_force(transposed, log_scores, beta, k):
+    scores, labels, mask = _batch(5, levels=3)  # ties, padding, a list of length 1
+    got = neuralndcg_loss(scores, labels, mask, stochastic=True, n_samples=4, beta=beta,
+                          log_scores=log_scores, k=k, max_iter=6, tol=0.0,
+                          transposed=transposed, generator=torch.Generator().manual_seed(11))
+    want = _gumbel_reference(scores, labels, mask, 4, beta, log_scores, 11, k=k, rounds=6,
+                             transposed=transposed)
+    assert got.item() == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+def test_stochastic_neuralndcg_without_noise_is_the_deterministic_loss():
+    scores, labels, mask = _batch(3)
+    deterministic = neuralndcg_loss(scores, labels, mask, k=4, tol=0.0, max_iter=10)
+    # log_scores=False only shifts each list, which NeuralSort ignores; beta -> 0 removes the noise
+    nearly = neuralndcg_loss(scores, labels, mask, k=4, tol=0.0, max_iter=10, stochastic=True,
+                             n_samples=3, beta=1e-12, log_scores=False)
+    assert nearly.item() == pytest.approx(deterministic.item(), rel=1e-9)
+    noisy = neuralndcg_loss(scores, labels, mask, k=4, tol=0.0, max_iter=10, stochastic=True,
+                            n_samples=3, beta=1.0, log_scores=False)
+    assert abs(noisy.item() - deterministic.item()) > 1e-4
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_stochastic_neuralndcg_gradcheck(transposed):
+    scores, labels, mask = _batch(7)
+    scores.requires_grad_(True)
+    assert torch.autograd.gradcheck(
+        lambda s: neuralndcg_loss(s, labels, mask, k=4, max_iter=6, tol=0.0, stochastic=True,
+                                  n_samples=3, transposed=transposed,
+                                  generator=torch.Generator().manual_seed(0)), (scores,))
+
+
+def test_stochastic_neuralndcg_ignores_padding_content_and_is_seeded():
+    scores, labels, mask = _batch(8)
+    def loss(s, seed):
+        return neuralndcg_loss(s, labels, mask, stochastic=True, n_samples=5,
+                               generator=torch.Generator().manual_seed(seed))
+    padded = scores.masked_fill(~mask, -1e3).requires_grad_(True)
+    a, b = loss(scores, 1), loss(padded, 1)
+    assert b.item() == pytest.approx(a.item(), rel=1e-12)
+    b.backward()
+    assert torch.isfinite(padded.grad).all() and (padded.grad[~mask] == 0).all()
+    assert loss(scores, 2).item() != a.item()
+
+
+def test_stochastic_neuralndcg_counts_its_samples_in_the_memory_bound():
+    scores = torch.zeros(1, 2100)  # 2100**2 fits the bound once, not 32 times
+    neuralndcg_loss(scores[:, :300], scores[:, :300], None, stochastic=True, n_samples=2)
+    assert neuralndcg_loss(scores, scores, None).item() == 0.0  # no positive IDCG: no loss
+    with pytest.raises(ValueError, match=r"a batch of 32 list\(s\) of 2100 documents.*"
+                                         r"or fewer n_samples \(32 copies of every list\)"):
+        neuralndcg_loss(scores, scores, None, stochastic=True)
