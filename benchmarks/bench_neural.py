@@ -285,20 +285,29 @@ def _loss_step_seconds(fn, scores, labels, mask, device, allrank: bool) -> float
     return time.perf_counter() - started
 
 
+def alternating_median_ms(steps) -> list[float]:
+    """Median ms of each ``(timed_step, repeats)`` of ``steps``: ``timed_step()`` runs one
+    step and returns its seconds. The steps take turns, round after round, while each still
+    has repeats left, so that drift in the machine's speed falls on all of them; the first
+    round is a warm-up and is not counted."""
+    seconds: list[list[float]] = [[] for _ in steps]
+    for round_ in range(max(repeats for _, repeats in steps) + 1):
+        for times, (timed_step, repeats) in zip(seconds, steps, strict=True):
+            if round_ <= repeats:
+                times.append(timed_step())
+    return [1000 * statistics.median(times[1:]) for times in seconds]
+
+
 def _paired_loss_ms(ours, theirs, scores, labels, mask, device, repeats: int,
                     their_repeats: int) -> tuple[float, float | None]:
     """Median ms of a forward + backward step of ``ours`` (``repeats`` times) and of allRank's
-    ``theirs`` (``their_repeats`` times, None: not timed), their steps alternating while both
-    run so that drift in the machine's speed falls on both; the first round is a warm-up."""
-    ours_s: list[float] = []
-    their_s: list[float] = []
-    for round_ in range(max(repeats, their_repeats if theirs else 0) + 1):
-        if round_ <= repeats:
-            ours_s.append(_loss_step_seconds(ours, scores, labels, mask, device, False))
-        if theirs is not None and round_ <= their_repeats:
-            their_s.append(_loss_step_seconds(theirs, scores, labels, mask, device, True))
-    their_ms = 1000 * statistics.median(their_s[1:]) if theirs is not None else None
-    return 1000 * statistics.median(ours_s[1:]), their_ms
+    ``theirs`` (``their_repeats`` times; None: not timed), alternating."""
+    steps = [(lambda: _loss_step_seconds(ours, scores, labels, mask, device, False), repeats)]
+    if theirs is not None:
+        steps.append((lambda: _loss_step_seconds(theirs, scores, labels, mask, device, True),
+                      their_repeats))
+    timings = alternating_median_ms(steps)
+    return timings[0], (timings[1] if theirs is not None else None)
 
 
 def bench_speed(args) -> None:
@@ -466,17 +475,6 @@ def _one_step_seconds(forward, params, device) -> float:
     return time.perf_counter() - started
 
 
-def _interleaved_step_ms(models, device, repeats: int) -> list[float]:
-    """Median ms of forward + backward for each (forward, params) of ``models``, their steps
-    alternating so that drift in the machine's speed falls on every model alike (the first
-    round is a warm-up)."""
-    times: list[list[float]] = [[] for _ in models]
-    for _ in range(repeats + 1):
-        for seconds, (forward, params) in zip(times, models, strict=True):
-            seconds.append(_one_step_seconds(forward, params, device))
-    return [1000 * statistics.median(seconds[1:]) for seconds in times]
-
-
 def bench_attention(args) -> None:
     device = torch.device(args.device)
     size = {"d_model": 64, "n_layers": 2, "n_heads": 4, "d_ff": 128, "dropout": 0.1}
@@ -493,7 +491,9 @@ def bench_attention(args) -> None:
         theirs = theirs.to(device).train()
         indices = torch.arange(120, device=device).expand(64, -1)
         models.append((lambda: theirs.score(x, ~mask, indices), list(theirs.parameters())))
-    timings = _interleaved_step_ms(models, device, args.step_repeats)
+    timings = alternating_median_ms([
+        (functools.partial(_one_step_seconds, forward, params, device), args.step_repeats)
+        for forward, params in models])
     line = f"ours {timings[0]:.2f} ms ({sum(p.numel() for p in ours.parameters()):,} parameters)"
     if theirs is None:
         print(line + "; allRank's transformer not importable")

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 from boostrank.metrics.gains import resolve_gain
 
+from .losses.gumbel import DEFAULT_SAMPLES
 from .parameters import LOSS_KEYWORD_CONSTRAINTS
 from .ranker import NeuralRanker
 
@@ -183,7 +184,8 @@ class ApproxNDCGNet(NamedNeuralRanker):
     loss_keywords = {"alpha": "alpha", "stochastic": "stochastic", "n_samples": "n_samples",
                      "gumbel_temperature": "gumbel_temperature"}
 
-    def __init__(self, alpha: float = 1.0, stochastic: bool = False, n_samples: int = 8,
+    def __init__(self, alpha: float = 1.0, stochastic: bool = False,
+                 n_samples: int = DEFAULT_SAMPLES["approxndcg"],
                  gumbel_temperature: float = 1.0, **params: Any) -> None:
         super().__init__(**params)
         self.alpha = alpha
@@ -281,7 +283,8 @@ class AttentionNeuralNDCG(AttentionRanker):
                      "n_samples": "n_samples", "beta": "beta"}
 
     def __init__(self, temperature: float = 1.0, k: int | None = None,
-                 stochastic: bool = False, n_samples: int = 32, beta: float = 0.1,
+                 stochastic: bool = False, n_samples: int = DEFAULT_SAMPLES["neuralndcg"],
+                 beta: float = 0.1,
                  **params: Any) -> None:
         super().__init__(**params)
         self.temperature = temperature

@@ -40,7 +40,7 @@ from boostrank.validation import (
 from . import persistence
 from .batching import ListBatcher
 from .ensemble import ScorerEnsemble, member_seeds, standardising_stats
-from .losses import canonical_loss_name, get_loss
+from .losses import LOSS_PARAMS, canonical_loss_name, get_loss
 from .losses.gumbel import matrix_copies
 from .parameters import NEURAL_CONSTRAINTS, check_loss, check_scorer
 from .position_bias import (
@@ -452,10 +452,9 @@ class NeuralRanker(BaseRanker):
 
     def _build_loss(self, device: torch.device, seed: int) -> torch.nn.Module:
         name, params = self._loss_spec()
-        random_draws = {"listmle": params.get("ties", "stable") == "random",
-                        "neuralndcg": bool(params.get("stochastic", False)),
-                        "approxndcg": bool(params.get("stochastic", False))}
-        if random_draws.get(self._loss_name(), False):
+        if "generator" in LOSS_PARAMS.get(self._loss_name(), ()):
+            # every loss that can draw random numbers takes one; it is used only when the
+            # loss does draw (random ties, Gumbel copies)
             params.setdefault("generator", torch.Generator(device=device).manual_seed(seed))
         return get_loss(name, **params)
 

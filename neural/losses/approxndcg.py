@@ -26,7 +26,7 @@ from ._common import (
     prepare,
     reduce_lists,
 )
-from .gumbel import DEFAULT_SAMPLES, gumbel_noise, matrix_copies, mean_over_copies, repeat_lists
+from .gumbel import DEFAULT_SAMPLES, gumbel_noise, mean_over_copies, repeat_lists
 from .pairs import check_copies_fit
 
 #: inside the Gumbel noise's logarithms and the log-softmax of the stochastic variant
@@ -89,7 +89,7 @@ def approxndcg_loss(
     name = "approxndcg_loss"
     check_numbers(name, alpha=alpha, n_samples=n_samples, gumbel_temperature=gumbel_temperature)
     scores, labels, mask, weights = prepare(name, scores, labels, mask, weights, reduction)
-    copies = matrix_copies("approxndcg", {"stochastic": stochastic, "n_samples": n_samples})
+    copies = n_samples if stochastic else 1
     check_copies_fit(name, scores.shape[0], scores.shape[1], copies)
     g = gains(labels, gain)
     idcg = ideal_dcg(g, mask, None)

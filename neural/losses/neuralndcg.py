@@ -49,7 +49,7 @@ from ._common import (
     rank_discounts,
     reduce_lists,
 )
-from .gumbel import DEFAULT_SAMPLES, gumbel_noise, matrix_copies, mean_over_copies, repeat_lists
+from .gumbel import DEFAULT_SAMPLES, gumbel_noise, mean_over_copies, repeat_lists
 from .pairs import check_copies_fit
 
 SINKHORN_EPS = 1e-10
@@ -221,7 +221,7 @@ def neuralndcg_loss(
     scores, labels, mask, weights = prepare(name, scores, labels, mask, weights,
                                             reduction)
     batch, length = scores.shape
-    copies = matrix_copies("neuralndcg", {"stochastic": stochastic, "n_samples": n_samples})
+    copies = n_samples if stochastic else 1
     check_copies_fit(name, batch, length, copies)
     g = gains(labels, gain)
     idcg = ideal_dcg(g, mask, k)

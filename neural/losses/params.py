@@ -54,16 +54,14 @@ def _checked(check: Callable[[str, str, Any], None]) -> Callable[[str, str, Any]
     return run
 
 
-def _bool(name: str, param: str, value: Any) -> Any:
-    if value is not None and not isinstance(value, bool):
-        raise ValueError(f"{name}: {param} must be True or False, got {value!r}")
-    return value
-
-
 def _flag(name: str, param: str, value: Any) -> Any:
     if not isinstance(value, bool):
         raise ValueError(f"{name}: {param} must be True or False, got {value!r}")
     return value
+
+
+def _optional_flag(name: str, param: str, value: Any) -> Any:
+    return None if value is None else _flag(name, param, value)
 
 
 def _gain(name: str, param: str, value: Any) -> Any:
@@ -79,8 +77,8 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "gain": _gain,
     "label_transform": lambda name, param, value: resolve_label_transform(value),
     "weighing_scheme": lambda name, param, value: resolve_weighing_scheme(value),
-    "powered_relevancies": _bool,
-    "transposed": _bool,
+    "powered_relevancies": _optional_flag,
+    "transposed": _optional_flag,
     "stochastic": _flag,
     "log_scores": _flag,
 }
