@@ -108,14 +108,28 @@ class LambdaRankNet(NamedNeuralRanker):
 
 
 class _ListNetKeywords:
-    """ListNet's ``label_transform`` is a gain name (`boostrank.metrics.gains`)."""
+    """ListNet's keywords; its ``label_transform`` is a gain name (`boostrank.metrics.gains`)."""
 
     label_transform: str
     temperature: float
+    stochastic: bool
+    n_samples: int
+    gumbel_temperature: float
 
     def _loss_spec(self) -> tuple[str, dict[str, Any]]:
         gain = resolve_gain(self.label_transform, param="label_transform")
-        return "listnet", {"label_transform": gain, "temperature": self.temperature}
+        return "listnet", {"label_transform": gain, "temperature": self.temperature,
+                           "stochastic": self.stochastic, "n_samples": self.n_samples,
+                           "gumbel_temperature": self.gumbel_temperature}
+
+    def _set_listnet_keywords(self, label_transform: str, temperature: float,
+                              stochastic: bool, n_samples: int,
+                              gumbel_temperature: float) -> None:
+        self.label_transform = label_transform
+        self.temperature = temperature
+        self.stochastic = stochastic
+        self.n_samples = n_samples
+        self.gumbel_temperature = gumbel_temperature
 
 
 class ListNet(_ListNetKeywords, NamedNeuralRanker):
@@ -128,6 +142,14 @@ class ListNet(_ListNetKeywords, NamedNeuralRanker):
         ``exponential``: 2^l - 1). The older ``"identity"`` / ``"exp2"`` are deprecated aliases.
     temperature : float > 0, default 1.0
         Divides the gains before the softmax.
+    stochastic : bool, default False
+        STListNet (PT-Ranking's; Bruch et al., WSDM 2020): the score softmax is taken over
+        Gumbel-perturbed scores ``(s + G) / gumbel_temperature``, drawn from a generator
+        seeded by ``random_state``, and averaged over ``n_samples`` copies of each list.
+    n_samples : int >= 1, default 1
+        Perturbed copies per list and step (stochastic variant only; PT-Ranking draws one).
+    gumbel_temperature : float > 0, default 1.0
+        Divides the perturbed scores (stochastic variant only; PT-Ranking's ``temperature``).
     **params
         Any other `NeuralRanker` parameter.
     """
@@ -135,10 +157,11 @@ class ListNet(_ListNetKeywords, NamedNeuralRanker):
     fixed_params = _fixed("listnet")
 
     def __init__(self, label_transform: str = "linear", temperature: float = 1.0,
-                 **params: Any) -> None:
+                 stochastic: bool = False, n_samples: int = DEFAULT_SAMPLES["listnet"],
+                 gumbel_temperature: float = 1.0, **params: Any) -> None:
         super().__init__(**params)
-        self.label_transform = label_transform
-        self.temperature = temperature
+        self._set_listnet_keywords(label_transform, temperature, stochastic, n_samples,
+                                   gumbel_temperature)
 
 
 class ListMLENet(NamedNeuralRanker):
@@ -303,6 +326,14 @@ class AttentionListNet(_ListNetKeywords, AttentionRanker):
         Gain of the labels before their softmax (see `ListNet`).
     temperature : float > 0, default 1.0
         Divides the gains before the softmax.
+    stochastic : bool, default False
+        STListNet (PT-Ranking's; Bruch et al., WSDM 2020): the score softmax is taken over
+        Gumbel-perturbed scores ``(s + G) / gumbel_temperature``, drawn from a generator
+        seeded by ``random_state``, and averaged over ``n_samples`` copies of each list.
+    n_samples : int >= 1, default 1
+        Perturbed copies per list and step (stochastic variant only; PT-Ranking draws one).
+    gumbel_temperature : float > 0, default 1.0
+        Divides the perturbed scores (stochastic variant only; PT-Ranking's ``temperature``).
     **params
         The attention parameters of `AttentionRanker` and any other `NeuralRanker` one.
     """
@@ -310,10 +341,11 @@ class AttentionListNet(_ListNetKeywords, AttentionRanker):
     fixed_params = _fixed("listnet", "attention")
 
     def __init__(self, label_transform: str = "linear", temperature: float = 1.0,
-                 **params: Any) -> None:
+                 stochastic: bool = False, n_samples: int = DEFAULT_SAMPLES["listnet"],
+                 gumbel_temperature: float = 1.0, **params: Any) -> None:
         super().__init__(**params)
-        self.label_transform = label_transform
-        self.temperature = temperature
+        self._set_listnet_keywords(label_transform, temperature, stochastic, n_samples,
+                                   gumbel_temperature)
 
 
 class AttentionLambdaLoss(AttentionRanker):

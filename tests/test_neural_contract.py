@@ -205,6 +205,24 @@ def test_approxndcg_net_takes_the_stochastic_keywords(data):
     assert np.isfinite(scores).all() and not np.allclose(scores, deterministic)
 
 
+@pytest.mark.parametrize("name", ["ListNet", "AttentionListNet"])
+def test_listnet_estimators_take_the_stochastic_keywords(data, name):
+    train, valid = data
+    if name.startswith("Attention"):
+        _attention()
+    fast = ATTENTION_FAST if name.startswith("Attention") else dict(hidden_sizes=(8,), **FAST)
+    cls = getattr(neural, name)
+    model = cls(stochastic=True, n_samples=2, gumbel_temperature=0.5, **fast)
+    assert {"stochastic", "n_samples", "gumbel_temperature"} <= set(model.get_params())
+    scores = model.fit(train).predict(valid)
+    again = cls(stochastic=True, n_samples=2, gumbel_temperature=0.5, **fast).fit(train)
+    np.testing.assert_array_equal(again.predict(valid), scores)  # seeded by random_state
+    deterministic = cls(**fast).fit(train).predict(valid)
+    assert np.isfinite(scores).all() and not np.allclose(scores, deterministic)
+    with pytest.raises(ValueError, match="gumbel_temperature must be a finite number > 0"):
+        cls(stochastic=True, gumbel_temperature=0.0, **fast).fit(train)
+
+
 def test_attention_neuralndcg_takes_the_stochastic_keywords(data):
     _attention()
     train, valid = data

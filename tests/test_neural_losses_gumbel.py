@@ -1,5 +1,5 @@
-"""The stochastic (Gumbel) variants of NeuralNDCG (allRank's) and ApproxNDCG (TF-Ranking's
-GumbelApproxNDCGLoss) against brute-force references that perturb the scores by hand from the
+"""The stochastic (Gumbel) variants of NeuralNDCG (allRank's), ApproxNDCG (TF-Ranking's
+GumbelApproxNDCGLoss) and ListNet (PT-Ranking's STListNet) against brute-force references that perturb the scores by hand from the
 same uniform draws; gradients (gradcheck in float64), padding, seeding and the memory bound
 that counts the copies."""
 
@@ -11,10 +11,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from test_neural_losses import _batch, ref_approxndcg  # noqa: E402
+from test_neural_losses import _batch, ref_approxndcg, ref_listnet  # noqa: E402
 from test_neural_losses_neuralndcg import ref_neuralndcg  # noqa: E402
 
-from neural.losses import approxndcg_loss, neuralndcg_loss  # noqa: E402
+from neural.losses import approxndcg_loss, listnet_loss, neuralndcg_loss  # noqa: E402
 from neural.losses.gumbel import matrix_copies  # noqa: E402
 
 
@@ -178,3 +178,45 @@ def test_stochastic_neuralndcg_counts_its_samples_in_the_memory_bound():
     with pytest.raises(ValueError, match=r"a batch of 32 list\(s\) of 2100 documents.*"
                                          r"or fewer n_samples \(32 copies of every list\)"):
         neuralndcg_loss(scores, scores, None, stochastic=True)
+
+
+def _stlistnet_reference(scores, labels, mask, n_samples, tau, seed):
+    """PT-Ranking's STListNet by hand: ListNet with the scores ``(s + G) / tau``."""
+    def perturb(real, uniforms):
+        return [(s + _gumbel(u, 1e-20)) / tau for s, u in zip(real, uniforms, strict=True)]
+    return _mean_over_hand_copies(scores, mask, n_samples, seed, perturb,
+                                  lambda s: ref_listnet(s, labels, mask))
+
+
+@pytest.mark.parametrize(("n_samples", "tau"), [(1, 1.0), (4, 0.5)])
+def test_stlistnet_equals_brute_force(n_samples, tau):
+    scores, labels, mask = _batch(12, levels=3)  # ties, padding, a list of length 1
+    got = listnet_loss(scores, labels, mask, stochastic=True, n_samples=n_samples,
+                       gumbel_temperature=tau, generator=torch.Generator().manual_seed(5))
+    want = _stlistnet_reference(scores, labels, mask, n_samples, tau, seed=5)
+    assert got.item() == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+def test_stlistnet_gradcheck_padding_and_seeding():
+    scores, labels, mask = _batch(13)
+
+    def loss(s, seed, **kw):
+        return listnet_loss(s, labels, mask, stochastic=True, n_samples=3,
+                            generator=torch.Generator().manual_seed(seed), **kw)
+
+    assert torch.autograd.gradcheck(lambda s: loss(s, 2), (scores.clone().requires_grad_(),))
+    padded = scores.masked_fill(~mask, 1e3).requires_grad_(True)
+    first, again = loss(scores, 2), loss(padded, 2)
+    assert again.item() == pytest.approx(first.item(), rel=1e-12)
+    again.backward()
+    assert torch.isfinite(padded.grad).all() and (padded.grad[~mask] == 0).all()
+    assert loss(scores, 3).item() != first.item()
+    assert first.item() != listnet_loss(scores, labels, mask).item()
+    assert loss(scores, 2, reduction="none").shape == (4,)
+
+
+def test_stlistnet_copies_are_linear_in_memory():
+    # ListNet's copies form no [list, list] matrix: the batcher keeps its budget
+    assert matrix_copies("listnet", {"stochastic": True, "n_samples": 16}) == 1
+    long = torch.zeros(1, 5000)
+    assert torch.isfinite(listnet_loss(long, long, None, stochastic=True, n_samples=4))

@@ -48,7 +48,8 @@ def test_every_loss_has_declared_parameters_and_builds():
 
 @pytest.mark.parametrize(("name", "params", "match"), [
     ("listnet", {"sigma": 1.0}, "bad parameters for loss 'listnet': it takes no parameter "
-                                "'sigma'; allowed: label_transform, reduction, temperature"),
+                                "'sigma'; allowed: generator, gumbel_temperature, "
+                                "label_transform, n_samples, reduction, stochastic, temperature"),
     ("lambdaloss", {"k": 0}, "k must be an integer >= 1"),
     ("lambdaloss", {"k": 2.5}, "k must be an integer >= 1"),
     ("lambdaloss", {"weighing_scheme": "nope"}, "weighing_scheme must be one of rankNet"),
@@ -66,6 +67,9 @@ def test_every_loss_has_declared_parameters_and_builds():
     ("approxndcg", {"gumbel_temperature": -1.0}, "gumbel_temperature must be a finite number"),
     ("approxndcg", {"stochastic": "on"}, "stochastic must be True or False"),
     ("approxndcg", {"beta": 0.1}, "it takes no parameter 'beta'"),
+    ("listnet", {"stochastic": 1}, "stochastic must be True or False"),
+    ("listnet", {"gumbel_temperature": 0}, "gumbel_temperature must be a finite number > 0"),
+    ("listnet", {"n_samples": 2.5}, "n_samples must be an integer >= 1"),
     ("pointwise", {}, "unknown loss 'pointwise'; known losses: approxndcg"),
 ])
 def test_bad_parameters_get_one_clear_error(name, params, match):

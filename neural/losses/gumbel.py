@@ -1,7 +1,8 @@
-"""Gumbel noise for the stochastic variants of the sorting-relaxation losses.
+"""Gumbel noise for the stochastic variants of the listwise losses.
 
-Both `neuralndcg_loss` (allRank's Gumbel-NeuralNDCG) and `approxndcg_loss` (TF-Ranking's
-Gumbel-ApproxNDCG) can average their loss over ``n_samples`` copies of every list, each copy's
+`neuralndcg_loss` (allRank's Gumbel-NeuralNDCG), `approxndcg_loss` (TF-Ranking's
+Gumbel-ApproxNDCG) and `listnet_loss` (PT-Ranking's STListNet) can average their loss over
+``n_samples`` copies of every list, each copy's
 scores perturbed by standard Gumbel noise ``-log(-log(U + eps) + eps)``, ``U`` uniform on
 [0, 1). The noise is drawn as one ``[n_samples, batch, list]`` tensor from a
 ``torch.Generator`` (the estimators seed it from ``random_state``), and copy ``i`` of list
@@ -15,8 +16,10 @@ from typing import Any
 
 import torch
 
-#: default copies per list of each stochastic loss: allRank's 32, TF-Ranking's 8
-DEFAULT_SAMPLES = {"neuralndcg": 32, "approxndcg": 8}
+#: default copies per list of each stochastic loss: allRank's 32, TF-Ranking's 8, PT-Ranking's 1
+DEFAULT_SAMPLES = {"neuralndcg": 32, "approxndcg": 8, "listnet": 1}
+#: the stochastic losses whose copies each form [list, list] matrices (ListNet's do not)
+MATRIX_LOSSES = frozenset({"neuralndcg", "approxndcg"})
 
 
 def gumbel_noise(n_samples: int, scores: torch.Tensor, eps: float,
@@ -40,8 +43,9 @@ def mean_over_copies(per_copy: torch.Tensor, n_samples: int) -> torch.Tensor:
 
 
 def matrix_copies(loss: str, params: Mapping[str, Any]) -> int:
-    """How many copies of each list loss ``loss`` forms with keyword ``params``:
-    ``n_samples`` (or the loss's default) when ``stochastic`` is set, else 1."""
-    if loss not in DEFAULT_SAMPLES or not params.get("stochastic", False):
+    """How many [list, list] matrices per list loss ``loss`` forms with keyword ``params``
+    (beyond the one any quadratic loss forms): ``n_samples`` (or the loss's default) for a
+    matrix loss with ``stochastic`` set, else 1."""
+    if loss not in MATRIX_LOSSES or not params.get("stochastic", False):
         return 1
     return int(params.get("n_samples", DEFAULT_SAMPLES[loss]))

@@ -12,6 +12,14 @@ in the target distribution ``p``:
   labels and the mean is taken over the lists with a positive label sum (TF-Ranking's
   ``SUM_BY_NONZERO_WEIGHTS``). Padding is excluded exactly, where TF-Ranking gives padded
   logits ``log(1e-10)``; ``temperature`` divides the scores, as TF-Ranking's.
+
+The stochastic ListNet (``listnet`` with ``stochastic=True``) is PT-Ranking's STListNet (Bruch
+et al., "A Stochastic Treatment of Learning to Rank Scoring Functions", WSDM 2020): the score
+softmax is taken over ``(s + G) / gumbel_temperature``, ``G`` standard Gumbel noise with
+PT-Ranking's ``eps = 1e-20`` inside both logarithms (`neural.losses.gumbel`), and the loss is
+averaged over ``n_samples`` such copies of each list (PT-Ranking draws one per step, the
+default here). The target is ListNet's, unperturbed. PT-Ranking sums over the lists of a batch,
+here the mean is taken (``reduction="sum"`` gives its number).
 """
 
 from __future__ import annotations
@@ -29,6 +37,10 @@ from ._common import (
     reduce_lists,
     valid_lists,
 )
+from .gumbel import DEFAULT_SAMPLES, gumbel_noise, mean_over_copies, repeat_lists
+
+#: inside the Gumbel noise's logarithms of the stochastic ListNet (PT-Ranking's STListNet)
+GUMBEL_EPS = 1e-20
 
 #: canonical label transforms of ListNet (the gain names; "identity"/"exp2" are deprecated)
 LABEL_TRANSFORMS = GAIN_NAMES
@@ -58,7 +70,10 @@ def masked_log_softmax(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor
 def listnet_loss(
     scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
     label_transform: str | Callable[[torch.Tensor], torch.Tensor] = "linear",
-    temperature: float = 1.0, reduction: str = "mean", weights: torch.Tensor | None = None,
+    temperature: float = 1.0, stochastic: bool = False,
+    n_samples: int = DEFAULT_SAMPLES["listnet"], gumbel_temperature: float = 1.0,
+    generator: torch.Generator | None = None, reduction: str = "mean",
+    weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Top-one ListNet cross entropy between softmax(phi(labels)/T) and softmax(scores).
 
@@ -69,12 +84,20 @@ def listnet_loss(
         label tensor (``"identity"`` / ``"exp2"``: deprecated aliases).
     temperature : float, default 1.0
         Divides the transformed labels before the softmax (> 0).
+    stochastic : bool, default False
+        STListNet (PT-Ranking's): the score softmax over ``(scores + G) /
+        gumbel_temperature`` (> 0, default 1.0), ``G`` standard Gumbel noise, averaged over
+        ``n_samples`` (>= 1, default 1) perturbed copies of each list (module docstring).
+    generator : torch.Generator, optional
+        Source of the Gumbel noise (default: PyTorch's global generator); the estimators
+        pass one seeded from ``random_state``.
     reduction : {"mean", "sum", "none"}
         ``"mean"`` over non-empty lists, ``"sum"`` or ``"none"`` ([batch]).
     scores, labels, mask, weights
         The common arguments of every loss (see `neural.losses`).
     """
-    check_numbers("listnet_loss", temperature=temperature)
+    check_numbers("listnet_loss", temperature=temperature, n_samples=n_samples,
+                  gumbel_temperature=gumbel_temperature)
     scores, labels, mask, weights = prepare("listnet_loss", scores, labels, mask, weights,
                                             reduction, clean=False)
     target_logits = _transform_labels(labels, label_transform).to(scores.dtype)
@@ -85,8 +108,13 @@ def listnet_loss(
     padding = ~mask
     lowest = torch.finfo(scores.dtype).min
     target = torch.softmax(target_logits.masked_fill(padding, lowest), dim=1)
+    copies = n_samples if stochastic else 1
+    if stochastic:
+        noise = gumbel_noise(copies, scores, GUMBEL_EPS, generator)
+        scores = ((scores.unsqueeze(0) + noise) / gumbel_temperature).reshape(-1, mask.shape[1])
+        target, padding = repeat_lists(copies, target, padding)
     log_p = torch.log_softmax(scores.masked_fill(padding, lowest), dim=1)
-    per_list = -(target * log_p).sum(dim=1)
+    per_list = mean_over_copies(-(target * log_p).sum(dim=1), copies)
     return reduce_lists(per_list, valid_lists(mask), weights, reduction)
 
 
