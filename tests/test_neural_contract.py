@@ -343,7 +343,7 @@ def test_attention_list_length_limits_are_clear_errors(monkeypatch, data):
 
 
 @pytest.mark.parametrize("loss", ["lambdaloss", "neuralndcg", "rankcosine", "hinge", "rmse",
-                                  "ordinal", "softmax"])
+                                  "ordinal", "softmax", "wassrank"])
 def test_every_loss_trains_through_neural_ranker(loss, data):
     train, valid = data
     model = neural.NeuralRanker(loss=loss, hidden_sizes=(8,), **FAST).fit(train, eval_set=valid)

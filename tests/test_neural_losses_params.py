@@ -26,14 +26,15 @@ EXAMPLE = {
     "temperature": 0.5, "ties": "stable", "generator": None, "alpha": 2.0,
     "powered_relevancies": False, "transposed": True, "max_iter": 5, "tol": 0.0,
     "score_scale": 2.0, "n_thresholds": 2, "stochastic": True, "n_samples": 3, "beta": 0.5,
-    "log_scores": False, "gumbel_temperature": 0.5,
+    "log_scores": False, "gumbel_temperature": 0.5, "regularization": 0.5, "n_iter": 4,
+    "gain_base": 2.0, "relevance_gap": 3.0, "tie_cost": 0.5,
 }
 
 
 def test_every_loss_has_declared_parameters_and_builds():
     assert set(LOSS_PARAMS) == set(LOSSES) == set(LOSS_FUNCTIONS)
     assert {"lambdaloss", "neuralndcg", "rankcosine", "hinge", "rmse", "ordinal",
-            "softmax"} <= set(LOSSES)
+            "softmax", "wassrank"} <= set(LOSSES)
     scores, labels, mask = _batch(0)
     for name, allowed in LOSS_PARAMS.items():
         params = {p: EXAMPLE[p] for p in allowed}
@@ -70,6 +71,11 @@ def test_every_loss_has_declared_parameters_and_builds():
     ("listnet", {"stochastic": 1}, "stochastic must be True or False"),
     ("listnet", {"gumbel_temperature": 0}, "gumbel_temperature must be a finite number > 0"),
     ("listnet", {"n_samples": 2.5}, "n_samples must be an integer >= 1"),
+    ("wassrank", {"gain_base": 1.0}, "gain_base must be a finite number > 1, got 1.0"),
+    ("wassrank", {"regularization": 0}, "regularization must be a finite number > 0"),
+    ("wassrank", {"n_iter": 0}, "n_iter must be an integer >= 1, got 0"),
+    ("wassrank", {"relevance_gap": -1.0}, "relevance_gap must be a finite number >= 0"),
+    ("wassrank", {"temperature": 1.0}, "it takes no parameter 'temperature'"),
     ("pointwise", {}, "unknown loss 'pointwise'; known losses: approxndcg"),
 ])
 def test_bad_parameters_get_one_clear_error(name, params, match):

@@ -37,6 +37,7 @@ from .modules import (
     RankNetLoss,
     RMSELoss,
     SoftmaxLoss,
+    WassRankLoss,
 )
 from .neuralndcg import neural_sort, neuralndcg_loss, sinkhorn_scaling
 from .pairs import MAX_LIST_MATRIX, MAX_PAIR_BLOCK, pairwise_sum
@@ -44,6 +45,7 @@ from .params import LOSS_PARAMS, canonical_loss_name, validate_loss_params
 from .pointwise import ordinal_loss, rmse_loss
 from .rankcosine import rankcosine_loss
 from .ranknet import lambdarank_loss, ranknet_loss
+from .wassrank import wassrank_loss
 
 #: short name -> functional form
 LOSS_FUNCTIONS = {name: cls.function for name, cls in LOSSES.items()}
@@ -56,8 +58,9 @@ def get_loss(name: str | nn.Module, **params: Any) -> nn.Module:
     ----------
     name : str or nn.Module
         One of ``ranknet``, ``lambdarank``, ``lambdaloss``, ``hinge``, ``listnet``,
-        ``softmax``, ``listmle``, ``approxndcg``, ``neuralndcg``, ``rankcosine``, ``rmse``,
-        ``ordinal`` (case, ``_`` and ``-`` ignored, so ``approx_ndcg`` works too); a module
+        ``softmax``, ``listmle``, ``approxndcg``, ``neuralndcg``, ``rankcosine``,
+        ``wassrank``, ``rmse``, ``ordinal`` (case, ``_`` and ``-`` ignored, so
+        ``approx_ndcg`` works too); a module
         passed in is returned unchanged.
     **params
         Keyword parameters of the loss (see `LOSS_PARAMS`).
@@ -82,8 +85,8 @@ __all__ = [
     "MAX_LIST_MATRIX", "canonical_loss_name", "get_loss", "validate_loss_params",
     "ranknet_loss", "lambdarank_loss", "lambdaloss_loss", "hinge_loss", "listnet_loss",
     "softmax_loss", "listmle_loss", "approxndcg_loss", "neuralndcg_loss", "rankcosine_loss",
-    "rmse_loss", "ordinal_loss", "approx_ranks", "neural_sort", "sinkhorn_scaling",
+    "wassrank_loss", "rmse_loss", "ordinal_loss", "approx_ranks", "neural_sort", "sinkhorn_scaling",
     "pairwise_sum", "ListLoss", "RankNetLoss", "LambdaRankLoss", "LambdaLoss", "HingeLoss",
     "ListNetLoss", "SoftmaxLoss", "ListMLELoss", "ApproxNDCGLoss", "NeuralNDCGLoss",
-    "RankCosineLoss", "RMSELoss", "OrdinalLoss",
+    "RankCosineLoss", "WassRankLoss", "RMSELoss", "OrdinalLoss",
 ]

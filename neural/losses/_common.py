@@ -113,6 +113,13 @@ def check_non_negative(name: str, param: str, value: object) -> None:
         raise ValueError(f"{name}: {param} must be a finite number >= 0, got {value!r}")
 
 
+def check_base(name: str, param: str, value: object) -> None:
+    """Raise ValueError unless ``value`` is a finite real number > 1 (the base of a gain)."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) \
+            or not value > 1:
+        raise ValueError(f"{name}: {param} must be a finite number > 1, got {value!r}")
+
+
 def check_cutoff(name: str, param: str, value: object) -> None:
     """Raise ValueError unless ``value`` is None or an integer >= 1 (a rank cutoff such as k)."""
     if value is None:
@@ -136,6 +143,10 @@ NUMERIC_CHECKS: dict[str, Callable[[str, str, object], None]] = {
     "beta": check_positive,
     "gumbel_temperature": check_positive,
     "score_scale": check_positive,
+    "regularization": check_positive,
+    "gain_base": check_base,
+    "relevance_gap": check_non_negative,
+    "tie_cost": check_non_negative,
     "mu": check_non_negative,
     "margin": check_non_negative,
     "tol": check_non_negative,
@@ -143,6 +154,7 @@ NUMERIC_CHECKS: dict[str, Callable[[str, str, object], None]] = {
     "max_iter": check_cutoff,
     "n_thresholds": check_cutoff,
     "n_samples": check_count,
+    "n_iter": check_count,
 }
 
 

@@ -23,6 +23,7 @@ from .params import validate_loss_params
 from .pointwise import ordinal_loss, rmse_loss
 from .rankcosine import rankcosine_loss
 from .ranknet import lambdarank_loss, ranknet_loss
+from .wassrank import wassrank_loss
 
 
 class ListLoss(nn.Module):
@@ -120,6 +121,13 @@ class RankCosineLoss(ListLoss):
     function = staticmethod(rankcosine_loss)
 
 
+class WassRankLoss(ListLoss):
+    """WassRank's entropic optimal-transport cost: `wassrank_loss` as a module."""
+
+    loss_name = "wassrank"
+    function = staticmethod(wassrank_loss)
+
+
 class RMSELoss(ListLoss):
     """Per-list RMSE: `rmse_loss` as a module."""
 
@@ -136,4 +144,4 @@ class OrdinalLoss(ListLoss):
 
 LOSSES: dict[str, type[ListLoss]] = {cls.loss_name: cls for cls in (
     RankNetLoss, LambdaRankLoss, LambdaLoss, HingeLoss, ListNetLoss, SoftmaxLoss, ListMLELoss,
-    ApproxNDCGLoss, NeuralNDCGLoss, RankCosineLoss, RMSELoss, OrdinalLoss)}
+    ApproxNDCGLoss, NeuralNDCGLoss, RankCosineLoss, WassRankLoss, RMSELoss, OrdinalLoss)}

@@ -35,6 +35,8 @@ LOSS_PARAMS: dict[str, frozenset[str]] = {
                              "max_iter", "tol", "stochastic", "n_samples", "beta",
                              "log_scores", "generator", "reduction"}),
     "rankcosine": frozenset({"reduction"}),
+    "wassrank": frozenset({"regularization", "n_iter", "gain_base", "relevance_gap", "tie_cost",
+                           "reduction"}),
     "rmse": frozenset({"score_scale", "reduction"}),
     "ordinal": frozenset({"n_thresholds", "reduction"}),
 }
