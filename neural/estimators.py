@@ -327,13 +327,10 @@ class AttentionListNet(_ListNetKeywords, AttentionRanker):
     temperature : float > 0, default 1.0
         Divides the gains before the softmax.
     stochastic : bool, default False
-        STListNet (PT-Ranking's; Bruch et al., WSDM 2020): the score softmax is taken over
-        Gumbel-perturbed scores ``(s + G) / gumbel_temperature``, drawn from a generator
-        seeded by ``random_state``, and averaged over ``n_samples`` copies of each list.
+        STListNet, averaged over ``n_samples`` (default 1) Gumbel-perturbed copies of each
+        list at ``gumbel_temperature`` (default 1.0); see `ListNet`.
     n_samples : int >= 1, default 1
-        Perturbed copies per list and step (stochastic variant only; PT-Ranking draws one).
     gumbel_temperature : float > 0, default 1.0
-        Divides the perturbed scores (stochastic variant only; PT-Ranking's ``temperature``).
     **params
         The attention parameters of `AttentionRanker` and any other `NeuralRanker` one.
     """

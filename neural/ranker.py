@@ -61,10 +61,10 @@ from .training import (
 
 #: losses whose work grows with list_len**2 per list: batches are sized by lists * len**2
 PAIRWISE_LOSSES = frozenset({"ranknet", "lambdarank", "approxndcg", "lambdaloss",
-                             "neuralndcg", "hinge", "wassrank"})
+                             "neuralndcg", "hinge"})
 #: losses holding a whole [len, len] matrix per list (the pairwise losses form their pairs in
 #: bounded blocks, `neural.losses.pairs`, so they need no such cap)
-QUADRATIC_MEMORY_LOSSES = frozenset({"neuralndcg", "approxndcg", "wassrank"})
+QUADRATIC_MEMORY_LOSSES = frozenset({"neuralndcg", "approxndcg"})
 #: cap on lists * len**2 per batch for pairwise losses and attention (about 64 MiB in float32)
 MAX_PAIRS_PER_BATCH = 1 << 24
 #: longest list trained whole under attention or a `QUADRATIC_MEMORY_LOSSES` loss: longer
@@ -138,7 +138,7 @@ class NeuralRanker(BaseRanker):
     max_list_length : int or None
         If set, each epoch samples at most this many documents per query. The attention
         scorer and the losses holding a whole [len, len] matrix (``neuralndcg``,
-        ``approxndcg``, ``wassrank``) always sample queries longer than `MAX_QUADRATIC_LIST_LENGTH` (4096)
+        ``approxndcg``) always sample queries longer than `MAX_QUADRATIC_LIST_LENGTH` (4096)
         documents down to that length (a warning says so), bounding memory; the pairwise
         losses bound theirs by forming pairs in blocks.
     early_stopping_rounds : int or None, default 10

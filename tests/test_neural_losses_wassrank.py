@@ -156,17 +156,24 @@ def test_wassrank_descent_moves_the_scores_towards_the_labels():
     labels = torch.tensor([[3.0, 0.0, 1.0, 2.0, 0.0, 1.0]], dtype=torch.float64)
     scores = torch.zeros_like(labels, requires_grad=True)
     module = get_loss("wassrank")
-    optimizer = torch.optim.SGD([scores], lr=5.0)
+    optimizer = torch.optim.SGD([scores], lr=0.5)
     for _ in range(200):
         optimizer.zero_grad()
         module(scores, labels).backward()
         optimizer.step()
-    order = torch.argsort(scores.detach()[0], descending=True)
-    assert labels[0, order].tolist() == sorted(labels[0].tolist(), reverse=True)
+    # the gradient drives softmax(scores) to softmax(labels): scores = labels + a constant
+    # (up to the 20 rounds' approximation), from a first step that already orders the grades
+    shifted = scores.detach() - labels
+    torch.testing.assert_close(shifted, shifted.mean().expand_as(shifted), rtol=0, atol=1e-3)
 
 
-def test_wassrank_refuses_matrices_beyond_the_bound():
-    scores = torch.zeros(2, 9000)
-    with pytest.raises(ValueError, match=r"wassrank_loss: a batch of 2 list\(s\) of 9000 "
-                                         r"documents needs \[batch, list, list\] matrices"):
-        wassrank_loss(scores, scores)
+def test_wassrank_memory_is_linear_in_the_list_length():
+    # the cost depends on the two grades only: no [list, list] matrix is formed
+    labels = torch.randint(0, 3, (1, 30_000), generator=torch.Generator().manual_seed(0))
+    scores = torch.randn(1, 30_000, requires_grad=True)
+    wassrank_loss(scores, labels.float()).backward()
+    assert torch.isfinite(scores.grad).all()
+    many = torch.arange(9000.0).repeat(2, 1)  # 9000 distinct labels
+    with pytest.raises(ValueError, match=r"wassrank_loss: 9000 distinct labels in a batch of 2 "
+                                         r"list\(s\) of 9000 documents"):
+        wassrank_loss(torch.zeros(2, 9000), many)

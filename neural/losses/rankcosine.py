@@ -6,9 +6,10 @@ Per list, with ``y`` the labels and ``s`` the scores of its real documents:
 direction of the score vector only (it is invariant to a positive scaling of the scores).
 Lists whose labels are all 0 carry no signal and are left out of the mean.
 
-PT-Ranking's ``RankCosine`` returns ``1 - cos`` summed over the batch; the factor 1/2 and the
-mean here follow the paper and the other losses of this package (``reduction="sum"`` gives
-the batch sum of the per-list ``(1 - cos) / 2``).
+PT-Ranking's ``RankCosine`` returns ``sum((1 - cos) / 0.5)`` over the batch, four times the
+batch sum of ours (checked in ``benchmarks/bench_ptranking.py``); the factor 1/2 and the mean
+here follow the paper and the other losses of this package (``reduction="sum"`` gives the
+batch sum of the per-list ``(1 - cos) / 2``).
 """
 
 from __future__ import annotations

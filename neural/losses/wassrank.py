@@ -13,86 +13,131 @@ explicit grouping cost (``cost_type="eg"``): with the gains ``G = gain_base^y - 
 The loss is the entropic optimal-transport cost ``sum_ij pi_ij C_ij`` of the plan
 ``pi = diag(u) exp(-C / regularization) diag(v)`` after ``n_iter`` Sinkhorn rounds, run in the
 log domain from uniform ``u, v`` and updating ``v`` then ``u`` in each round (PT-Ranking's
-order, so the rows of ``pi`` sum to ``q`` exactly). Lists without a real document are left out
-of the mean.
+order, so the rows of ``pi`` sum to ``q`` exactly). Its gradient is WassRank's (Frogner et al.,
+NeurIPS 2015, as PT-Ranking's ``WassLossSta``): the dual potential ``regularization * log u``,
+centred, for ``q``. At convergence that is the gradient of the *regularised* cost
+``sum(pi C) + regularization * sum(pi (log pi - 1))``, not of the reported ``sum(pi C)``, so
+the training loss need not fall while the ranking improves. Lists without a real document
+are left out of the mean.
+
+The cost depends on the two documents' grades only (and ``C_ii = 0``), so every sum over the
+documents of a list is a sum over its grades: ``sum_j K_ij w_j = sum_a K(g_i, a) W_a + (1 -
+K(g_i, g_i)) w_i`` with ``W_a`` the sum of ``w`` over grade ``a``. A round costs
+[batch, list, grades] operations and no [list, list] matrix is ever formed: memory is linear
+in the list length. Many distinct (real-valued) labels beyond `MAX_LIST_MATRIX` elements of
+[batch, list, labels] are refused with an error.
 
 Differences from PT-Ranking's ``WassRank`` (its defaults are ours: ``regularization = 0.1``
 (``lam``), ``n_iter = 20`` (``sh_itr``), ``gain_base = 4``, ``relevance_gap = 100``
-(``non_rele_gap``), ``tie_cost = e`` (``var_penalty``)): PT-Ranking scores one query per batch,
-runs Sinkhorn on ``exp(-C / lam)`` directly (which underflows when ``C / lam`` passes about 100
-in float32, as the relevance gap makes it here) and returns as gradient Frogner et al.'s dual
-potential ``lam * log u``, centred. Here a batch of padded lists is scored at once and in the
-log domain; the value and the gradient are PT-Ranking's. That gradient is WassRank's (Frogner
-et al., NeurIPS 2015): at convergence it is the gradient of the *regularised* transport cost
-``sum(pi C) + reg * sum(pi (log pi - 1))`` with respect to ``q``, not of the unregularised
-``sum(pi C)`` the loss reports. With the default costs the kernel ``exp(-C / reg)`` is almost
-diagonal, so after 20 rounds the reported value is nearly 0 while the potential still points
-``q`` towards ``p``: the value is a poor training curve, the gradient is what trains. Memory
-holds a few [batch, list, list] matrices whatever ``n_iter`` (no graph through the rounds).
-Its other cost types (``p1``, ``p2``, ``dg``, ``ddg``), its ``NG``
-smoothing and its rescaling of sigmoid outputs are not offered.
+(``non_rele_gap``), ``tie_cost = e`` (``var_penalty``)): PT-Ranking scores one query per call
+and runs Sinkhorn on ``exp(-C / lam)`` in float32, which underflows to 0 for costs above about
+10; with labels 0-4 its ``log(K v)`` then turns NaN on most lists and differs from the exact
+rounds on others (``benchmarks/bench_ptranking.py``; with labels 0-2 the two agree to 1e-5).
+Here a batch of padded lists is scored at once, in the log domain. Its other cost types
+(``p1``, ``p2``, ``dg``, ``ddg``), its ``NG`` smoothing and its rescaling of sigmoid outputs
+are not offered.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch.autograd.function import once_differentiable
 
 from ._common import check_numbers, prepare, reduce_lists, valid_lists
-from .pairs import check_pair_matrix
+from .pairs import MAX_LIST_MATRIX
 
 #: PT-Ranking's ``var_penalty``: the cost of moving mass between two documents of one grade
 DEFAULT_TIE_COST = math.e
 
 
-def grouping_cost(labels: torch.Tensor, mask: torch.Tensor, gain_base: float,
-                  relevance_gap: float, tie_cost: float) -> torch.Tensor:
-    """PT-Ranking's explicit grouping cost [batch, list, list] (module docstring); 0 on the
-    diagonal and for every pair that involves padding."""
-    g = torch.pow(torch.as_tensor(gain_base, dtype=labels.dtype), labels) - 1.0
+def grade_costs(grades: torch.Tensor, gain_base: float, relevance_gap: float,
+                tie_cost: float) -> torch.Tensor:
+    """PT-Ranking's explicit grouping cost between the label values ``grades`` [G]: [G, G],
+    ``tie_cost`` on the diagonal (two distinct documents of one grade)."""
+    g = torch.pow(torch.as_tensor(gain_base, dtype=grades.dtype), grades) - 1.0
     g = torch.where(g < 1.0, torch.full_like(g, -relevance_gap), g)
-    cost = (g.unsqueeze(2) - g.unsqueeze(1)).abs()
-    cost = torch.where(cost < 1.0, torch.full_like(cost, tie_cost), cost)
-    real_pairs = mask.unsqueeze(2) & mask.unsqueeze(1)
-    real_pairs = real_pairs & ~torch.eye(labels.shape[1], dtype=torch.bool, device=labels.device)
-    return torch.where(real_pairs, cost, torch.zeros_like(cost))
+    cost = (g.unsqueeze(1) - g.unsqueeze(0)).abs()
+    return torch.where(cost < 1.0, torch.full_like(cost, tie_cost), cost)
 
 
-def _sinkhorn_round(log_u: torch.Tensor, log_v: torch.Tensor, log_kernel: torch.Tensor,
-                    log_q: torch.Tensor, log_p: torch.Tensor,
-                    padding_bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """One round: ``v`` matches the columns to ``p``, then ``u`` the rows to ``q``; padding
-    enters every sum with ``padding_bias`` (a huge negative number), so it carries no mass."""
-    rows = log_kernel + (log_u + padding_bias).unsqueeze(2)
-    log_v = log_p - torch.logsumexp(rows, dim=1)
-    columns = log_kernel + (log_v + padding_bias).unsqueeze(1)
-    log_u = log_q - torch.logsumexp(columns, dim=2)
-    return log_u, log_v
+@dataclass
+class _GradeBlocks:
+    """The cost of a batch in grade blocks: ``C_ij = grade_cost[grade_i, grade_j]`` for
+    ``i != j`` and ``C_ii = 0``, so sums over documents become sums over grades."""
+
+    log_kernel: torch.Tensor  # [batch, list, G]: -grade_cost[grade_i, a] / reg
+    cost: torch.Tensor  # [batch, list, G]: grade_cost[grade_i, a]
+    member_bias: torch.Tensor  # [batch, list, G]: 0 where document j is real of grade a
+    log_self: torch.Tensor  # [batch, list]: log(1 - exp(-tie_cost / reg)), the diagonal's due
+
+    def log_kernel_sums(self, log_w: torch.Tensor) -> torch.Tensor:
+        """``log sum_j K_ij w_j`` [batch, list] over the real documents ``j`` (``K_ii = 1``)."""
+        log_block = torch.logsumexp(log_w.unsqueeze(2) + self.member_bias, dim=1)  # [b, G]
+        terms = self.log_kernel + log_block.unsqueeze(1)
+        # the block sum counts j = i with exp(-tie_cost / reg); the diagonal's K_ii is 1
+        terms = torch.cat([terms, (self.log_self + log_w).unsqueeze(2)], dim=2)
+        return torch.logsumexp(terms, dim=2)
+
+    def transport_cost(self, log_u: torch.Tensor, log_v: torch.Tensor,
+                       mask: torch.Tensor) -> torch.Tensor:
+        """``sum_ij pi_ij C_ij`` [batch] of the plan ``u_i K_ij v_j``."""
+        log_block = torch.logsumexp(log_v.unsqueeze(2) + self.member_bias, dim=1)  # [b, G]
+        to_blocks = torch.exp(log_u.unsqueeze(2) + self.log_kernel + log_block.unsqueeze(1))
+        own_grade = self.cost.gather(2, self.grade_index)
+        own_kernel = self.log_kernel.gather(2, self.grade_index)
+        to_self = torch.exp(log_u.unsqueeze(2) + own_kernel + log_v.unsqueeze(2)) * own_grade
+        per_doc = (to_blocks * self.cost).sum(dim=2) - to_self.squeeze(2)
+        return torch.where(mask, per_doc, torch.zeros_like(per_doc)).sum(dim=1)
+
+    grade_index: torch.Tensor = None  # [batch, list, 1]: each document's grade
 
 
-def sinkhorn_scalings(log_q: torch.Tensor, log_p: torch.Tensor, cost: torch.Tensor,
-                      mask: torch.Tensor, regularization: float,
-                      n_iter: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``log u``, ``log v`` [batch, list] and the plan ``pi = diag(u) exp(-C / reg) diag(v)``
-    [batch, list, list] between the row histograms ``exp(log_q)`` and the column histograms
-    ``exp(log_p)`` after ``n_iter`` log-domain Sinkhorn rounds from uniform scalings; the plan
-    is 0 wherever padding is involved."""
-    dtype, device = cost.dtype, cost.device
-    padding_bias = torch.where(mask, torch.zeros((), dtype=dtype, device=device),
-                               torch.full((), torch.finfo(dtype).min / 4, dtype=dtype,
-                                          device=device))
-    log_kernel = -cost / regularization
-    n_real = mask.sum(dim=1, keepdim=True).clamp_min(1).to(dtype)
-    log_u = (-torch.log(n_real)).expand_as(log_q)
+def grade_blocks(labels: torch.Tensor, mask: torch.Tensor, gain_base: float,
+                 relevance_gap: float, tie_cost: float, regularization: float,
+                 name: str) -> _GradeBlocks:
+    """`_GradeBlocks` of a batch; refuses more than `MAX_LIST_MATRIX` [batch, list, grade]
+    elements (many distinct real-valued labels)."""
+    grades, index = torch.unique(torch.where(mask, labels, torch.zeros_like(labels)),
+                                 return_inverse=True)
+    batch, length = labels.shape
+    if batch * length * len(grades) > MAX_LIST_MATRIX:
+        raise ValueError(
+            f"{name}: {len(grades)} distinct labels in a batch of {batch} list(s) of {length} "
+            f"documents need [batch, list, label] tensors beyond {MAX_LIST_MATRIX:,} elements "
+            "(neural.losses.MAX_LIST_MATRIX); WassRank expects a few relevance grades")
+    cost = grade_costs(grades, gain_base, relevance_gap, tie_cost)
+    per_doc_cost = cost[index]  # [b, n, G]
+    lowest = torch.finfo(labels.dtype).min / 4
+    members = torch.nn.functional.one_hot(index, len(grades)).bool() & mask.unsqueeze(2)
+    member_bias = torch.where(members, torch.zeros((), dtype=labels.dtype, device=labels.device),
+                              torch.full((), lowest, dtype=labels.dtype, device=labels.device))
+    self_share = -math.expm1(-tie_cost / regularization)
+    log_self = math.log(self_share) if self_share > 0 else lowest
+    return _GradeBlocks(log_kernel=-per_doc_cost / regularization, cost=per_doc_cost,
+                        member_bias=member_bias,
+                        log_self=torch.full_like(labels, log_self),
+                        grade_index=index.unsqueeze(2))
+
+
+def sinkhorn_scalings(log_q: torch.Tensor, log_p: torch.Tensor, blocks: _GradeBlocks,
+                      mask: torch.Tensor, n_iter: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``log u``, ``log v`` [batch, list] of the plan ``pi = diag(u) K diag(v)`` between the row
+    histograms ``exp(log_q)`` and the column histograms ``exp(log_p)`` after ``n_iter``
+    log-domain Sinkhorn rounds from uniform scalings (``v`` first in each round); padding
+    holds the huge negative ``log u, log v`` that keep it out of every sum."""
+    lowest = torch.finfo(log_q.dtype).min / 4
+    n_real = mask.sum(dim=1, keepdim=True).clamp_min(1).to(log_q.dtype)
+    start = (-torch.log(n_real)).expand_as(log_q)
+    log_u = torch.where(mask, start, torch.full_like(start, lowest))
     log_v = log_u
     for _ in range(n_iter):
-        log_u, log_v = _sinkhorn_round(log_u, log_v, log_kernel, log_q, log_p, padding_bias)
-    plan = torch.exp(log_u.unsqueeze(2) + log_kernel + log_v.unsqueeze(1))
-    real_pairs = mask.unsqueeze(2) & mask.unsqueeze(1)
-    return log_u, log_v, torch.where(real_pairs, plan, torch.zeros_like(plan))
+        log_v = torch.where(mask, log_p - blocks.log_kernel_sums(log_u), log_v)
+        log_u = torch.where(mask, log_q - blocks.log_kernel_sums(log_v), log_u)
+    return log_u, log_v
 
 
 class _TransportCost(torch.autograd.Function):
@@ -102,12 +147,12 @@ class _TransportCost(torch.autograd.Function):
     al., NeurIPS 2015, as WassRank and PT-Ranking), passed on to ``log_q``."""
 
     @staticmethod
-    def forward(ctx: Any, log_q: torch.Tensor, log_p: torch.Tensor, cost: torch.Tensor,
+    def forward(ctx: Any, log_q: torch.Tensor, log_p: torch.Tensor, blocks: _GradeBlocks,
                 mask: torch.Tensor, regularization: float, n_iter: int) -> torch.Tensor:
-        log_u, _, plan = sinkhorn_scalings(log_q, log_p, cost, mask, regularization, n_iter)
+        log_u, log_v = sinkhorn_scalings(log_q, log_p, blocks, mask, n_iter)
         ctx.save_for_backward(log_q, log_u, mask)
         ctx.regularization = regularization
-        return (plan * cost).sum(dim=(1, 2))
+        return blocks.transport_cost(log_u, log_v, mask)
 
     @staticmethod
     @once_differentiable
@@ -163,10 +208,10 @@ def wassrank_loss(
     check_numbers(name, regularization=regularization, n_iter=n_iter, gain_base=gain_base,
                   relevance_gap=relevance_gap, tie_cost=tie_cost)
     scores, labels, mask, weights = prepare(name, scores, labels, mask, weights, reduction)
-    check_pair_matrix(name, scores.shape[0], scores.shape[1])
     labels = labels.to(scores.dtype)
-    cost = grouping_cost(labels, mask, float(gain_base), float(relevance_gap), float(tie_cost))
+    blocks = grade_blocks(labels, mask, float(gain_base), float(relevance_gap),
+                          float(tie_cost), float(regularization), name)
     per_list = _TransportCost.apply(_masked_log_softmax(scores, mask),
-                                    _masked_log_softmax(labels, mask), cost, mask,
+                                    _masked_log_softmax(labels, mask), blocks, mask,
                                     float(regularization), int(n_iter))
     return reduce_lists(per_list, valid_lists(mask), weights, reduction)
