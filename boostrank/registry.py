@@ -18,6 +18,7 @@ MODELS: dict[str, str] = {
     "lambdarank_nn": "neural.estimators:LambdaRankNet",
     "listmle": "neural.estimators:ListMLENet",
     "approxndcg": "neural.estimators:ApproxNDCGNet",
+    "wassrank": "neural.estimators:WassRankNet",
     "attention_neuralndcg": "neural.estimators:AttentionNeuralNDCG",
     "attention_listnet": "neural.estimators:AttentionListNet",
     "attention_lambdaloss": "neural.estimators:AttentionLambdaLoss",

@@ -2,7 +2,7 @@
 
 The general ``neural.NeuralRanker(loss=..., scorer=...)`` (`neural.ranker`) and the named
 rankers of `neural.estimators` (``RankNet``, ``ListNet``, ``LambdaRankNet``, ``ListMLENet``,
-``ApproxNDCGNet``, ``AttentionNeuralNDCG``, ``AttentionListNet``, ``AttentionLambdaLoss``,
+``ApproxNDCGNet``, ``WassRankNet``, ``AttentionNeuralNDCG``, ``AttentionListNet``, ``AttentionLambdaLoss``,
 ``AttentionRankNet``)
 follow the boostrank estimator contract. ``neural.losses`` holds the losses for plain PyTorch
 use. Submodules load on first access, so ``import neural`` itself is cheap.
@@ -24,6 +24,7 @@ _PUBLIC = {
     "LambdaRankNet": ".estimators:LambdaRankNet",
     "ListMLENet": ".estimators:ListMLENet",
     "ApproxNDCGNet": ".estimators:ApproxNDCGNet",
+    "WassRankNet": ".estimators:WassRankNet",
     "MLPScorer": ".scorer:MLPScorer",
     "ScorerEnsemble": ".ensemble:ScorerEnsemble",
     "FeaturePreprocessor": ".preprocessing:FeaturePreprocessor",

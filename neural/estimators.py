@@ -15,6 +15,7 @@ class                       registry name            loss (scorer)
 `ListNet`                   ``listnet``              ``listnet`` (mlp)
 `ListMLENet`                ``listmle``              ``listmle`` (mlp)
 `ApproxNDCGNet`             ``approxndcg``           ``approxndcg`` (mlp)
+`WassRankNet`               ``wassrank``             ``wassrank`` (mlp)
 `AttentionNeuralNDCG`       ``attention_neuralndcg`` ``neuralndcg`` (attention)
 `AttentionListNet`          ``attention_listnet``    ``listnet`` (attention)
 `AttentionLambdaLoss`       ``attention_lambdaloss`` ``lambdaloss`` (attention)
@@ -29,12 +30,13 @@ from typing import Any, ClassVar
 from boostrank.metrics.gains import resolve_gain
 
 from .losses.gumbel import DEFAULT_SAMPLES
+from .losses.wassrank import DEFAULT_TIE_COST
 from .parameters import LOSS_KEYWORD_CONSTRAINTS
 from .ranker import NeuralRanker
 
 __all__ = [
     "NeuralRanker", "NamedNeuralRanker", "AttentionRanker", "RankNet", "LambdaRankNet",
-    "ListNet", "ListMLENet", "ApproxNDCGNet", "AttentionNeuralNDCG", "AttentionListNet",
+    "ListNet", "ListMLENet", "ApproxNDCGNet", "WassRankNet", "AttentionNeuralNDCG", "AttentionListNet",
     "AttentionLambdaLoss", "AttentionRankNet", "REGISTRY_NAMES",
 ]
 
@@ -215,6 +217,47 @@ class ApproxNDCGNet(NamedNeuralRanker):
         self.stochastic = stochastic
         self.n_samples = n_samples
         self.gumbel_temperature = gumbel_temperature
+
+
+class WassRankNet(NamedNeuralRanker):
+    """WassRank (Yu et al., WSDM 2019): entropic optimal transport from the score softmax to
+    the label softmax, PT-Ranking's definition (`neural.losses.wassrank_loss`).
+
+    Parameters
+    ----------
+    regularization : float > 0, default 0.1
+        Entropic regularisation of the transport (PT-Ranking's ``lam``).
+    n_iter : int >= 1, default 20
+        Sinkhorn rounds per step (PT-Ranking's ``sh_itr``).
+    gain_base : float > 1, default 4.0
+        Base of the gains ``gain_base^y - 1`` of the transport cost.
+    relevance_gap : float >= 0, default 100.0
+        Extra cost between a relevant and a non-relevant document (``non_rele_gap``).
+    tie_cost : float >= 0, default e
+        Cost between two documents of the same grade (``var_penalty``).
+    **params
+        Any other `NeuralRanker` parameter.
+
+    Notes
+    -----
+    The gradient is WassRank's dual potential, not the derivative of the reported transport
+    cost, so the training loss need not fall while the validation metric rises.
+    """
+
+    fixed_params = _fixed("wassrank")
+    loss_keywords = {"regularization": "regularization", "n_iter": "n_iter",
+                     "gain_base": "gain_base", "relevance_gap": "relevance_gap",
+                     "tie_cost": "tie_cost"}
+
+    def __init__(self, regularization: float = 0.1, n_iter: int = 20, gain_base: float = 4.0,
+                 relevance_gap: float = 100.0, tie_cost: float = DEFAULT_TIE_COST,
+                 **params: Any) -> None:
+        super().__init__(**params)
+        self.regularization = regularization
+        self.n_iter = n_iter
+        self.gain_base = gain_base
+        self.relevance_gap = relevance_gap
+        self.tie_cost = tie_cost
 
 
 class AttentionRanker(NamedNeuralRanker):
@@ -403,6 +446,7 @@ REGISTRY_NAMES: dict[str, str] = {
     "lambdarank_nn": "LambdaRankNet",
     "listmle": "ListMLENet",
     "approxndcg": "ApproxNDCGNet",
+    "wassrank": "WassRankNet",
     "attention_neuralndcg": "AttentionNeuralNDCG",
     "attention_listnet": "AttentionListNet",
     "attention_lambdaloss": "AttentionLambdaLoss",

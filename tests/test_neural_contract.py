@@ -205,6 +205,18 @@ def test_approxndcg_net_takes_the_stochastic_keywords(data):
     assert np.isfinite(scores).all() and not np.allclose(scores, deterministic)
 
 
+def test_wassrank_net_takes_its_keywords(data):
+    train, valid = data
+    model = neural.WassRankNet(regularization=0.5, n_iter=5, hidden_sizes=(8,), **FAST)
+    assert {"regularization", "n_iter", "gain_base", "relevance_gap", "tie_cost"} <= set(
+        model.get_params())
+    scores = model.fit(train).predict(valid)
+    default = neural.WassRankNet(hidden_sizes=(8,), **FAST).fit(train).predict(valid)
+    assert np.isfinite(scores).all() and not np.allclose(scores, default)
+    with pytest.raises(ValueError, match="gain_base must be a finite number > 1, got 0.5"):
+        neural.WassRankNet(gain_base=0.5, **FAST).fit(train)
+
+
 @pytest.mark.parametrize("name", ["ListNet", "AttentionListNet"])
 def test_listnet_estimators_take_the_stochastic_keywords(data, name):
     train, valid = data

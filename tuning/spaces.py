@@ -315,6 +315,7 @@ SPACE_OF_MODEL = {
     "lambdarank_nn": "neural",
     "listmle": "neural",
     "approxndcg": "neural",
+    "wassrank": "neural",
     "attention_neuralndcg": "attention",
     "attention_listnet": "attention",
     "attention_lambdaloss": "attention",
