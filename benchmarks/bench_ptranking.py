@@ -120,7 +120,7 @@ def _seeded_step(loss, scores, labels, seed: int = 0) -> tuple[float, torch.Tens
     value = loss(scores, labels)
     if value.grad_fn is not None and scores.grad is None:
         value.backward()
-    return float(value), scores.grad
+    return float(value.detach()), scores.grad
 
 
 def _timed(step) -> float:
