@@ -26,6 +26,7 @@ _PUBLIC = {
     "ApproxNDCGNet": ".estimators:ApproxNDCGNet",
     "WassRankNet": ".estimators:WassRankNet",
     "MLPScorer": ".scorer:MLPScorer",
+    "ThresholdScorer": ".scorer:ThresholdScorer",
     "ScorerEnsemble": ".ensemble:ScorerEnsemble",
     "FeaturePreprocessor": ".preprocessing:FeaturePreprocessor",
     "ListBatcher": ".batching:ListBatcher",

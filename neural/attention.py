@@ -24,6 +24,8 @@ from numbers import Integral
 import torch
 from torch import nn
 
+from .scorer import check_outputs
+
 POSITIONAL = (None, "learned", "fixed")
 
 #: largest attention matrix (lists x heads x list x list) one forward pass may form
@@ -128,11 +130,16 @@ class AttentionScorer(nn.Module):
         projection to ``d_model`` (each layer Linear, ELU, dropout), allRank's ``fc_model``.
         Empty: the features are projected directly. The stack sees one document at a time,
         so it keeps the scorer independent of padding and order.
+    n_outputs : int, default 1
+        Outputs per document: 1 gives scores [batch, list]; more give [batch, list,
+        n_outputs] (one logit per threshold of allRank's multi-output ordinal loss,
+        `neural.scorer.ThresholdScorer`).
     """
 
     def __init__(self, n_features: int, d_model: int = 64, n_layers: int = 2, n_heads: int = 4,
                  d_ff: int = 128, dropout: float = 0.1, positional: str | None = None,
-                 max_len: int = 512, input_layers: Iterable[int] = ()) -> None:
+                 max_len: int = 512, input_layers: Iterable[int] = (),
+                 n_outputs: int = 1) -> None:
         super().__init__()
         check_attention_params(n_features, d_model, n_layers, n_heads, d_ff, dropout,
                                positional, max_len, input_layers)
@@ -153,7 +160,7 @@ class AttentionScorer(nn.Module):
                                            batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, n_layers, norm=nn.LayerNorm(d_model),
                                              enable_nested_tensor=False)
-        self.output = nn.Linear(d_model, 1)
+        self.output = nn.Linear(d_model, check_outputs(n_outputs))
         for parameter in self.parameters():
             if parameter.dim() > 1:
                 nn.init.xavier_uniform_(parameter)
@@ -197,5 +204,7 @@ class AttentionScorer(nn.Module):
         # everywhere; its positions are padding and score 0 anyway.
         padding = ~mask & mask.any(dim=1, keepdim=True)
         h = self.encoder(h, src_key_padding_mask=padding)
-        scores = self.output(h).squeeze(-1)
-        return scores.masked_fill(~mask, 0.0)
+        scores = self.output(h)
+        if scores.shape[-1] == 1:
+            return scores.squeeze(-1).masked_fill(~mask, 0.0)
+        return scores.masked_fill(~mask.unsqueeze(-1), 0.0)

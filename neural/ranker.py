@@ -312,10 +312,34 @@ class NeuralRanker(BaseRanker):
         check_scorer(*self._scorer_spec(), owner=owner)
         check_loss(*self._loss_spec(), owner=owner)
         resolve_position_bias(self.position_bias, self._loss_name(), owner)
+        self._check_threshold_outputs(owner)
         if self.ensemble_size > 1 and self.position_bias:
             raise ValueError(f"{owner}: ensemble_size={self.ensemble_size} with position_bias="
                              f"{self.position_bias!r} is not supported (each member would learn "
                              "its own propensities); use ensemble_size=1 with position_bias")
+
+    def _threshold_outputs(self) -> int:
+        """Outputs per document of the scorer: ``n_thresholds`` for ``ordinal`` with
+        ``multi_output=True`` (allRank's form), else 1."""
+        name, params = self._loss_spec()
+        if isinstance(name, str) and canonical_loss_name(name) == "ordinal" \
+                and params.get("multi_output", False):
+            return int(params["n_thresholds"])
+        return 1
+
+    def _check_threshold_outputs(self, owner: str) -> None:
+        name, params = self._loss_spec()
+        if not (isinstance(name, str) and canonical_loss_name(name) == "ordinal"
+                and params.get("multi_output", False)):
+            return
+        if params.get("n_thresholds") is None:
+            raise ValueError(f"{owner}: loss 'ordinal' with multi_output=True needs "
+                             "n_thresholds (the scorer's outputs per document: the number of "
+                             "grades above 0, e.g. 2 for labels 0-2)")
+        if self.position_bias:
+            raise ValueError(f"{owner}: position_bias={self.position_bias!r} is not supported "
+                             "with the multi-output ordinal loss (its position term adds to one "
+                             "score per document); use multi_output=False")
 
     def _check_labels(self, y: np.ndarray, *, where: str) -> None:
         super()._check_labels(y, where=where)
@@ -348,7 +372,8 @@ class NeuralRanker(BaseRanker):
         scorer, scorer_params = self._scorer_spec()
         return build_scorer(scorer, n_features, hidden_sizes=_as_sizes(self.hidden_sizes),
                             activation=self.activation, dropout=float(self.dropout),
-                            norm=self.norm, scorer_params=scorer_params)
+                            norm=self.norm, scorer_params=scorer_params,
+                            n_outputs=self._threshold_outputs())
 
     # ----------------------------------------------------------------- fit
     def _fit(self, train: RankingData, eval_sets: list[tuple[str, RankingData]],

@@ -7,6 +7,7 @@ the attention scorer's keyword parameters before any training.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 from typing import Any
 
 import torch
@@ -49,11 +50,14 @@ class MLPScorer(nn.Module):
         Dropout probability after each hidden block.
     norm : {None, "batch", "layer"}
         Normalisation inside each hidden block.
+    n_outputs : int, default 1
+        Outputs per document: 1 gives scores [n_docs]; more give [n_docs, n_outputs] (one
+        logit per threshold of allRank's multi-output ordinal loss, `ThresholdScorer`).
     """
 
     def __init__(self, n_features: int, hidden_sizes: Sequence[int] = (64,),
                  activation: str = "relu", dropout: float = 0.0,
-                 norm: str | None = None) -> None:
+                 norm: str | None = None, n_outputs: int = 1) -> None:
         super().__init__()
         check_scorer_params(hidden_sizes, activation, dropout, norm)
         layers: list[nn.Module] = []
@@ -68,12 +72,61 @@ class MLPScorer(nn.Module):
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             width = int(size)
-        layers.append(nn.Linear(width, 1))
+        layers.append(nn.Linear(width, check_outputs(n_outputs)))
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Scores [n_docs] for features [n_docs, n_features]."""
-        return self.net(x).squeeze(-1)
+        """Scores [n_docs] (or [n_docs, n_outputs]) for features [n_docs, n_features]."""
+        out = self.net(x)
+        return out.squeeze(-1) if out.shape[-1] == 1 else out
+
+
+def scorer_outputs(model: nn.Module) -> int:
+    """Outputs per document of a fitted ``model_`` (a scorer or an ensemble of them): the
+    thresholds of a `ThresholdScorer`, else 1."""
+    members = getattr(model, "members", [model])
+    first = members[0] if len(members) else model
+    return first.n_outputs if isinstance(first, ThresholdScorer) else 1
+
+
+def check_outputs(n_outputs: object) -> int:
+    """``n_outputs`` as an int, or ValueError unless it is an integer >= 1."""
+    if isinstance(n_outputs, bool) or not isinstance(n_outputs, Integral) or n_outputs < 1:
+        raise ValueError(f"n_outputs must be an integer >= 1, got {n_outputs!r}")
+    return int(n_outputs)
+
+
+class ThresholdScorer(nn.Module):
+    """A scorer with one output per ordinal threshold (allRank's multi-output ordinal model).
+
+    In training mode ``forward`` returns the scorer's threshold logits (``[n_docs,
+    n_thresholds]``, or ``[batch, list, n_thresholds]`` for a listwise scorer), what
+    ``ordinal`` with ``multi_output=True`` trains. In eval mode (validation, prediction,
+    export) it returns the ranking score ``sum_t sigmoid(logit_t)``, the expected label
+    under the per-threshold probabilities ``P(y >= t)``, as allRank's ``OutputLayer.score``
+    sums its outputs.
+
+    Parameters
+    ----------
+    scorer : nn.Module
+        A scorer built with ``n_outputs`` outputs per document.
+    n_outputs : int
+        Its outputs per document: the number of thresholds.
+    """
+
+    def __init__(self, scorer: nn.Module, n_outputs: int) -> None:
+        super().__init__()
+        self.scorer = scorer
+        self.n_outputs = check_outputs(n_outputs)
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        logits = self.scorer(*inputs)
+        if self.training:
+            return logits
+        scores = torch.sigmoid(logits).sum(dim=-1)
+        if len(inputs) > 1:  # a listwise scorer's (x, mask): padding scores 0
+            scores = scores.masked_fill(~inputs[1].to(torch.bool), 0.0)
+        return scores
 
 
 def check_scorer_params(hidden_sizes: Sequence[int], activation: str, dropout: float,
@@ -140,22 +193,28 @@ def check_attention_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def build_scorer(name: str, n_features: int, *, hidden_sizes: Sequence[int] = (64,),
                  activation: str = "relu", dropout: float = 0.0, norm: str | None = None,
-                 scorer_params: Mapping[str, Any] | None = None) -> nn.Module:
+                 scorer_params: Mapping[str, Any] | None = None,
+                 n_outputs: int = 1) -> nn.Module:
     """The scoring network called ``name`` (see `SCORERS`) for ``n_features`` inputs.
 
     ``"mlp"`` uses ``hidden_sizes``, ``activation``, ``dropout`` and ``norm``;
     ``"attention"`` uses ``dropout`` and ``scorer_params`` (`check_attention_params`), and
     is ``neural.attention.AttentionScorer``: ``forward(x [lists, len, n_features], mask
-    [lists, len] bool) -> [lists, len]``.
+    [lists, len] bool) -> [lists, len]``. ``n_outputs > 1`` gives a `ThresholdScorer` with that
+    many threshold logits per document.
     """
+    n_outputs = check_outputs(n_outputs)
     if name == "mlp":
         if scorer_params:
             raise ValueError("scorer_params is for scorer='attention'; the MLP is set by "
                              "hidden_sizes, activation, dropout and norm")
-        return MLPScorer(n_features, hidden_sizes, activation, dropout, norm)
-    if name == "attention":
+        network = MLPScorer(n_features, hidden_sizes, activation, dropout, norm, n_outputs)
+    elif name == "attention":
         from .attention import AttentionScorer
 
-        return AttentionScorer(int(n_features), dropout=float(dropout),
-                               **check_attention_params(scorer_params or {}))
-    raise ValueError(f"scorer must be one of {SCORERS}, got {name!r}")
+        network = AttentionScorer(int(n_features), dropout=float(dropout),
+                                  n_outputs=n_outputs,
+                                  **check_attention_params(scorer_params or {}))
+    else:
+        raise ValueError(f"scorer must be one of {SCORERS}, got {name!r}")
+    return network if n_outputs == 1 else ThresholdScorer(network, n_outputs)

@@ -27,7 +27,7 @@ EXAMPLE = {
     "powered_relevancies": False, "transposed": True, "max_iter": 5, "tol": 0.0,
     "score_scale": 2.0, "n_thresholds": 2, "stochastic": True, "n_samples": 3, "beta": 0.5,
     "log_scores": False, "gumbel_temperature": 0.5, "regularization": 0.5, "n_iter": 4,
-    "gain_base": 2.0, "relevance_gap": 3.0, "tie_cost": 0.5,
+    "gain_base": 2.0, "relevance_gap": 3.0, "tie_cost": 0.5, "multi_output": False,
 }
 
 
@@ -69,6 +69,7 @@ def test_every_loss_has_declared_parameters_and_builds():
     ("approxndcg", {"stochastic": "on"}, "stochastic must be True or False"),
     ("approxndcg", {"beta": 0.1}, "it takes no parameter 'beta'"),
     ("listnet", {"stochastic": 1}, "stochastic must be True or False"),
+    ("ordinal", {"multi_output": None}, "multi_output must be True or False"),
     ("listnet", {"gumbel_temperature": 0}, "gumbel_temperature must be a finite number > 0"),
     ("listnet", {"n_samples": 2.5}, "n_samples must be an integer >= 1"),
     ("wassrank", {"gain_base": 1.0}, "gain_base must be a finite number > 1, got 1.0"),

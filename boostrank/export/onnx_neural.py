@@ -119,6 +119,8 @@ def export_torch(model: Any, names: list[str], path: Path
     with ``torch.load(path, weights_only=True)``; `load_torch_scorer` rebuilds the module)."""
     import torch
 
+    from neural.scorer import scorer_outputs
+
     preprocessed_scorer(model)  # refuses query-level preprocessing
     pre = model.preprocessor_
     payload = {
@@ -128,7 +130,8 @@ def export_torch(model: Any, names: list[str], path: Path
                          "hidden_sizes": [int(s) for s in np.atleast_1d(model.hidden_sizes)],
                          "activation": model.activation, "dropout": float(model.dropout),
                          "norm": model.norm,
-                         "ensemble_size": int(getattr(model, "ensemble_size", 1))},
+                         "ensemble_size": int(getattr(model, "ensemble_size", 1)),
+                         "n_outputs": scorer_outputs(model.model_)},
         "preprocessing": {"method": pre.method, "clip": float(pre.clip),
                           "mean": torch.tensor(np.asarray(pre.mean_, dtype=np.float64)),
                           "scale": torch.tensor(np.asarray(pre.scale_, dtype=np.float64)),
@@ -151,7 +154,7 @@ def load_torch_scorer(path: str | Path) -> Any:
 
     from neural.ensemble import ScorerEnsemble
     from neural.preprocessing import FeaturePreprocessor
-    from neural.scorer import MLPScorer
+    from neural.scorer import build_scorer
 
     payload = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(payload, dict) or payload.get("format") != TORCH_FORMAT:
@@ -161,8 +164,9 @@ def load_torch_scorer(path: str | Path) -> Any:
     def mlp() -> Any:
         # n_inputs: the network's width after preprocessing (the thermometer widens it)
         width = arch.get("n_inputs", arch["n_features"])
-        return MLPScorer(width, tuple(arch["hidden_sizes"]), arch["activation"],
-                         arch["dropout"], arch["norm"])
+        return build_scorer("mlp", width, hidden_sizes=tuple(arch["hidden_sizes"]),
+                            activation=arch["activation"], dropout=arch["dropout"],
+                            norm=arch["norm"], n_outputs=int(arch.get("n_outputs", 1)))
 
     size = int(arch.get("ensemble_size", 1))  # exports before ensembles hold one network
     scorer = mlp() if size == 1 else ScorerEnsemble([mlp() for _ in range(size)])

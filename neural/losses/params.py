@@ -38,7 +38,7 @@ LOSS_PARAMS: dict[str, frozenset[str]] = {
     "wassrank": frozenset({"regularization", "n_iter", "gain_base", "relevance_gap", "tie_cost",
                            "reduction"}),
     "rmse": frozenset({"score_scale", "reduction"}),
-    "ordinal": frozenset({"n_thresholds", "reduction"}),
+    "ordinal": frozenset({"n_thresholds", "multi_output", "reduction"}),
 }
 
 
@@ -84,6 +84,7 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "transposed": _optional_flag,
     "stochastic": _flag,
     "log_scores": _flag,
+    "multi_output": _flag,
 }
 
 

@@ -9,7 +9,12 @@
   score per document, so the threshold logits are ``s - (t - 1/2)``: fixed, evenly spaced cuts
   (the all-threshold logistic loss of Rennie & Srebro, 2005), under which a score is read on
   the label scale (``s > t - 1/2`` predicts ``y >= t``). ``n_thresholds`` (None: the
-  batch's largest label) is allRank's ``n``.
+  batch's largest label) is allRank's ``n``. With ``multi_output=True`` the scores are
+  allRank's: one logit per threshold, ``[batch, list, n_thresholds]`` (a scorer with
+  ``n_thresholds`` outputs, `neural.scorer.ThresholdScorer`), and the loss is the same sum of
+  binary cross entropies on those logits. allRank applies ``BCELoss`` to sigmoid outputs, whose
+  logarithms PyTorch clamps at -100; here the cross entropy is taken on the logits
+  (``binary_cross_entropy_with_logits``), exact where allRank's saturates.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ def rmse_loss(
 
 def ordinal_loss(
     scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
-    n_thresholds: int | None = None, reduction: str = "mean",
+    n_thresholds: int | None = None, multi_output: bool = False, reduction: str = "mean",
     weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """All-threshold logistic ordinal loss with cuts at ``t - 1/2``, ``t = 1..n_thresholds``.
@@ -64,22 +69,50 @@ def ordinal_loss(
     ----------
     n_thresholds : int, optional
         Number of thresholds (allRank's ``n``, >= 1); None: the batch's largest label
-        (at least 1).
+        (at least 1), or the scores' last dimension with ``multi_output``.
+    multi_output : bool, default False
+        allRank's form: ``scores`` [batch, list, n_thresholds] hold one logit per threshold
+        instead of one score per document.
     reduction : {"mean", "sum", "none"}
         ``"mean"`` over the real documents of the batch (allRank's), ``"sum"`` or ``"none"``
         (per-list sums [batch]).
     scores, labels, mask, weights
         The common arguments of every loss (see `neural.losses`).
     """
-    check_numbers("ordinal_loss", n_thresholds=n_thresholds)
-    scores, labels, mask, weights = prepare("ordinal_loss", scores, labels, mask, weights,
-                                            reduction)
+    name = "ordinal_loss"
+    check_numbers(name, n_thresholds=n_thresholds)
+    if multi_output:
+        logits, labels, mask, weights = _threshold_logits(name, scores, labels, mask, weights,
+                                                          reduction, n_thresholds)
+        n_thresholds = logits.shape[2]
+        scores = logits[..., 0]
+    else:
+        scores, labels, mask, weights = prepare(name, scores, labels, mask, weights, reduction)
     if n_thresholds is None:
         top = labels.masked_fill(~mask, 0).max() if labels.numel() else 0
         n_thresholds = max(1, int(torch.ceil(torch.as_tensor(top)).item()))
     cuts = torch.arange(1, n_thresholds + 1, dtype=scores.dtype, device=scores.device) - 0.5
-    logits = scores.unsqueeze(2) - cuts
+    if not multi_output:
+        logits = scores.unsqueeze(2) - cuts
     targets = (labels.unsqueeze(2) >= cuts + 0.5).to(scores.dtype)
     per_doc = F.binary_cross_entropy_with_logits(logits, targets, reduction="none").sum(2)
     per_list = torch.where(mask, per_doc, torch.zeros_like(per_doc)).sum(dim=1)
     return reduce_by_count(per_list, mask.sum(dim=1).to(scores.dtype), weights, reduction)
+
+
+def _threshold_logits(name: str, logits: torch.Tensor, labels: torch.Tensor,
+                      mask: torch.Tensor | None, weights: torch.Tensor | None, reduction: str,
+                      n_thresholds: int | None) -> tuple:
+    """The multi-output form's inputs checked: logits [batch, list, n] (padding zeroed),
+    labels, mask, weights as `prepare` returns them."""
+    if logits.dim() != 3:
+        raise ValueError(f"{name}: with multi_output=True, scores must have shape [batch, list, "
+                         f"n_thresholds], got {tuple(logits.shape)}")
+    if n_thresholds is not None and logits.shape[2] != n_thresholds:
+        raise ValueError(f"{name}: scores hold {logits.shape[2]} threshold logits per document, "
+                         f"n_thresholds={n_thresholds}")
+    _, labels, mask, weights = prepare(name, logits[..., 0], labels, mask, weights, reduction,
+                                       clean=False)
+    labels = torch.where(mask, labels, torch.zeros_like(labels))
+    logits = torch.where(mask.unsqueeze(2), logits, torch.zeros_like(logits))
+    return logits, labels, mask, weights
