@@ -65,14 +65,23 @@ def grade_costs(grades: torch.Tensor, gain_base: float, relevance_gap: float,
 
 
 @dataclass
-class _GradeBlocks:
+class GradeBlocks:
     """The cost of a batch in grade blocks: ``C_ij = grade_cost[grade_i, grade_j]`` for
-    ``i != j`` and ``C_ii = 0``, so sums over documents become sums over grades."""
+    ``i != j`` and ``C_ii = 0``, so sums over documents become sums over grades.
 
-    log_kernel: torch.Tensor  # [batch, list, G]: -grade_cost[grade_i, a] / reg
-    cost: torch.Tensor  # [batch, list, G]: grade_cost[grade_i, a]
-    member_bias: torch.Tensor  # [batch, list, G]: 0 where document j is real of grade a
-    log_self: torch.Tensor  # [batch, list]: log(1 - exp(-tie_cost / reg)), the diagonal's due
+    Every tensor is [batch, list, G] (``G`` distinct labels in the batch) but ``log_self``
+    [batch, list] and ``grade_index`` [batch, list, 1]."""
+
+    #: ``-grade_cost[grade_i, a] / regularization``
+    log_kernel: torch.Tensor
+    #: ``grade_cost[grade_i, a]``
+    cost: torch.Tensor
+    #: 0 where document ``j`` is a real document of grade ``a``, a huge negative number elsewhere
+    member_bias: torch.Tensor
+    #: ``log(1 - exp(-tie_cost / regularization))``: what the diagonal adds to the block sums
+    log_self: torch.Tensor
+    #: each document's grade, the index of its label among the batch's distinct labels
+    grade_index: torch.Tensor
 
     def log_kernel_sums(self, log_w: torch.Tensor) -> torch.Tensor:
         """``log sum_j K_ij w_j`` [batch, list] over the real documents ``j`` (``K_ii = 1``)."""
@@ -93,13 +102,11 @@ class _GradeBlocks:
         per_doc = (to_blocks * self.cost).sum(dim=2) - to_self.squeeze(2)
         return torch.where(mask, per_doc, torch.zeros_like(per_doc)).sum(dim=1)
 
-    grade_index: torch.Tensor = None  # [batch, list, 1]: each document's grade
-
 
 def grade_blocks(labels: torch.Tensor, mask: torch.Tensor, gain_base: float,
                  relevance_gap: float, tie_cost: float, regularization: float,
-                 name: str) -> _GradeBlocks:
-    """`_GradeBlocks` of a batch; refuses more than `MAX_LIST_MATRIX` [batch, list, grade]
+                 name: str) -> GradeBlocks:
+    """`GradeBlocks` of a batch; refuses more than `MAX_LIST_MATRIX` [batch, list, grade]
     elements (many distinct real-valued labels)."""
     grades, index = torch.unique(torch.where(mask, labels, torch.zeros_like(labels)),
                                  return_inverse=True)
@@ -117,13 +124,13 @@ def grade_blocks(labels: torch.Tensor, mask: torch.Tensor, gain_base: float,
                               torch.full((), lowest, dtype=labels.dtype, device=labels.device))
     self_share = -math.expm1(-tie_cost / regularization)
     log_self = math.log(self_share) if self_share > 0 else lowest
-    return _GradeBlocks(log_kernel=-per_doc_cost / regularization, cost=per_doc_cost,
+    return GradeBlocks(log_kernel=-per_doc_cost / regularization, cost=per_doc_cost,
                         member_bias=member_bias,
                         log_self=torch.full_like(labels, log_self),
                         grade_index=index.unsqueeze(2))
 
 
-def sinkhorn_scalings(log_q: torch.Tensor, log_p: torch.Tensor, blocks: _GradeBlocks,
+def sinkhorn_scalings(log_q: torch.Tensor, log_p: torch.Tensor, blocks: GradeBlocks,
                       mask: torch.Tensor, n_iter: int) -> tuple[torch.Tensor, torch.Tensor]:
     """``log u``, ``log v`` [batch, list] of the plan ``pi = diag(u) K diag(v)`` between the row
     histograms ``exp(log_q)`` and the column histograms ``exp(log_p)`` after ``n_iter``
@@ -147,7 +154,7 @@ class _TransportCost(torch.autograd.Function):
     al., NeurIPS 2015, as WassRank and PT-Ranking), passed on to ``log_q``."""
 
     @staticmethod
-    def forward(ctx: Any, log_q: torch.Tensor, log_p: torch.Tensor, blocks: _GradeBlocks,
+    def forward(ctx: Any, log_q: torch.Tensor, log_p: torch.Tensor, blocks: GradeBlocks,
                 mask: torch.Tensor, regularization: float, n_iter: int) -> torch.Tensor:
         log_u, log_v = sinkhorn_scalings(log_q, log_p, blocks, mask, n_iter)
         ctx.save_for_backward(log_q, log_u, mask)
