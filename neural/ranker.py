@@ -318,19 +318,24 @@ class NeuralRanker(BaseRanker):
                              f"{self.position_bias!r} is not supported (each member would learn "
                              "its own propensities); use ensemble_size=1 with position_bias")
 
-    def _threshold_outputs(self) -> int:
-        """Outputs per document of the scorer: ``n_thresholds`` for ``ordinal`` with
-        ``multi_output=True`` (allRank's form), else 1."""
+    def _multi_output_ordinal(self) -> dict[str, Any] | None:
+        """The loss keywords when the loss is ``ordinal`` with ``multi_output=True`` (allRank's
+        form, one scorer output per threshold), else None."""
         name, params = self._loss_spec()
         if isinstance(name, str) and canonical_loss_name(name) == "ordinal" \
                 and params.get("multi_output", False):
-            return int(params["n_thresholds"])
-        return 1
+            return params
+        return None
+
+    def _threshold_outputs(self) -> int:
+        """Outputs per document of the scorer: ``n_thresholds`` for the multi-output ordinal
+        loss, else 1."""
+        params = self._multi_output_ordinal()
+        return 1 if params is None else int(params["n_thresholds"])
 
     def _check_threshold_outputs(self, owner: str) -> None:
-        name, params = self._loss_spec()
-        if not (isinstance(name, str) and canonical_loss_name(name) == "ordinal"
-                and params.get("multi_output", False)):
+        params = self._multi_output_ordinal()
+        if params is None:
             return
         if params.get("n_thresholds") is None:
             raise ValueError(f"{owner}: loss 'ordinal' with multi_output=True needs "
