@@ -43,9 +43,9 @@ def mean_over_copies(per_copy: torch.Tensor, n_samples: int) -> torch.Tensor:
 
 
 def matrix_copies(loss: str, params: Mapping[str, Any]) -> int:
-    """How many [list, list] matrices per list loss ``loss`` forms with keyword ``params``
-    (beyond the one any quadratic loss forms): ``n_samples`` (or the loss's default) for a
-    matrix loss with ``stochastic`` set, else 1."""
+    """The factor by which loss ``loss`` with keyword ``params`` multiplies its [list, list]
+    matrices: ``n_samples`` (or the loss's default) for a matrix loss (`MATRIX_LOSSES`) with
+    ``stochastic`` set, else 1 (ListNet's copies form no such matrix)."""
     if loss not in MATRIX_LOSSES or not params.get("stochastic", False):
         return 1
     return int(params.get("n_samples", DEFAULT_SAMPLES[loss]))

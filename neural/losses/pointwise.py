@@ -84,20 +84,18 @@ def ordinal_loss(
     if multi_output:
         logits, labels, mask, weights = _threshold_logits(name, scores, labels, mask, weights,
                                                           reduction, n_thresholds)
-        n_thresholds = logits.shape[2]
-        scores = logits[..., 0]
     else:
         scores, labels, mask, weights = prepare(name, scores, labels, mask, weights, reduction)
-    if n_thresholds is None:
-        top = labels.masked_fill(~mask, 0).max() if labels.numel() else 0
-        n_thresholds = max(1, int(torch.ceil(torch.as_tensor(top)).item()))
-    cuts = torch.arange(1, n_thresholds + 1, dtype=scores.dtype, device=scores.device) - 0.5
-    if not multi_output:
+        if n_thresholds is None:
+            top = labels.masked_fill(~mask, 0).max() if labels.numel() else 0
+            n_thresholds = max(1, int(torch.ceil(torch.as_tensor(top)).item()))
+        cuts = torch.arange(1, n_thresholds + 1, dtype=scores.dtype, device=scores.device) - 0.5
         logits = scores.unsqueeze(2) - cuts
-    targets = (labels.unsqueeze(2) >= cuts + 0.5).to(scores.dtype)
+    thresholds = torch.arange(1, logits.shape[2] + 1, dtype=logits.dtype, device=logits.device)
+    targets = (labels.unsqueeze(2) >= thresholds).to(logits.dtype)
     per_doc = F.binary_cross_entropy_with_logits(logits, targets, reduction="none").sum(2)
     per_list = torch.where(mask, per_doc, torch.zeros_like(per_doc)).sum(dim=1)
-    return reduce_by_count(per_list, mask.sum(dim=1).to(scores.dtype), weights, reduction)
+    return reduce_by_count(per_list, mask.sum(dim=1).to(logits.dtype), weights, reduction)
 
 
 def _threshold_logits(name: str, logits: torch.Tensor, labels: torch.Tensor,
