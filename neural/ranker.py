@@ -358,6 +358,22 @@ class NeuralRanker(BaseRanker):
         check_relevance_labels(y, owner=f"loss={loss!r}", name=where,
                                hint=f"Round or bin the labels, or use one of the losses "
                                     f"{sorted(REAL_LABEL_LOSSES)}.")
+        self._warn_merged_grades(y, where)
+
+    def _warn_merged_grades(self, y: np.ndarray, where: str) -> None:
+        """Warn when ``ordinal``'s thresholds cannot tell the highest labels of ``y`` apart."""
+        name, params = self._loss_spec()
+        n_thresholds = params.get("n_thresholds")
+        if not (isinstance(name, str) and canonical_loss_name(name) == "ordinal"
+                and n_thresholds is not None and y.size):
+            return
+        top = float(np.max(y))
+        if top > n_thresholds:
+            warnings.warn(
+                f"{type(self).__name__}: loss 'ordinal' with n_thresholds={n_thresholds} "
+                f"treats every label above {n_thresholds} as {n_thresholds}, and {where} goes "
+                f"up to {top:g}; set n_thresholds={int(np.ceil(top))} to keep those grades "
+                "apart", UserWarning, stacklevel=4)
 
     def _feature_dtype(self) -> Any:
         return np.float64

@@ -160,3 +160,15 @@ def test_multi_output_ordinal_errors_before_training(params, extra, match):
     with pytest.raises(ValueError, match=match):
         model.fit(X, y, qid=qid)
     assert not hasattr(model, "history_")
+
+
+def test_ordinal_warns_when_its_thresholds_merge_the_top_grades():
+    X, y, qid = _data()
+    y = y.copy()
+    y[:5] = 4  # labels 0-2 and a few 4s, two thresholds
+    model = neural.NeuralRanker(loss="ordinal", loss_params={"n_thresholds": 2,
+                                                             "multi_output": True},
+                                n_epochs=1, device="cpu", random_state=0)
+    with pytest.warns(UserWarning, match=r"treats every label above 2 as 2, and .* goes up to "
+                                         r"4; set n_thresholds=4"):
+        model.fit(X, y, qid=qid)
