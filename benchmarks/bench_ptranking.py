@@ -113,12 +113,15 @@ def _ours_wassrank(scores, labels, mask) -> tuple[list[float], torch.Tensor]:
     return per_list.detach().tolist(), scores.grad
 
 
-def _seeded_step(loss, scores, labels, seed: int = 0) -> tuple[float, torch.Tensor]:
-    """``loss(scores, labels)`` and its gradient, the global generator seeded first."""
+def _seeded_step(loss, scores, labels, *, backpropagates: bool = False,
+                 seed: int = 0) -> tuple[float, torch.Tensor]:
+    """``loss(scores, labels)`` and its gradient, the global generator seeded first;
+    ``backpropagates``: ``loss`` runs the backward pass itself (PT-Ranking's
+    ``inner_train``)."""
     scores = scores.detach().clone().requires_grad_(True)
     torch.manual_seed(seed)
     value = loss(scores, labels)
-    if value.grad_fn is not None and scores.grad is None:
+    if not backpropagates:
         value.backward()
     return float(value.detach()), scores.grad
 
@@ -169,14 +172,15 @@ def bench(pt: dict, repeats: int) -> None:
          lambda s, y: rankcosine_loss(s, y, None, reduction="sum"), 4.0),
     ]
     for name, trainer, ours, factor in cases:
-        their_value, their_grad = _seeded_step(trainer.inner_train, whole_scores, whole_labels)
+        their_value, their_grad = _seeded_step(trainer.inner_train, whole_scores, whole_labels,
+                                               backpropagates=True)
         our_value, our_grad = _seeded_step(lambda s, y, f=ours, k=factor: k * f(s, y),
                                            whole_scores, whole_labels)
         ours_ms, their_ms = alternating_median_ms([
             (lambda f=ours: _timed(lambda: _seeded_step(f, whole_scores, whole_labels)),
              repeats),
-            (lambda t=trainer: _timed(lambda: _seeded_step(t.inner_train, whole_scores,
-                                                           whole_labels)), repeats)])
+            (lambda t=trainer: _timed(lambda: _seeded_step(
+                t.inner_train, whole_scores, whole_labels, backpropagates=True)), repeats)])
         print(_row(f"{name} ({len(whole_scores)} lists)", ours_ms, their_ms,
                    abs(our_value - their_value), float((our_grad - their_grad).abs().max())),
               flush=True)

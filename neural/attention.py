@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from numbers import Integral
 
 import torch
 from torch import nn
 
-from .scorer import check_outputs
+from .scorer import POSITIVE_INTEGER, check_outputs
 
 POSITIONAL = (None, "learned", "fixed")
 
@@ -40,7 +39,7 @@ def check_attention_params(n_features: int, d_model: int, n_layers: int, n_heads
     for name, value in (("n_features", n_features), ("d_model", d_model),
                         ("n_layers", n_layers), ("n_heads", n_heads), ("d_ff", d_ff),
                         ("max_len", max_len)):
-        if not _is_positive_integer(value):
+        if not POSITIVE_INTEGER.is_satisfied_by(value):
             raise ValueError(f"AttentionScorer: {name} must be an integer >= 1, got {value!r}")
     if d_model % n_heads:
         raise ValueError(
@@ -57,11 +56,6 @@ def check_attention_params(n_features: int, d_model: int, n_layers: int, n_heads
         )
 
 
-def _is_positive_integer(value: object) -> bool:
-    """True for Python or NumPy integers >= 1 (bools are not integers here)."""
-    return not isinstance(value, bool) and isinstance(value, Integral) and value >= 1
-
-
 def layer_widths(input_layers: Iterable[int]) -> tuple[int, ...]:
     """Return ``input_layers`` as a tuple of Python ints, or raise ValueError naming it.
 
@@ -74,7 +68,7 @@ def layer_widths(input_layers: Iterable[int]) -> tuple[int, ...]:
             widths = tuple(input_layers)
         except TypeError:
             widths = None
-    if widths is None or not all(_is_positive_integer(w) for w in widths):
+    if widths is None or not all(POSITIVE_INTEGER.is_satisfied_by(w) for w in widths):
         raise ValueError(f"AttentionScorer: input_layers must be a sequence of integers >= 1 "
                          f"(widths of the per-document layers, e.g. (256, 128)), got "
                          f"{input_layers!r}")

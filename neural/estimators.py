@@ -112,17 +112,15 @@ class LambdaRankNet(NamedNeuralRanker):
 class _ListNetKeywords:
     """ListNet's keywords; its ``label_transform`` is a gain name (`boostrank.metrics.gains`)."""
 
-    label_transform: str
-    temperature: float
-    stochastic: bool
-    n_samples: int
-    gumbel_temperature: float
+    loss_keywords: ClassVar[dict[str, str]] = {
+        name: name for name in ("label_transform", "temperature", "stochastic", "n_samples",
+                                "gumbel_temperature")}
 
     def _loss_spec(self) -> tuple[str, dict[str, Any]]:
-        gain = resolve_gain(self.label_transform, param="label_transform")
-        return "listnet", {"label_transform": gain, "temperature": self.temperature,
-                           "stochastic": self.stochastic, "n_samples": self.n_samples,
-                           "gumbel_temperature": self.gumbel_temperature}
+        name, params = super()._loss_spec()
+        params["label_transform"] = resolve_gain(params["label_transform"],
+                                                 param="label_transform")
+        return name, params
 
     def _set_listnet_keywords(self, label_transform: str, temperature: float,
                               stochastic: bool, n_samples: int,

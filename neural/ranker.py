@@ -321,9 +321,8 @@ class NeuralRanker(BaseRanker):
     def _multi_output_ordinal(self) -> dict[str, Any] | None:
         """The loss keywords when the loss is ``ordinal`` with ``multi_output=True`` (allRank's
         form, one scorer output per threshold), else None."""
-        name, params = self._loss_spec()
-        if isinstance(name, str) and canonical_loss_name(name) == "ordinal" \
-                and params.get("multi_output", False):
+        params = self._loss_spec()[1]
+        if self._loss_name() == "ordinal" and params.get("multi_output", False):
             return params
         return None
 
@@ -362,10 +361,8 @@ class NeuralRanker(BaseRanker):
 
     def _warn_merged_grades(self, y: np.ndarray, where: str) -> None:
         """Warn when ``ordinal``'s thresholds cannot tell the highest labels of ``y`` apart."""
-        name, params = self._loss_spec()
-        n_thresholds = params.get("n_thresholds")
-        if not (isinstance(name, str) and canonical_loss_name(name) == "ordinal"
-                and n_thresholds is not None and y.size):
+        n_thresholds = self._loss_spec()[1].get("n_thresholds")
+        if self._loss_name() != "ordinal" or n_thresholds is None or not y.size:
             return
         top = float(np.max(y))
         if top > n_thresholds:

@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from boostrank.params import Interval
+
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU,
@@ -89,9 +91,13 @@ def scorer_outputs(model: nn.Module) -> int:
     return first.n_outputs if isinstance(first, ThresholdScorer) else 1
 
 
+#: Python or NumPy integers >= 1 (bools refused): layer widths, output counts
+POSITIVE_INTEGER = Interval(Integral, 1, None)
+
+
 def check_outputs(n_outputs: object) -> int:
     """``n_outputs`` as an int, or ValueError unless it is an integer >= 1."""
-    if isinstance(n_outputs, bool) or not isinstance(n_outputs, Integral) or n_outputs < 1:
+    if not POSITIVE_INTEGER.is_satisfied_by(n_outputs):
         raise ValueError(f"n_outputs must be an integer >= 1, got {n_outputs!r}")
     return int(n_outputs)
 

@@ -15,6 +15,7 @@ from numbers import Integral, Real
 import torch
 
 from boostrank.metrics.gains import EXPONENTIAL, resolve_gain
+from boostrank.params import Interval
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -115,8 +116,7 @@ def check_non_negative(name: str, param: str, value: object) -> None:
 
 def check_base(name: str, param: str, value: object) -> None:
     """Raise ValueError unless ``value`` is a finite real number > 1 (the base of a gain)."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) \
-            or not value > 1:
+    if not Interval(Real, 1, None, closed="neither").is_satisfied_by(value):
         raise ValueError(f"{name}: {param} must be a finite number > 1, got {value!r}")
 
 
@@ -130,7 +130,7 @@ def check_cutoff(name: str, param: str, value: object) -> None:
 
 def check_count(name: str, param: str, value: object) -> None:
     """Raise ValueError unless ``value`` is an integer >= 1 (a count such as n_samples)."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+    if not Interval(Integral, 1, None).is_satisfied_by(value):
         raise ValueError(f"{name}: {param} must be an integer >= 1, got {value!r}")
 
 
