@@ -243,6 +243,32 @@ def test_journal_heartbeat_fails_only_stale_trials(tmp_path):
     assert study.trials[1].state.name == "FAIL"
 
 
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used")
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_a_trial_killed_before_optunas_heartbeat_thread_starts_is_still_failed(tmp_path, kind):
+    """`study.ask()` creates the trial and runs the sampler; Optuna starts the heartbeat
+    thread only after it, and never fails a RUNNING trial that has no heartbeat at all. A
+    worker killed inside `ask` (a slow sampler, a busy machine) left its trial RUNNING for
+    good: the storages now write the first heartbeat as the trial starts, for new trials and
+    for enqueued ones a worker takes."""
+    from tuning.storage import fail_stale_trials
+
+    target = f"sqlite:///{tmp_path / 'hb.db'}" if kind == "sqlite" else str(tmp_path / "hb.log")
+    storage = make_storage(target, heartbeat_interval=1, grace_period=1)
+    study = optuna.create_study(storage=storage, study_name="hb", direction="maximize")
+    study.enqueue_trial({"x": 0.5})
+    taken, created = study.ask(), study.ask()  # the enqueued trial, then a new one
+    assert study.trials[taken.number].params == {}  # nothing sampled: no heartbeat thread ran
+    time.sleep(2.2)  # longer than the grace period since those first heartbeats
+    fail_stale_trials(study)
+    assert [t.state.name for t in study.trials] == ["FAIL", "FAIL"]
+    assert [taken.number, created.number] == [0, 1]
+    # a trial asked now has a fresh heartbeat and is not stale
+    fresh = study.ask()
+    fail_stale_trials(study)
+    assert study.trials[fresh.number].state.name == "RUNNING"
+
+
 def test_losing_a_schema_race_on_a_new_sqlite_file_is_retried(tmp_path, monkeypatch):
     """Workers started together on a new SQLite file race to create its tables; the loser
     gets SQLite's "table ... already exists" and must try again, not fail."""

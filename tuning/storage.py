@@ -20,7 +20,10 @@ dead process and is marked FAIL by the next process that uses the study (never C
 ``optuna.storages.RetryFailedTrialCallback()`` to re-run it). Optuna implements this for RDB
 storages; `HeartbeatJournalStorage` adds the same to journal files (heartbeats are written as
 trial system attributes with the wall-clock time, so processes sharing a file across machines
-need synchronised clocks).
+need synchronised clocks). Both write a trial's first heartbeat the moment it starts running
+in a process, not when Optuna's heartbeat thread starts (after the sampler has run): Optuna
+never fails a running trial that has no heartbeat, so a process killed while its sampler ran
+would otherwise leave the trial RUNNING for good.
 """
 
 from __future__ import annotations
