@@ -19,7 +19,7 @@ samplers read the study several times while a trial starts. The same 30 trials t
 1,541 statements and 325 commits. Optuna's own code does the rest: trial creation, states and
 values, system attributes (successive halving and Hyperband keep their rungs there and compare
 running trials), heartbeats (the first of which this storage writes as the trial starts,
-see `tuning.storage`).
+see `tuning.heartbeat`).
 
 What other processes see: a running trial's state at once, its params, intermediate values
 and user attributes when it finishes (or at the next periodic write), never a finished trial
@@ -46,6 +46,8 @@ from typing import Any
 
 import optuna
 from optuna.trial import TrialState
+
+from .heartbeat import write_first_heartbeat
 
 __all__ = [
     "DEFAULT_FLUSH_INTERVAL",
@@ -192,18 +194,10 @@ class BufferedRDBStorage(optuna.storages.RDBStorage):
         self._forget_reads()
         frozen = super()._create_new_trial(study_id, template_trial)
         if frozen.state == TrialState.RUNNING:
-            self._first_heartbeat(frozen._trial_id)
+            write_first_heartbeat(self, frozen._trial_id)
             with self._pending_lock:
                 self._pending[frozen._trial_id] = _Pending(base=copy.deepcopy(frozen))
         return frozen
-
-    def _first_heartbeat(self, trial_id: int) -> None:
-        # Optuna's heartbeat thread starts only after the sampler has sampled the trial's
-        # relative params, and a running trial without any heartbeat is never stale: a
-        # process killed in between would leave its trial RUNNING for good. The first
-        # heartbeat is therefore written as soon as the trial runs here.
-        if self.heartbeat_interval is not None:
-            self.record_heartbeat(trial_id)
 
     def set_trial_state_values(self, trial_id: int, state: Any,
                                values: Any = None) -> bool:
@@ -217,7 +211,7 @@ class BufferedRDBStorage(optuna.storages.RDBStorage):
             return super().set_trial_state_values(trial_id, state, values)
         changed = super().set_trial_state_values(trial_id, state, values)
         if changed and state == TrialState.RUNNING:  # a waiting trial this process took
-            self._first_heartbeat(trial_id)
+            write_first_heartbeat(self, trial_id)
             base = super().get_trial(trial_id)
             with self._pending_lock:
                 self._pending.setdefault(trial_id, _Pending(base=base))

@@ -12,6 +12,8 @@ from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.storages.journal import JournalStorage
 from optuna.trial import TrialState
 
+from .heartbeat import write_first_heartbeat
+
 __all__ = ["HeartbeatJournalStorage"]
 
 _HEARTBEAT_KEY = "boostrank:heartbeat"
@@ -36,21 +38,15 @@ class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
     def create_new_trial(self, study_id: int, template_trial: Any = None) -> int:
         trial_id = super().create_new_trial(study_id, template_trial)
         if template_trial is None or template_trial.state == TrialState.RUNNING:
-            self._first_heartbeat(trial_id)
+            write_first_heartbeat(self, trial_id)
         return trial_id
 
     def set_trial_state_values(self, trial_id: int, state: TrialState,
                                values: Any = None) -> bool:
         changed = super().set_trial_state_values(trial_id, state, values)
         if changed and state == TrialState.RUNNING:  # a waiting trial this process took
-            self._first_heartbeat(trial_id)
+            write_first_heartbeat(self, trial_id)
         return changed
-
-    def _first_heartbeat(self, trial_id: int) -> None:
-        # a running trial without a heartbeat is never stale, and Optuna's heartbeat thread
-        # starts only once the sampler has sampled the trial: write the first one at once
-        if self.heartbeat_interval is not None:
-            self.record_heartbeat(trial_id)
 
     def record_heartbeat(self, trial_id: int) -> None:
         try:

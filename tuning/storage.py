@@ -23,7 +23,7 @@ trial system attributes with the wall-clock time, so processes sharing a file ac
 need synchronised clocks). Both write a trial's first heartbeat the moment it starts running
 in a process, not when Optuna's heartbeat thread starts (after the sampler has run): Optuna
 never fails a running trial that has no heartbeat, so a process killed while its sampler ran
-would otherwise leave the trial RUNNING for good.
+would otherwise leave the trial RUNNING for good (`tuning.heartbeat`).
 """
 
 from __future__ import annotations

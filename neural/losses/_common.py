@@ -114,9 +114,14 @@ def check_non_negative(name: str, param: str, value: object) -> None:
         raise ValueError(f"{name}: {param} must be a finite number >= 0, got {value!r}")
 
 
+#: integers >= 1 (bools refused) and finite reals > 1: counts and gain bases
+_COUNT = Interval(Integral, 1, None)
+_ABOVE_ONE = Interval(Real, 1, None, closed="neither")
+
+
 def check_base(name: str, param: str, value: object) -> None:
     """Raise ValueError unless ``value`` is a finite real number > 1 (the base of a gain)."""
-    if not Interval(Real, 1, None, closed="neither").is_satisfied_by(value):
+    if not _ABOVE_ONE.is_satisfied_by(value):
         raise ValueError(f"{name}: {param} must be a finite number > 1, got {value!r}")
 
 
@@ -130,7 +135,7 @@ def check_cutoff(name: str, param: str, value: object) -> None:
 
 def check_count(name: str, param: str, value: object) -> None:
     """Raise ValueError unless ``value`` is an integer >= 1 (a count such as n_samples)."""
-    if not Interval(Integral, 1, None).is_satisfied_by(value):
+    if not _COUNT.is_satisfied_by(value):
         raise ValueError(f"{name}: {param} must be an integer >= 1, got {value!r}")
 
 
@@ -194,6 +199,12 @@ def ideal_dcg(g: torch.Tensor, mask: torch.Tensor, k: int | None) -> torch.Tenso
 def valid_lists(mask: torch.Tensor) -> torch.Tensor:
     """[batch] bool: lists holding at least one real document."""
     return mask.any(dim=1)
+
+
+def masked_log_softmax(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """log_softmax over the real entries of each row; padded entries (and empty rows) get 0."""
+    out = torch.log_softmax(values.masked_fill(~mask, float("-inf")), dim=1)
+    return out.masked_fill(~mask, 0.0)
 
 
 def reduce_by_count(

@@ -61,12 +61,6 @@ def _transform_labels(labels: torch.Tensor,
     return gains(labels, resolve_label_transform(transform))
 
 
-def masked_log_softmax(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """log_softmax over the real entries of each row; padded entries (and empty rows) get 0."""
-    out = torch.log_softmax(values.masked_fill(~mask, float("-inf")), dim=1)
-    return out.masked_fill(~mask, 0.0)
-
-
 def listnet_loss(
     scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
     label_transform: str | Callable[[torch.Tensor], torch.Tensor] = "linear",

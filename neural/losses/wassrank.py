@@ -47,7 +47,7 @@ from typing import Any
 import torch
 from torch.autograd.function import once_differentiable
 
-from ._common import check_numbers, prepare, reduce_lists, valid_lists
+from ._common import check_numbers, masked_log_softmax, prepare, reduce_lists, valid_lists
 from .pairs import MAX_LIST_MATRIX
 
 #: PT-Ranking's ``var_penalty``: the cost of moving mass between two documents of one grade
@@ -172,13 +172,6 @@ class _TransportCost(torch.autograd.Function):
         return grad_q * torch.exp(log_q), None, None, None, None, None
 
 
-def _masked_log_softmax(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """log_softmax over each row's real entries; padded entries hold 0 (finite)."""
-    lowest = torch.finfo(values.dtype).min
-    out = torch.log_softmax(values.masked_fill(~mask, lowest), dim=1)
-    return out.masked_fill(~mask, 0.0)
-
-
 def wassrank_loss(
     scores: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None = None, *,
     regularization: float = 0.1, n_iter: int = 20, gain_base: float = 4.0,
@@ -218,7 +211,7 @@ def wassrank_loss(
     labels = labels.to(scores.dtype)
     blocks = grade_blocks(labels, mask, float(gain_base), float(relevance_gap),
                           float(tie_cost), float(regularization), name)
-    per_list = _TransportCost.apply(_masked_log_softmax(scores, mask),
-                                    _masked_log_softmax(labels, mask), blocks, mask,
+    per_list = _TransportCost.apply(masked_log_softmax(scores, mask),
+                                    masked_log_softmax(labels, mask), blocks, mask,
                                     float(regularization), int(n_iter))
     return reduce_lists(per_list, valid_lists(mask), weights, reduction)
