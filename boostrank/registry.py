@@ -23,6 +23,7 @@ MODELS: dict[str, str] = {
     "attention_listnet": "neural.estimators:AttentionListNet",
     "attention_lambdaloss": "neural.estimators:AttentionLambdaLoss",
     "attention_ranknet": "neural.estimators:AttentionRankNet",
+    "attention_dasalc": "neural.estimators:DASALCRanker",
 }
 
 

@@ -1,9 +1,9 @@
-"""PyTorch neural rankers: list losses, MLP and attention scorers, length-bucketed batching.
+"""PyTorch neural rankers: list losses, MLP, attention and DASALC scorers, bucketed batching.
 
 The general ``neural.NeuralRanker(loss=..., scorer=...)`` (`neural.ranker`) and the named
 rankers of `neural.estimators` (``RankNet``, ``ListNet``, ``LambdaRankNet``, ``ListMLENet``,
 ``ApproxNDCGNet``, ``WassRankNet``, ``AttentionNeuralNDCG``, ``AttentionListNet``, ``AttentionLambdaLoss``,
-``AttentionRankNet``)
+``AttentionRankNet``, ``DASALCRanker``)
 follow the boostrank estimator contract. ``neural.losses`` holds the losses for plain PyTorch
 use. Submodules load on first access, so ``import neural`` itself is cheap.
 """
@@ -18,6 +18,7 @@ _PUBLIC = {
     "AttentionListNet": ".estimators:AttentionListNet",
     "AttentionLambdaLoss": ".estimators:AttentionLambdaLoss",
     "AttentionRankNet": ".estimators:AttentionRankNet",
+    "DASALCRanker": ".estimators:DASALCRanker",
     "build_scorer": ".scorer:build_scorer",
     "RankNet": ".estimators:RankNet",
     "ListNet": ".estimators:ListNet",
@@ -34,7 +35,8 @@ _PUBLIC = {
     "get_loss": ".losses:get_loss",
 }
 
-_SUBMODULES = ("losses", "batching", "distributed", "ensemble", "estimators", "parameters", "persistence",
-               "preprocessing", "ranker", "runtime", "scorer", "training")
+_SUBMODULES = ("losses", "attention", "batching", "dasalc", "distributed", "ensemble",
+               "estimators", "parameters", "persistence", "preprocessing", "ranker", "runtime",
+               "scorer", "training")
 
 __all__, __getattr__, __dir__ = lazy_facade(__name__, _PUBLIC, submodules=_SUBMODULES)

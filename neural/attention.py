@@ -75,6 +75,37 @@ def layer_widths(input_layers: Iterable[int]) -> tuple[int, ...]:
     return tuple(int(w) for w in widths)
 
 
+def check_list_input(owner: str, x: torch.Tensor, mask: torch.Tensor, n_features: int,
+                     n_heads: int) -> None:
+    """Raise ValueError unless ``x`` is [batch, list, n_features] with a [batch, list]
+    ``mask``, and the batch's attention matrices (batch x heads x list x list) stay within
+    `MAX_ATTENTION_ELEMENTS`. ``owner`` starts the message (the scorer's class name)."""
+    if x.dim() != 3 or x.shape[2] != n_features:
+        raise ValueError(f"{owner}: x must have shape [batch, list, {n_features}], got "
+                         f"{tuple(x.shape)}")
+    if mask.shape != x.shape[:2]:
+        raise ValueError(f"{owner}: mask shape {tuple(mask.shape)} differs from "
+                         f"[batch, list] = {tuple(x.shape[:2])}")
+    batch, length = x.shape[:2]
+    elements = batch * n_heads * length * length
+    if elements > MAX_ATTENTION_ELEMENTS:
+        raise ValueError(
+            f"{owner}: a batch of {batch} list(s) of {length} documents needs attention "
+            f"matrices of {elements:,} elements (limit {MAX_ATTENTION_ELEMENTS:,}, "
+            f"neural.attention.MAX_ATTENTION_ELEMENTS); use smaller batches, split or "
+            f"subsample queries this long, or an MLP scorer"
+        )
+
+
+def attend_everywhere_if_empty(mask: torch.Tensor) -> torch.Tensor:
+    """The key padding mask [batch, list] (True: ignored) of a real-document ``mask``.
+
+    A list without any real document would attend over nothing (NaN): it attends everywhere
+    instead; its positions are padding and score 0 anyway.
+    """
+    return ~mask & mask.any(dim=1, keepdim=True)
+
+
 def fixed_positional_encoding(max_len: int, d_model: int) -> torch.Tensor:
     """The sinusoidal encoding of Vaswani et al. (2017), shape [max_len, d_model]."""
     position = torch.arange(max_len, dtype=torch.float32).unsqueeze(1)
@@ -161,25 +192,12 @@ class AttentionScorer(nn.Module):
         self.input_layers = _feed_forward_stack(n_features, input_layers, dropout)
 
     def _check_input(self, x: torch.Tensor, mask: torch.Tensor) -> None:
-        if x.dim() != 3 or x.shape[2] != self.n_features:
-            raise ValueError(f"AttentionScorer: x must have shape [batch, list, "
-                             f"{self.n_features}], got {tuple(x.shape)}")
-        if mask.shape != x.shape[:2]:
-            raise ValueError(f"AttentionScorer: mask shape {tuple(mask.shape)} differs from "
-                             f"[batch, list] = {tuple(x.shape[:2])}")
-        batch, length = x.shape[:2]
+        check_list_input("AttentionScorer", x, mask, self.n_features, self.n_heads)
+        length = x.shape[1]
         if self.positional is not None and length > self.max_len:
             raise ValueError(f"AttentionScorer: a list of {length} documents is longer than "
                              f"max_len={self.max_len} of the positional encoding; raise max_len "
                              f"or split longer queries")
-        elements = batch * self.n_heads * length * length
-        if elements > MAX_ATTENTION_ELEMENTS:
-            raise ValueError(
-                f"AttentionScorer: a batch of {batch} list(s) of {length} documents needs "
-                f"attention matrices of {elements:,} elements (limit {MAX_ATTENTION_ELEMENTS:,}, "
-                f"neural.attention.MAX_ATTENTION_ELEMENTS); use smaller batches, split or "
-                f"subsample queries this long, or an MLP scorer"
-            )
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Scores [batch, list] of features ``x`` [batch, list, n_features] (float32).
@@ -194,9 +212,7 @@ class AttentionScorer(nn.Module):
             h = h + self.position_embedding.weight[:length]
         elif self.positional == "fixed":
             h = h + self.position_table[:length].to(h.dtype)
-        # A list without any real document would attend over nothing (NaN): let it attend
-        # everywhere; its positions are padding and score 0 anyway.
-        padding = ~mask & mask.any(dim=1, keepdim=True)
+        padding = attend_everywhere_if_empty(mask)
         h = self.encoder(h, src_key_padding_mask=padding)
         scores = self.output(h)
         if scores.shape[-1] == 1:

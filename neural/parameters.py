@@ -23,7 +23,14 @@ from boostrank.validation import (
 
 from .losses import canonical_loss_name, get_loss
 from .preprocessing import METHODS
-from .scorer import ACTIVATIONS, NORMS, SCORERS, check_attention_params, check_scorer_params
+from .scorer import (
+    ACTIVATIONS,
+    MLP_TAKES_NO_SCORER_PARAMS,
+    NORMS,
+    SCORERS,
+    check_listwise_params,
+    check_scorer_params,
+)
 from .training import resolve_device
 
 
@@ -142,13 +149,13 @@ def _known_losses() -> set[str]:
 
 
 def check_scorer(scorer: str, scorer_params: dict[str, Any] | None, *, owner: str) -> None:
-    """Validate ``scorer_params`` for ``scorer`` (MLP: none; attention: its keywords)."""
+    """Validate ``scorer_params`` for ``scorer`` (MLP: none; a listwise scorer: its
+    keywords, `neural.scorer.check_listwise_params`)."""
     if scorer == "mlp":
         if scorer_params:
-            raise ValueError(f"{owner}: scorer_params is for scorer='attention'; the MLP is set "
-                             "by hidden_sizes, activation, dropout and norm")
+            raise ValueError(f"{owner}: {MLP_TAKES_NO_SCORER_PARAMS}")
         return
     try:
-        check_attention_params(scorer_params or {})
+        check_listwise_params(scorer, scorer_params or {})
     except ValueError as exc:
         raise ValueError(f"{owner}: {exc}") from None

@@ -50,7 +50,7 @@ from .position_bias import (
 )
 from .preprocessing import FeaturePreprocessor
 from .runtime import seeded, torch_threads
-from .scorer import build_scorer, is_listwise
+from .scorer import attention_heads, build_scorer, is_listwise
 from .training import (
     TrainOptions,
     evaluate_targets,
@@ -106,19 +106,24 @@ class NeuralRanker(BaseRanker):
     loss_params : dict or None
         Keyword parameters of the loss (e.g. ``{"sigma": 2.0}``); a keyword the loss does not
         take is an error before training.
-    scorer : {"mlp", "attention"}, default "mlp"
+    scorer : {"mlp", "attention", "dasalc"}, default "mlp"
         ``mlp`` scores each document alone; ``attention`` is the listwise self-attention
-        scorer (`neural.attention.AttentionScorer`) that sees every document of the list.
+        scorer (`neural.attention.AttentionScorer`) that sees every document of the list;
+        ``dasalc`` is DASALC's scorer (`neural.dasalc.DASALCScorer`), a per-document tower
+        crossed with listwise self-attention.
     scorer_params : dict or None
         For ``scorer="attention"``: ``d_model``, ``n_layers``, ``n_heads`` (must divide
         ``d_model``), ``d_ff``, ``positional`` (None, ``"learned"``, ``"fixed"``), ``max_len``,
         ``input_layers`` (widths of per-document layers before the encoder, default none).
+        For ``scorer="dasalc"``: ``hidden_size``, ``tower_layers``, ``n_layers``, ``n_heads``,
+        ``head_size``.
     hidden_sizes : int or tuple of int, default (256, 128)
         MLP hidden widths (an int means one layer).
     activation : str, default "elu"
         MLP hidden activation (``relu``, ``elu``, ``gelu``, ``tanh``, ...).
     dropout : float in [0, 1), default 0.2
-        Dropout probability (after each MLP hidden layer; inside the attention layers).
+        Dropout probability (after each MLP hidden layer; inside the attention layers; in
+        DASALC's tower, attention and latent cross).
     norm : {None, "batch", "layer"}
         MLP normalisation in each hidden layer.
     preprocessing : {"standard", "log1p", "query_minmax", "thermometer", "none"}, default "standard"
@@ -513,7 +518,7 @@ class NeuralRanker(BaseRanker):
             from .attention import MAX_ATTENTION_ELEMENTS
 
             max_elements = min(max_elements,
-                               MAX_ATTENTION_ELEMENTS // scorer_params.get("n_heads", 4))
+                               MAX_ATTENTION_ELEMENTS // attention_heads(scorer, scorer_params))
             cap = min(cap, math.isqrt(max_elements))
         copies = matrix_copies(self._loss_name(), self._loss_spec()[1])
         if copies > 1:  # a stochastic loss scores n_samples copies of every list
@@ -610,7 +615,7 @@ class NeuralRanker(BaseRanker):
         if offsets is None and (self.preprocessor_.needs_groups or listwise):
             why = ("preprocessing='query_minmax' normalises within each query"
                    if self.preprocessor_.needs_groups
-                   else "scorer='attention' scores whole queries")
+                   else f"scorer={self._scorer_spec()[0]!r} scores whole queries")
             raise ValueError(f"{type(self).__name__}.predict needs qid= (one query id per "
                              f"row): {why}")
         Z = self.preprocessor_.transform(features, offsets)

@@ -1,7 +1,8 @@
-"""The scoring networks: `MLPScorer` (each document alone) and the listwise attention scorer.
+"""The scoring networks: `MLPScorer` (each document alone) and the listwise scorers
+(``attention``, `neural.attention.AttentionScorer`; ``dasalc``, `neural.dasalc.DASALCScorer`).
 
-`build_scorer` makes either from its short name (`SCORERS`); `check_attention_params` checks
-the attention scorer's keyword parameters before any training.
+`build_scorer` makes one from its short name (`SCORERS`); `check_listwise_params` checks a
+listwise scorer's keyword parameters (``scorer_params``) before any training.
 """
 
 from __future__ import annotations
@@ -26,8 +27,13 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "silu": nn.SiLU,
 }
 NORMS = (None, "batch", "layer")
-#: scorer names: ``"mlp"`` scores documents one by one, ``"attention"`` whole padded lists
-SCORERS = ("mlp", "attention")
+#: scorer names: ``"mlp"`` scores documents one by one, the `LISTWISE_SCORERS` whole lists
+SCORERS = ("mlp", "attention", "dasalc")
+#: scorers that see whole padded lists ``(x [lists, len, features], mask)``
+LISTWISE_SCORERS = ("attention", "dasalc")
+MLP_TAKES_NO_SCORER_PARAMS = ("scorer_params is for the listwise scorers ('attention', "
+                              "'dasalc'); the MLP is set by hidden_sizes, activation, dropout "
+                              "and norm")
 #: keyword parameters of the attention scorer (``dropout`` comes from the estimator)
 ATTENTION_PARAMS = ("d_model", "n_layers", "n_heads", "d_ff", "positional", "max_len",
                     "input_layers")
@@ -159,42 +165,65 @@ def check_scorer_params(hidden_sizes: Sequence[int], activation: str, dropout: f
 
 def is_listwise(scorer: str) -> bool:
     """True for scorers that see whole lists ``(x [lists, len, features], mask)``."""
-    return scorer == "attention"
+    return scorer in LISTWISE_SCORERS
 
 
-def check_attention_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate the attention scorer's ``scorer_params``; ValueError naming the bad one.
+def _listwise_class(scorer: str) -> tuple[type[nn.Module], tuple[str, ...], Any]:
+    """(module class, its ``scorer_params`` keys, their value check) of a listwise scorer."""
+    if scorer == "attention":
+        from .attention import AttentionScorer
+        from .attention import check_attention_params as check_values
+
+        return AttentionScorer, ATTENTION_PARAMS, check_values
+    from .dasalc import DASALC_PARAMS, DASALCScorer, check_dasalc_params
+
+    return DASALCScorer, DASALC_PARAMS, check_dasalc_params
+
+
+def listwise_defaults(scorer: str) -> dict[str, Any]:
+    """The default ``scorer_params`` of the listwise scorer ``scorer`` (its class's)."""
+    import inspect
+
+    cls, keys, _ = _listwise_class(scorer)
+    return {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
+            if name in keys}
+
+
+def check_listwise_params(scorer: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the ``scorer_params`` of a listwise scorer; ValueError naming the bad one.
 
     Parameters
     ----------
+    scorer : {"attention", "dasalc"}
+        The scorer's short name.
     params : mapping
-        Keys among `ATTENTION_PARAMS`: ``d_model``, ``n_layers``, ``n_heads``, ``d_ff``,
-        ``max_len`` (positive ints; ``n_heads`` must divide ``d_model``), ``positional``
-        (None, ``"learned"`` or ``"fixed"``) and ``input_layers`` (a sequence of positive
-        ints, the per-document layers before the encoder); values are checked by
-        `neural.attention.check_attention_params`.
+        For ``attention``, keys among `ATTENTION_PARAMS`: ``d_model``, ``n_layers``,
+        ``n_heads``, ``d_ff``, ``max_len`` (positive ints; ``n_heads`` must divide
+        ``d_model``), ``positional`` (None, ``"learned"`` or ``"fixed"``) and ``input_layers``
+        (a sequence of positive ints, the per-document layers before the encoder), checked by
+        `neural.attention.check_attention_params`. For ``dasalc``, keys among
+        `neural.dasalc.DASALC_PARAMS` (``hidden_size``, ``tower_layers``, ``n_layers``,
+        ``n_heads``, ``head_size``), checked by `neural.dasalc.check_dasalc_params`.
 
     Returns
     -------
     dict
         The parameters as given (a copy).
     """
-    import inspect
-
-    from .attention import AttentionScorer
-    from .attention import check_attention_params as check_values
-
+    _, keys, check_values = _listwise_class(scorer)
     params = dict(params)
-    unknown = sorted(set(params) - set(ATTENTION_PARAMS))
+    unknown = sorted(set(params) - set(keys))
     if unknown:
         hint = " (dropout is the estimator's dropout=)" if "dropout" in unknown else ""
-        raise ValueError(f"scorer_params: unknown parameter(s) {unknown} for scorer='attention'"
-                         f"; allowed: {list(ATTENTION_PARAMS)}{hint}")
-    defaults = {name: p.default for name, p in
-                inspect.signature(AttentionScorer.__init__).parameters.items()
-                if name in ATTENTION_PARAMS}
-    check_values(n_features=1, dropout=0.0, **{**defaults, **params})
+        raise ValueError(f"scorer_params: unknown parameter(s) {unknown} for scorer={scorer!r}"
+                         f"; allowed: {list(keys)}{hint}")
+    check_values(n_features=1, dropout=0.0, **{**listwise_defaults(scorer), **params})
     return params
+
+
+def attention_heads(scorer: str, params: Mapping[str, Any]) -> int:
+    """Attention heads per layer of a listwise scorer with these ``scorer_params``."""
+    return int(params.get("n_heads", listwise_defaults(scorer)["n_heads"]))
 
 
 def build_scorer(name: str, n_features: int, *, hidden_sizes: Sequence[int] = (64,),
@@ -203,24 +232,22 @@ def build_scorer(name: str, n_features: int, *, hidden_sizes: Sequence[int] = (6
                  n_outputs: int = 1) -> nn.Module:
     """The scoring network called ``name`` (see `SCORERS`) for ``n_features`` inputs.
 
-    ``"mlp"`` uses ``hidden_sizes``, ``activation``, ``dropout`` and ``norm``;
-    ``"attention"`` uses ``dropout`` and ``scorer_params`` (`check_attention_params`), and
-    is ``neural.attention.AttentionScorer``: ``forward(x [lists, len, n_features], mask
-    [lists, len] bool) -> [lists, len]``. ``n_outputs > 1`` gives a `ThresholdScorer` with that
-    many threshold logits per document.
+    ``"mlp"`` uses ``hidden_sizes``, ``activation``, ``dropout`` and ``norm``; the listwise
+    ``"attention"`` (``neural.attention.AttentionScorer``) and ``"dasalc"``
+    (``neural.dasalc.DASALCScorer``) use ``dropout`` and ``scorer_params``
+    (`check_listwise_params`): ``forward(x [lists, len, n_features], mask [lists, len] bool)
+    -> [lists, len]``. ``n_outputs > 1`` gives a `ThresholdScorer` with that many threshold
+    logits per document.
     """
     n_outputs = check_outputs(n_outputs)
     if name == "mlp":
         if scorer_params:
-            raise ValueError("scorer_params is for scorer='attention'; the MLP is set by "
-                             "hidden_sizes, activation, dropout and norm")
+            raise ValueError(MLP_TAKES_NO_SCORER_PARAMS)
         network = MLPScorer(n_features, hidden_sizes, activation, dropout, norm, n_outputs)
-    elif name == "attention":
-        from .attention import AttentionScorer
-
-        network = AttentionScorer(int(n_features), dropout=float(dropout),
-                                  n_outputs=n_outputs,
-                                  **check_attention_params(scorer_params or {}))
+    elif name in LISTWISE_SCORERS:
+        cls = _listwise_class(name)[0]
+        network = cls(int(n_features), dropout=float(dropout), n_outputs=n_outputs,
+                      **check_listwise_params(name, scorer_params or {}))
     else:
         raise ValueError(f"scorer must be one of {SCORERS}, got {name!r}")
     return network if n_outputs == 1 else ThresholdScorer(network, n_outputs)

@@ -32,6 +32,12 @@ Default spaces (see `describe`):
     ``dropout`` 0-0.5, ``weight_decay`` 1e-6-0.1
     (log; the defaults 0.3 / 0.01 sit inside), ``batch_size`` 16, 32 or 64, ``temperature`` 0.1-2 (log), ``input_noise`` 0-0.3,
     ``preprocessing`` standard or log1p; epochs by early stopping as for ``neural``.
+``dasalc`` (`dasalc_space`, the ``attention_dasalc`` model)
+    ``learning_rate`` 1e-4-3e-3 (log), ``hidden_size`` 128, 256 or 512, ``tower_layers`` 1-3,
+    ``n_layers`` 1-4, ``n_heads`` 1, 2 or 4, ``head_size`` 32, 64 or 100, ``dropout`` 0-0.6,
+    ``input_noise`` 0-2 (TF-Ranking used 0.2-4.5 on the large web sets), ``weight_decay``
+    1e-8-1e-2 (log), ``batch_size`` 16, 32, 64 or 128, ``temperature`` 0.5-2; epochs by early
+    stopping as for ``neural``.
 
 A default space keeps only the entries the estimator has (``get_params()``), so one neural space
 serves every neural model. Parameters the space does not name keep the estimator's values.
@@ -53,6 +59,7 @@ __all__ = [
     "lightgbm_space",
     "neural_space",
     "attention_space",
+    "dasalc_space",
     "resolve_space",
     "suggest",
     "xgboost_space",
@@ -306,6 +313,36 @@ def attention_space() -> SearchSpace:
     )
 
 
+def dasalc_space() -> SearchSpace:
+    """Default space for `neural.DASALCRanker` (``attention_dasalc``): the tower's and the
+    interaction branch's sizes, the regularisers (dropout, input noise, weight decay) and the
+    softmax temperature (see the module docstring)."""
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    return SearchSpace(
+        {
+            "learning_rate": FloatDistribution(1e-4, 3e-3, log=True),
+            "hidden_size": CategoricalDistribution([128, 256, 512]),
+            "tower_layers": IntDistribution(1, 3),
+            "n_layers": IntDistribution(1, 4),
+            "n_heads": CategoricalDistribution([1, 2, 4]),
+            "head_size": CategoricalDistribution([32, 64, 100]),
+            "dropout": FloatDistribution(0.0, 0.6),
+            "input_noise": FloatDistribution(0.0, 2.0),
+            "weight_decay": FloatDistribution(1e-8, 1e-2, log=True),
+            "batch_size": CategoricalDistribution([16, 32, 64, 128]),
+            "temperature": FloatDistribution(0.5, 2.0),
+        },
+        fixed=_epochs_by_early_stopping,
+        name="dasalc",
+        notes="epochs: early stopping on the validation metric, the epoch count is the cap",
+    )
+
+
 #: registered model name (`boostrank.registry.MODELS`) -> default space name
 SPACE_OF_MODEL = {
     "lightgbm": "lightgbm",
@@ -320,6 +357,7 @@ SPACE_OF_MODEL = {
     "attention_listnet": "attention",
     "attention_lambdaloss": "attention",
     "attention_ranknet": "attention",
+    "attention_dasalc": "dasalc",
 }
 
 
@@ -344,6 +382,7 @@ _DEFAULTS: dict[str, Callable[[], SearchSpace]] = {
     "xgboost": xgboost_space,
     "neural": neural_space,
     "attention": attention_space,
+    "dasalc": dasalc_space,
 }
 
 
