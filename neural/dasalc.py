@@ -36,7 +36,7 @@ from torch import nn
 from boostrank.params import Interval
 
 from .attention import attend_everywhere_if_empty, check_list_input
-from .scorer import POSITIVE_INTEGER, check_outputs
+from .scorer import DROPOUT, POSITIVE_INTEGER, check_outputs
 
 NON_NEGATIVE_INTEGER = Interval(Integral, 0, None)
 
@@ -55,8 +55,7 @@ def check_dasalc_params(n_features: int, hidden_size: int, tower_layers: int, n_
     if not NON_NEGATIVE_INTEGER.is_satisfied_by(tower_layers):
         raise ValueError(f"DASALCScorer: tower_layers must be an integer >= 0 (hidden blocks "
                          f"of the per-document tower), got {tower_layers!r}")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
-            or not 0.0 <= dropout < 1.0:
+    if not DROPOUT.is_satisfied_by(dropout):
         raise ValueError(f"DASALCScorer: dropout must be in [0, 1), got {dropout!r}")
 
 

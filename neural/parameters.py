@@ -25,6 +25,7 @@ from .losses import canonical_loss_name, get_loss
 from .preprocessing import METHODS
 from .scorer import (
     ACTIVATIONS,
+    DROPOUT,
     MLP_TAKES_NO_SCORER_PARAMS,
     NORMS,
     SCORERS,
@@ -75,7 +76,7 @@ NEURAL_CONSTRAINTS: dict[str, list[Any]] = {
     "scorer_params": [InstanceOf(dict, description="a dict of scorer keywords"), None],
     "hidden_sizes": [Satisfies(_hidden_sizes, "a positive int or a sequence of positive ints")],
     "activation": [Options(ACTIVATIONS)],
-    "dropout": [Interval(Real, 0.0, 1.0, closed="left")],
+    "dropout": [DROPOUT],
     "norm": [Options([n for n in NORMS if n is not None]), None],
     "preprocessing": [Options(METHODS)],
     "input_noise": [Interval(Real, 0.0, None)],

@@ -8,7 +8,7 @@ listwise scorer's keyword parameters (``scorer_params``) before any training.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any
 
 import torch
@@ -99,6 +99,8 @@ def scorer_outputs(model: nn.Module) -> int:
 
 #: Python or NumPy integers >= 1 (bools refused): layer widths, output counts
 POSITIVE_INTEGER = Interval(Integral, 1, None)
+#: a dropout probability: a real number in [0, 1) (bools and NaN refused)
+DROPOUT = Interval(Real, 0.0, 1.0, closed="left")
 
 
 def check_outputs(n_outputs: object) -> int:

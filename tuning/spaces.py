@@ -257,6 +257,10 @@ def xgboost_space() -> SearchSpace:
     )
 
 
+#: the note of the neural spaces, whose epoch count `_epochs_by_early_stopping` sets
+EPOCHS_BY_EARLY_STOPPING = "epochs: early stopping on the validation metric, the epoch count is the cap"
+
+
 def neural_space() -> SearchSpace:
     """Default space for the neural rankers (entries a model lacks are dropped)."""
     from optuna.distributions import CategoricalDistribution, FloatDistribution
@@ -277,7 +281,7 @@ def neural_space() -> SearchSpace:
         codecs={"hidden_sizes": HIDDEN_SIZES},
         fixed=_epochs_by_early_stopping,
         name="neural",
-        notes="epochs: early stopping on the validation metric, the epoch count is the cap",
+        notes=EPOCHS_BY_EARLY_STOPPING,
     )
 
 
@@ -309,7 +313,7 @@ def attention_space() -> SearchSpace:
         codecs={"input_layers": HIDDEN_SIZES},
         fixed=_epochs_by_early_stopping,
         name="attention",
-        notes="epochs: early stopping on the validation metric, the epoch count is the cap",
+        notes=EPOCHS_BY_EARLY_STOPPING,
     )
 
 
@@ -339,7 +343,7 @@ def dasalc_space() -> SearchSpace:
         },
         fixed=_epochs_by_early_stopping,
         name="dasalc",
-        notes="epochs: early stopping on the validation metric, the epoch count is the cap",
+        notes=EPOCHS_BY_EARLY_STOPPING,
     )
 
 
